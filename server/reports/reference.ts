@@ -1,0 +1,122 @@
+import { randomInt } from "node:crypto";
+
+/** Crockford-style alphabet without 0/O, 1/I/L, U: easy to read aloud and type. */
+const ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+const WORDS = [
+	"amber",
+	"anchor",
+	"apple",
+	"arrow",
+	"badger",
+	"basil",
+	"beacon",
+	"birch",
+	"bramble",
+	"breeze",
+	"cabin",
+	"candle",
+	"cedar",
+	"chalk",
+	"cliff",
+	"clover",
+	"comet",
+	"coral",
+	"cotton",
+	"crane",
+	"dawn",
+	"delta",
+	"dune",
+	"ember",
+	"falcon",
+	"fern",
+	"finch",
+	"flint",
+	"forest",
+	"fox",
+	"garnet",
+	"glacier",
+	"granite",
+	"harbour",
+	"hazel",
+	"heather",
+	"heron",
+	"hollow",
+	"island",
+	"ivy",
+	"jasper",
+	"juniper",
+	"kestrel",
+	"lantern",
+	"larch",
+	"lemon",
+	"lily",
+	"linen",
+	"maple",
+	"marble",
+	"meadow",
+	"mint",
+	"moss",
+	"nutmeg",
+	"oak",
+	"ocean",
+	"olive",
+	"orchard",
+	"otter",
+	"pebble",
+	"pepper",
+	"pine",
+	"plum",
+	"pond",
+	"quartz",
+	"quill",
+	"raven",
+	"reed",
+	"ridge",
+	"river",
+	"robin",
+	"rowan",
+	"saffron",
+	"sage",
+	"shell",
+	"shore",
+	"silver",
+	"slate",
+	"sparrow",
+	"spruce",
+	"stone",
+	"storm",
+	"summit",
+	"swan",
+	"thistle",
+	"thyme",
+	"tide",
+	"timber",
+	"tulip",
+	"valley",
+	"velvet",
+	"violet",
+	"walnut",
+	"willow",
+	"wren",
+	"yarrow",
+];
+
+function chars(n: number): string {
+	let s = "";
+	for (let i = 0; i < n; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+	return s;
+}
+
+/** `SW-7K3P-9QXD`: 30^8 ≈ 6.6e11 combinations. */
+export function newReference(): string {
+	return `SW-${chars(4)}-${chars(4)}`;
+}
+
+export const REFERENCE_PATTERN =
+	/^SW-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$/;
+
+/** Five words plus two digits (~37 bits from words alone before the digits): shown once, stored as a hash. */
+export function newPassphrase(): string {
+	const words = Array.from({ length: 5 }, () => WORDS[randomInt(WORDS.length)]);
+	return `${words.join("-")}-${randomInt(10, 100)}`;
+}
