@@ -1,109 +1,96 @@
-import { randomUUID } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import cookieParser from "cookie-parser";
-import express, { type Express } from "express";
-import { pinoHttp } from "pino-http";
-import { z } from "zod";
-import { authRoutes } from "./accounts/auth.routes";
-import { sessionMiddleware } from "./accounts/auth.middleware";
-import { userRoutes } from "./accounts/users.routes";
-import { forceRoutes } from "./forces/forces.routes";
-import { healthRoutes } from "./health/health.routes";
-import { apiNotFound, errorHandler } from "./http/errors";
-import { buildOpenApi } from "./http/openapi";
-import { mountRoutes, type RouteDef, route } from "./http/route";
-import { securityHeaders } from "./http/security";
-import type { Services } from "./services";
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
+import { authRoutes } from './accounts/auth.routes';
+import { sessionMiddleware } from './accounts/auth.middleware';
+import { userRoutes } from './accounts/users.routes';
+import { forceRoutes } from './forces/forces.routes';
+import { healthRoutes } from './health/health.routes';
+import { apiNotFound, errorHandler } from './http/errors';
+import { buildOpenApi } from './http/openapi';
+import { mountRoutes, type RouteDef, route } from './http/route';
+import { securityHeaders } from './http/security';
+import type { Services } from './services';
 
-export const CLIENT_DIST = fileURLToPath(
-	new URL("../dist/client/", import.meta.url),
-);
+export const CLIENT_DIST = fileURLToPath(new URL('../dist/client/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 export function apiRoutes(s: Services): RouteDef[] {
-	return [
-		...healthRoutes(s),
-		...authRoutes(s),
-		...userRoutes(s),
-		...forceRoutes(s),
-	];
+  return [...healthRoutes(s), ...authRoutes(s), ...userRoutes(s), ...forceRoutes(s)];
 }
 
 export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
-	const app = express();
-	app.disable("x-powered-by");
-	app.set("trust proxy", s.config.trustProxy);
-	app.set("query parser", "simple");
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', s.config.trustProxy);
+  app.set('query parser', 'simple');
 
-	app.use(
-		pinoHttp({
-			logger: s.logger,
-			genReqId: (req, res) => {
-				const given = req.headers["x-request-id"];
-				const id =
-					typeof given === "string" && REQUEST_ID.test(given)
-						? given
-						: randomUUID();
-				res.setHeader("X-Request-Id", id);
-				return id;
-			},
-			// Only method, path and status: never addresses, user agents, headers or query strings.
-			serializers: {
-				req: (req: { id: string; method: string; url: string }) => ({
-					id: req.id,
-					method: req.method,
-					path: req.url.split("?")[0],
-				}),
-				res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-			},
-			customLogLevel: (_req, res, err) =>
-				err || res.statusCode >= 500 ? "error" : "info",
-			autoLogging: { ignore: (req) => req.url === "/api/health" },
-		}),
-	);
-	app.use(securityHeaders(s.config));
-	app.use(cookieParser());
+  app.use(
+    pinoHttp({
+      logger: s.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Only method, path and status: never addresses, user agents, headers or query strings.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/api/health' },
+    }),
+  );
+  app.use(securityHeaders(s.config));
+  app.use(cookieParser());
 
-	const routes = apiRoutes(s);
-	const openapiRoute = route({
-		method: "get",
-		path: "/api/openapi.json",
-		summary: "This OpenAPI document, generated from the route schemas",
-		tags: ["meta"],
-		access: "public",
-		response: z.record(z.string(), z.unknown()),
-		handler: () => openapi,
-	});
-	routes.push(openapiRoute);
-	const openapi = buildOpenApi(routes, { version: "0.1.0" });
+  const routes = apiRoutes(s);
+  const openapiRoute = route({
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This OpenAPI document, generated from the route schemas',
+    tags: ['meta'],
+    access: 'public',
+    response: z.record(z.string(), z.unknown()),
+    handler: () => openapi,
+  });
+  routes.push(openapiRoute);
+  const openapi = buildOpenApi(routes, { version: '0.1.0' });
 
-	const api = express.Router();
-	api.use(
-		"/api",
-		express.json({
-			limit: s.config.bodyLimit,
-			strict: true,
-			type: ["application/json", "application/*+json"],
-		}),
-	);
-	api.use("/api", (_req, res, next) => {
-		res.setHeader("Cache-Control", "no-store");
-		next();
-	});
-	api.use("/api", sessionMiddleware(s.sessions, s.config.session));
-	mountRoutes(api, routes);
-	api.use("/api", apiNotFound);
-	app.use(api);
+  const api = express.Router();
+  api.use(
+    '/api',
+    express.json({
+      limit: s.config.bodyLimit,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
+  api.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  api.use('/api', sessionMiddleware(s.sessions, s.config.session));
+  mountRoutes(api, routes);
+  api.use('/api', apiNotFound);
+  app.use(api);
 
-	if (fs.existsSync(path.join(CLIENT_DIST, "index.html"))) {
-		app.use(express.static(CLIENT_DIST, { index: false, maxAge: "1h" }));
-		app.get(/^\/(?!api\/).*/, (_req, res) =>
-			res.sendFile(path.join(CLIENT_DIST, "index.html")),
-		);
-	}
+  if (fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
+    app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));
+    app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(path.join(CLIENT_DIST, 'index.html')));
+  }
 
-	app.use(errorHandler(s.logger));
-	return { app, routes };
+  app.use(errorHandler(s.logger));
+  return { app, routes };
 }

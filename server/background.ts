@@ -1,20 +1,18 @@
-import type { Services } from "./services";
+import type { Services } from './services';
 
 /** Periodic work inside the server process: session sweep, force-area reconcile. Returns a stopper. */
 export function startBackground(s: Services): () => void {
-	const timers: NodeJS.Timeout[] = [];
-	const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
-		const t = setInterval(() => {
-			fn().catch((err) =>
-				s.logger.warn({ err, task: name }, "background task failed"),
-			);
-		}, ms);
-		t.unref();
-		timers.push(t);
-	};
-	every(5 * 60_000, "session-sweep", () => s.sessions.sweep());
-	every(30_000, "force-reload", () => s.forces.reloadIfChanged());
-	return () => {
-		for (const t of timers) clearInterval(t);
-	};
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
+    const t = setInterval(() => {
+      fn().catch((err) => s.logger.warn({ err, task: name }, 'background task failed'));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  every(5 * 60_000, 'session-sweep', () => s.sessions.sweep());
+  every(30_000, 'force-reload', () => s.forces.reloadIfChanged());
+  return () => {
+    for (const t of timers) clearInterval(t);
+  };
 }

@@ -1,144 +1,126 @@
-import path from "node:path";
-import { z } from "zod";
+import path from 'node:path';
+import { z } from 'zod';
 
 /** The only module that reads process.env. Validates it once, at start, and fails fast. */
-const bool = z
-	.enum(["true", "false", "1", "0", "yes", "no"])
-	.transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const EnvSchema = z.object({
-	NODE_ENV: z
-		.enum(["development", "production", "test"])
-		.default("development"),
-	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-	HOST: z.string().default("0.0.0.0"),
-	TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
-	PUBLIC_URL: z.url().optional(),
-	DATA_DIR: z.string().default(".data"),
-	MONGODB_URI: z.string().startsWith("mongodb").optional(),
-	DB_NAME: z
-		.string()
-		.regex(/^[A-Za-z0-9_-]{1,60}$/)
-		.default("staywatch"),
-	LOCAL_ENGINE: z.enum(["auto", "mongod", "ferretdb"]).default("auto"),
-	LOG_LEVEL: z
-		.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-		.default("info"),
-	TILE_URL: z
-		.string()
-		.default("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-	SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
-	SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
-	LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
-	REPORT_RATE_LIMIT: z.coerce.number().int().positive().default(10),
-	FOLLOWUP_RATE_LIMIT: z.coerce.number().int().positive().default(10),
-	RATE_LIMIT_WINDOW_MINUTES: z.coerce.number().positive().default(15),
-	BODY_LIMIT: z.string().default("200kb"),
-	SEED_DEMO: bool.optional(),
-	DEMO_PASSWORD: z.string().min(8).default("demo-password-1"),
-	DEMO_REPORTS: z.coerce.number().int().min(0).max(100000).default(400),
-	RETENTION_MONTHS: z.coerce.number().int().positive().default(12),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().default('.data'),
+  MONGODB_URI: z.string().startsWith('mongodb').optional(),
+  DB_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,60}$/)
+    .default('staywatch'),
+  LOCAL_ENGINE: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  REPORT_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  FOLLOWUP_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  RATE_LIMIT_WINDOW_MINUTES: z.coerce.number().positive().default(15),
+  BODY_LIMIT: z.string().default('200kb'),
+  SEED_DEMO: bool.optional(),
+  DEMO_PASSWORD: z.string().min(8).default('demo-password-1'),
+  DEMO_REPORTS: z.coerce.number().int().min(0).max(100000).default(400),
+  RETENTION_MONTHS: z.coerce.number().int().positive().default(12),
 });
 
 export type Env = z.input<typeof EnvSchema>;
 
 export interface Config {
-	env: "development" | "production" | "test";
-	isDev: boolean;
-	port: number;
-	host: string;
-	trustProxy: number;
-	publicUrl: string | undefined;
-	dataDir: string;
-	mongodbUri: string | undefined;
-	dbName: string;
-	localEngine: "auto" | "mongod" | "ferretdb";
-	logLevel: string;
-	tileUrl: string;
-	tileOrigin: string | undefined;
-	session: {
-		idleMs: number;
-		absoluteMs: number;
-		cookieName: string;
-		secureCookie: boolean;
-	};
-	rateLimits: {
-		login: number;
-		report: number;
-		followUp: number;
-		windowMs: number;
-	};
-	bodyLimit: string;
-	seedDemo: boolean;
-	demoPassword: string;
-	demoReports: number;
-	retentionMonths: number;
+  env: 'development' | 'production' | 'test';
+  isDev: boolean;
+  port: number;
+  host: string;
+  trustProxy: number;
+  publicUrl: string | undefined;
+  dataDir: string;
+  mongodbUri: string | undefined;
+  dbName: string;
+  localEngine: 'auto' | 'mongod' | 'ferretdb';
+  logLevel: string;
+  tileUrl: string;
+  tileOrigin: string | undefined;
+  session: {
+    idleMs: number;
+    absoluteMs: number;
+    cookieName: string;
+    secureCookie: boolean;
+  };
+  rateLimits: {
+    login: number;
+    report: number;
+    followUp: number;
+    windowMs: number;
+  };
+  bodyLimit: string;
+  seedDemo: boolean;
+  demoPassword: string;
+  demoReports: number;
+  retentionMonths: number;
 }
 
 export class ConfigError extends Error {}
 
-export function loadConfig(
-	env: Record<string, string | undefined> = process.env,
-): Config {
-	const parsed = EnvSchema.safeParse(env);
-	if (!parsed.success) {
-		const lines = parsed.error.issues.map(
-			(i) => `  ${i.path.join(".")}: ${i.message}`,
-		);
-		throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
-	}
-	const e = parsed.data;
-	const secure = e.NODE_ENV !== "development";
-	if (e.NODE_ENV === "production" && e.SEED_DEMO) {
-		throw new ConfigError(
-			"Invalid configuration:\n  SEED_DEMO: demo data is never seeded in production",
-		);
-	}
-	return {
-		env: e.NODE_ENV,
-		isDev: e.NODE_ENV === "development",
-		port: e.PORT,
-		host: e.HOST,
-		trustProxy: e.TRUST_PROXY,
-		publicUrl: e.PUBLIC_URL,
-		dataDir: path.resolve(e.DATA_DIR),
-		mongodbUri: e.MONGODB_URI,
-		dbName: e.DB_NAME,
-		localEngine: e.LOCAL_ENGINE,
-		logLevel: e.LOG_LEVEL,
-		tileUrl: e.TILE_URL,
-		tileOrigin: tileOriginOf(e.TILE_URL),
-		session: {
-			idleMs: e.SESSION_IDLE_MINUTES * 60_000,
-			absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
-			cookieName: secure ? "__Host-sid" : "sid",
-			secureCookie: secure,
-		},
-		rateLimits: {
-			login: e.LOGIN_RATE_LIMIT,
-			report: e.REPORT_RATE_LIMIT,
-			followUp: e.FOLLOWUP_RATE_LIMIT,
-			windowMs: e.RATE_LIMIT_WINDOW_MINUTES * 60_000,
-		},
-		bodyLimit: e.BODY_LIMIT,
-		seedDemo:
-			e.NODE_ENV !== "production" &&
-			(e.SEED_DEMO ?? e.NODE_ENV === "development"),
-		demoPassword: e.DEMO_PASSWORD,
-		demoReports: e.DEMO_REPORTS,
-		retentionMonths: e.RETENTION_MONTHS,
-	};
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const secure = e.NODE_ENV !== 'development';
+  if (e.NODE_ENV === 'production' && e.SEED_DEMO) {
+    throw new ConfigError('Invalid configuration:\n  SEED_DEMO: demo data is never seeded in production');
+  }
+  return {
+    env: e.NODE_ENV,
+    isDev: e.NODE_ENV === 'development',
+    port: e.PORT,
+    host: e.HOST,
+    trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    mongodbUri: e.MONGODB_URI,
+    dbName: e.DB_NAME,
+    localEngine: e.LOCAL_ENGINE,
+    logLevel: e.LOG_LEVEL,
+    tileUrl: e.TILE_URL,
+    tileOrigin: tileOriginOf(e.TILE_URL),
+    session: {
+      idleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      cookieName: secure ? '__Host-sid' : 'sid',
+      secureCookie: secure,
+    },
+    rateLimits: {
+      login: e.LOGIN_RATE_LIMIT,
+      report: e.REPORT_RATE_LIMIT,
+      followUp: e.FOLLOWUP_RATE_LIMIT,
+      windowMs: e.RATE_LIMIT_WINDOW_MINUTES * 60_000,
+    },
+    bodyLimit: e.BODY_LIMIT,
+    seedDemo: e.NODE_ENV !== 'production' && (e.SEED_DEMO ?? e.NODE_ENV === 'development'),
+    demoPassword: e.DEMO_PASSWORD,
+    demoReports: e.DEMO_REPORTS,
+    retentionMonths: e.RETENTION_MONTHS,
+  };
 }
 
 function tileOriginOf(tileUrl: string): string | undefined {
-	if (!/^https?:\/\//.test(tileUrl)) return undefined;
-	const u = new URL(tileUrl.replace(/\{[a-z]\}/g, "a"));
-	return `${u.protocol}//${u.host.replace(/^a\./, "*.")}`;
+  if (!/^https?:\/\//.test(tileUrl)) return undefined;
+  const u = new URL(tileUrl.replace(/\{[a-z]\}/g, 'a'));
+  return `${u.protocol}//${u.host.replace(/^a\./, '*.')}`;
 }
 
 /** Environment for child processes we start (the Go build, the engine). */
-export function childEnv(
-	extra: Record<string, string> = {},
-): NodeJS.ProcessEnv {
-	return { ...process.env, ...extra };
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
 }

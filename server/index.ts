@@ -1,72 +1,69 @@
-import type { Server } from "node:http";
-import { createApp } from "./app";
-import { startBackground } from "./background";
-import { type Config, loadConfig } from "./config";
-import { connectDb, disconnectDb } from "./db/connection";
-import { startEngine } from "./db/engine";
-import { seedDemoIfEmpty } from "./demo/seed-demo";
-import { createLogger, type Logger } from "./logger";
-import { createServices } from "./services";
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { startBackground } from './background';
+import { type Config, loadConfig } from './config';
+import { connectDb, disconnectDb } from './db/connection';
+import { startEngine } from './db/engine';
+import { seedDemoIfEmpty } from './demo/seed-demo';
+import { createLogger, type Logger } from './logger';
+import { createServices } from './services';
 
 export interface RunningServer {
-	server: Server;
-	url: string;
-	shutdown(reason?: string): Promise<void>;
+  server: Server;
+  url: string;
+  shutdown(reason?: string): Promise<void>;
 }
 
 /** Connects, seeds the demo (development only), listens, and shuts down gracefully on SIGTERM/SIGINT. */
 export async function main(
-	config: Config = loadConfig(),
-	logger: Logger = createLogger({ level: config.logLevel }),
+  config: Config = loadConfig(),
+  logger: Logger = createLogger({ level: config.logLevel }),
 ): Promise<RunningServer> {
-	const say = (msg: string) => logger.info(msg);
-	const engine = await startEngine(config, { persistent: true, say });
-	await connectDb(engine.uri, config.dbName);
-	const services = createServices(config, logger, engine.kind);
-	await services.forces.load();
-	if (config.seedDemo) await seedDemoIfEmpty(services);
-	const { app } = createApp(services);
-	const stopBackground = startBackground(services);
+  const say = (msg: string) => logger.info(msg);
+  const engine = await startEngine(config, { persistent: true, say });
+  await connectDb(engine.uri, config.dbName);
+  const services = createServices(config, logger, engine.kind);
+  await services.forces.load();
+  if (config.seedDemo) await seedDemoIfEmpty(services);
+  const { app } = createApp(services);
+  const stopBackground = startBackground(services);
 
-	const server = await new Promise<Server>((resolve, reject) => {
-		const srv = app.listen(config.port, config.host, () => resolve(srv));
-		srv.once("error", reject);
-	});
-	server.keepAliveTimeout = 5000;
-	const addr = server.address();
-	const port = typeof addr === "object" && addr ? addr.port : config.port;
-	const url = `http://localhost:${port}`;
-	logger.info({ url, engine: engine.kind }, `StayWatch is running at ${url}`);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const srv = app.listen(config.port, config.host, () => resolve(srv));
+    srv.once('error', reject);
+  });
+  server.keepAliveTimeout = 5000;
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://localhost:${port}`;
+  logger.info({ url, engine: engine.kind }, `StayWatch is running at ${url}`);
 
-	let closing: Promise<void> | undefined;
-	const shutdown = (reason = "shutdown") => {
-		closing ??= (async () => {
-			logger.info(
-				{ reason },
-				"shutting down: no new connections, finishing requests",
-			);
-			stopBackground();
-			await new Promise<void>((resolve) => {
-				server.close(() => resolve());
-				server.closeIdleConnections();
-				setTimeout(() => server.closeAllConnections(), 10_000).unref();
-			});
-			await disconnectDb();
-			await engine.stop();
-			logger.info("stopped");
-		})();
-		return closing;
-	};
-	for (const sig of ["SIGTERM", "SIGINT"] as const) {
-		process.once(sig, () => {
-			shutdown(sig).then(
-				() => process.exit(0),
-				(err) => {
-					logger.error({ err }, "shutdown failed");
-					process.exit(1);
-				},
-			);
-		});
-	}
-	return { server, url, shutdown };
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown') => {
+    closing ??= (async () => {
+      logger.info({ reason }, 'shutting down: no new connections, finishing requests');
+      stopBackground();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
+      await disconnectDb();
+      await engine.stop();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      shutdown(sig).then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return { server, url, shutdown };
 }

@@ -1,26 +1,22 @@
-import type { Config } from "./config";
-import type { Logger } from "./logger";
-import { SessionService } from "./accounts/sessions.service";
-import { UserService } from "./accounts/users.service";
-import { ForceService } from "./forces/forces.service";
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { SessionService } from './accounts/sessions.service';
+import { UserService } from './accounts/users.service';
+import { ForceService } from './forces/forces.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {
-	config: Config;
-	logger: Logger;
-	engineKind: string;
-	sessions: SessionService;
-	users: UserService;
-	forces: ForceService;
+  config: Config;
+  logger: Logger;
+  engineKind: string;
+  sessions: SessionService;
+  users: UserService;
+  forces: ForceService;
 }
 
-export function createServices(
-	config: Config,
-	logger: Logger,
-	engineKind: string,
-): Services {
-	const sessions = new SessionService(config.session);
-	const forces = new ForceService();
-	const users = new UserService(sessions, (id) => forces.locator.has(id));
-	return { config, logger, engineKind, sessions, users, forces };
+export function createServices(config: Config, logger: Logger, engineKind: string): Services {
+  const sessions = new SessionService(config.session);
+  const forces = new ForceService();
+  const users = new UserService(sessions, (id) => forces.locator.has(id));
+  return { config, logger, engineKind, sessions, users, forces };
 }

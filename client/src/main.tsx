@@ -1,29 +1,29 @@
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
-import { BrowserRouter, Route, Routes } from "react-router-dom";
-import { AccountPage } from "./auth/AccountPage";
-import { AuthProvider } from "./auth/AuthContext";
-import { RegisterPage } from "./auth/RegisterPage";
-import { SignInPage } from "./auth/SignInPage";
-import { HomePage } from "./home/HomePage";
-import { Layout } from "./layout/Layout";
-import { NotFoundPage } from "./layout/NotFoundPage";
-import "./styles.css";
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { AccountPage } from './auth/AccountPage';
+import { AuthProvider } from './auth/AuthContext';
+import { RegisterPage } from './auth/RegisterPage';
+import { SignInPage } from './auth/SignInPage';
+import { HomePage } from './home/HomePage';
+import { Layout } from './layout/Layout';
+import { NotFoundPage } from './layout/NotFoundPage';
+import './styles.css';
 
-createRoot(document.getElementById("root")!).render(
-	<StrictMode>
-		<AuthProvider>
-			<BrowserRouter>
-				<Routes>
-					<Route element={<Layout />}>
-						<Route index element={<HomePage />} />
-						<Route path="sign-in" element={<SignInPage />} />
-						<Route path="register" element={<RegisterPage />} />
-						<Route path="account" element={<AccountPage />} />
-						<Route path="*" element={<NotFoundPage />} />
-					</Route>
-				</Routes>
-			</BrowserRouter>
-		</AuthProvider>
-	</StrictMode>,
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <AuthProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route index element={<HomePage />} />
+            <Route path="sign-in" element={<SignInPage />} />
+            <Route path="register" element={<RegisterPage />} />
+            <Route path="account" element={<AccountPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </AuthProvider>
+  </StrictMode>,
 );

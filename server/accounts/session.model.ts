@@ -1,25 +1,25 @@
-import { model, Schema, type Model, Types } from "mongoose";
+import { model, Schema, type Model, Types } from 'mongoose';
 
 /** `_id` is the SHA-256 of the cookie token, so lookups use the `_id` index on every engine. */
 export interface Session {
-	_id: string;
-	userId: Types.ObjectId;
-	csrfToken: string;
-	createdAt: Date;
-	lastSeenAt: Date;
-	absoluteExpiresAt: Date;
+  _id: string;
+  userId: Types.ObjectId;
+  csrfToken: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  absoluteExpiresAt: Date;
 }
 
 const schema = new Schema<Session>(
-	{
-		_id: { type: String, required: true },
-		userId: { type: Schema.Types.ObjectId, required: true, index: true },
-		csrfToken: { type: String, required: true },
-		createdAt: { type: Date, required: true },
-		lastSeenAt: { type: Date, required: true },
-		absoluteExpiresAt: { type: Date, required: true },
-	},
-	{ versionKey: false },
+  {
+    _id: { type: String, required: true },
+    userId: { type: Schema.Types.ObjectId, required: true, index: true },
+    csrfToken: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    lastSeenAt: { type: Date, required: true },
+    absoluteExpiresAt: { type: Date, required: true },
+  },
+  { versionKey: false },
 );
 
-export const SessionModel: Model<Session> = model<Session>("Session", schema);
+export const SessionModel: Model<Session> = model<Session>('Session', schema);

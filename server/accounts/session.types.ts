@@ -1,15 +1,15 @@
-import type { Role } from "../../shared/schemas/auth";
+import type { Role } from '../../shared/schemas/auth';
 
 export interface AuthUser {
-	id: string;
-	email: string;
-	name: string;
-	role: Role;
-	forceId: string | null;
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  forceId: string | null;
 }
 
 export interface AuthContext {
-	user: AuthUser;
-	sessionId: string;
-	csrfToken: string;
+  user: AuthUser;
+  sessionId: string;
+  csrfToken: string;
 }

@@ -1,50 +1,48 @@
-import { ReportModel } from "../reports/report.model";
-import type { GeneratedReport } from "./generate";
+import { ReportModel } from '../reports/report.model';
+import type { GeneratedReport } from './generate';
 
 /** Generated reports cannot be followed up: their passphrase hash matches nothing. */
-const NO_PASSPHRASE = "generated:none";
+const NO_PASSPHRASE = 'generated:none';
 
 export function toReportDocument(r: GeneratedReport) {
-	return {
-		...r,
-		passphraseHash: NO_PASSPHRASE,
-		listingUrl: null,
-		propertyId: null,
-		contact: null,
-		statusHistory: [
-			{ status: "new", at: r.createdAt, by: null },
-			...(r.status === "new"
-				? []
-				: [{ status: r.status, at: r.updatedAt, by: null }]),
-		],
-		addenda: [],
-		questions: [],
-		filedBy: null,
-		__v: 0,
-	};
+  return {
+    ...r,
+    passphraseHash: NO_PASSPHRASE,
+    listingUrl: null,
+    propertyId: null,
+    contact: null,
+    statusHistory: [
+      { status: 'new', at: r.createdAt, by: null },
+      ...(r.status === 'new' ? [] : [{ status: r.status, at: r.updatedAt, by: null }]),
+    ],
+    addenda: [],
+    questions: [],
+    filedBy: null,
+    __v: 0,
+  };
 }
 
 /** Bulk insert through the driver in batches; calls `onProgress` with the running total. */
 export async function insertReports(
-	reports: Iterable<GeneratedReport>,
-	opts: { batchSize?: number; onProgress?: (done: number) => void } = {},
+  reports: Iterable<GeneratedReport>,
+  opts: { batchSize?: number; onProgress?: (done: number) => void } = {},
 ): Promise<number> {
-	const size = opts.batchSize ?? 2000;
-	let batch: ReturnType<typeof toReportDocument>[] = [];
-	let done = 0;
-	for (const r of reports) {
-		batch.push(toReportDocument(r));
-		if (batch.length >= size) {
-			await ReportModel.collection.insertMany(batch, { ordered: false });
-			done += batch.length;
-			batch = [];
-			opts.onProgress?.(done);
-		}
-	}
-	if (batch.length) {
-		await ReportModel.collection.insertMany(batch, { ordered: false });
-		done += batch.length;
-		opts.onProgress?.(done);
-	}
-	return done;
+  const size = opts.batchSize ?? 2000;
+  let batch: ReturnType<typeof toReportDocument>[] = [];
+  let done = 0;
+  for (const r of reports) {
+    batch.push(toReportDocument(r));
+    if (batch.length >= size) {
+      await ReportModel.collection.insertMany(batch, { ordered: false });
+      done += batch.length;
+      batch = [];
+      opts.onProgress?.(done);
+    }
+  }
+  if (batch.length) {
+    await ReportModel.collection.insertMany(batch, { ordered: false });
+    done += batch.length;
+    opts.onProgress?.(done);
+  }
+  return done;
 }

@@ -1,54 +1,47 @@
-import { z } from "zod";
-import {
-	ForceAreaUpload,
-	ForceIdParams,
-	ForceView,
-} from "../../shared/schemas/forces";
-import { type RouteDef, route } from "../http/route";
-import type { ForceService } from "./forces.service";
-import { polygonsFromGeoJson } from "./geojson";
+import { z } from 'zod';
+import { ForceAreaUpload, ForceIdParams, ForceView } from '../../shared/schemas/forces';
+import { type RouteDef, route } from '../http/route';
+import type { ForceService } from './forces.service';
+import { polygonsFromGeoJson } from './geojson';
 
 export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
-	const { forces } = deps;
-	return [
-		route({
-			method: "get",
-			path: "/api/forces",
-			summary: "Police forces covered, with the bounding box of each area",
-			tags: ["forces"],
-			access: "public",
-			response: z.object({ forces: z.array(ForceView) }),
-			handler: async () => ({ forces: await forces.list() }),
-		}),
-		route({
-			method: "post",
-			path: "/api/forces",
-			summary: "Create a force with its area (GeoJSON Polygon or MultiPolygon)",
-			tags: ["forces"],
-			access: ["police_admin"],
-			body: z.strictObject({
-				id: ForceIdParams.shape.id,
-				name: z.string().trim().min(2).max(100),
-				area: ForceAreaUpload,
-			}),
-			status: 201,
-			response: ForceView,
-			handler: async ({ body }) =>
-				forces.upsert(body.id, body.name, polygonsFromGeoJson(body.area)),
-		}),
-		route({
-			method: "put",
-			path: "/api/forces/:id/area",
-			summary:
-				"Replace a force's area with uploaded GeoJSON; invalid geometry is rejected",
-			tags: ["forces"],
-			access: ["police_admin"],
-			params: ForceIdParams,
-			body: ForceAreaUpload,
-			response: ForceView,
-			errors: [404],
-			handler: async ({ params, body }) =>
-				forces.replaceArea(params.id, polygonsFromGeoJson(body)),
-		}),
-	];
+  const { forces } = deps;
+  return [
+    route({
+      method: 'get',
+      path: '/api/forces',
+      summary: 'Police forces covered, with the bounding box of each area',
+      tags: ['forces'],
+      access: 'public',
+      response: z.object({ forces: z.array(ForceView) }),
+      handler: async () => ({ forces: await forces.list() }),
+    }),
+    route({
+      method: 'post',
+      path: '/api/forces',
+      summary: 'Create a force with its area (GeoJSON Polygon or MultiPolygon)',
+      tags: ['forces'],
+      access: ['police_admin'],
+      body: z.strictObject({
+        id: ForceIdParams.shape.id,
+        name: z.string().trim().min(2).max(100),
+        area: ForceAreaUpload,
+      }),
+      status: 201,
+      response: ForceView,
+      handler: async ({ body }) => forces.upsert(body.id, body.name, polygonsFromGeoJson(body.area)),
+    }),
+    route({
+      method: 'put',
+      path: '/api/forces/:id/area',
+      summary: "Replace a force's area with uploaded GeoJSON; invalid geometry is rejected",
+      tags: ['forces'],
+      access: ['police_admin'],
+      params: ForceIdParams,
+      body: ForceAreaUpload,
+      response: ForceView,
+      errors: [404],
+      handler: async ({ params, body }) => forces.replaceArea(params.id, polygonsFromGeoJson(body)),
+    }),
+  ];
 }

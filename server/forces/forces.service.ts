@@ -1,93 +1,79 @@
-import type { ForceView } from "../../shared/schemas/forces";
-import { notFound } from "../http/errors";
-import { ForceLocator } from "../geo/force-locator";
-import { bboxOf, type Polygon } from "../geo/polygon";
-import { type Force, ForceModel, type StoredPolygon } from "./force.model";
+import type { ForceView } from '../../shared/schemas/forces';
+import { notFound } from '../http/errors';
+import { ForceLocator } from '../geo/force-locator';
+import { bboxOf, type Polygon } from '../geo/polygon';
+import { type Force, ForceModel, type StoredPolygon } from './force.model';
 
 const toStored = (p: Polygon): StoredPolygon => ({
-	outer: p.outer,
-	holes: p.holes.map((points) => ({ points })),
+  outer: p.outer,
+  holes: p.holes.map((points) => ({ points })),
 });
 const fromStored = (p: StoredPolygon): Polygon => ({
-	outer: p.outer.map(({ lat, lng }) => ({ lat, lng })),
-	holes: p.holes.map((h) => h.points.map(({ lat, lng }) => ({ lat, lng }))),
+  outer: p.outer.map(({ lat, lng }) => ({ lat, lng })),
+  holes: p.holes.map((h) => h.points.map(({ lat, lng }) => ({ lat, lng }))),
 });
 
 export function presentForce(f: Force): ForceView {
-	const points = f.polygons.flatMap((p) => p.outer);
-	return {
-		id: f._id,
-		name: f.name,
-		bbox: bboxOf(points),
-		polygonCount: f.polygons.length,
-		vertexCount: f.polygons.reduce(
-			(n, p) =>
-				n + p.outer.length + p.holes.reduce((m, h) => m + h.points.length, 0),
-			0,
-		),
-		updatedAt: f.updatedAt.toISOString(),
-	};
+  const points = f.polygons.flatMap((p) => p.outer);
+  return {
+    id: f._id,
+    name: f.name,
+    bbox: bboxOf(points),
+    polygonCount: f.polygons.length,
+    vertexCount: f.polygons.reduce((n, p) => n + p.outer.length + p.holes.reduce((m, h) => m + h.points.length, 0), 0),
+    updatedAt: f.updatedAt.toISOString(),
+  };
 }
 
 /** Force areas: stored in the database, mirrored in memory for point lookups, reloaded when they change. */
 export class ForceService {
-	readonly locator = new ForceLocator();
-	private version = "";
+  readonly locator = new ForceLocator();
+  private version = '';
 
-	async load(): Promise<void> {
-		const forces = await ForceModel.find().lean();
-		this.locator.replaceAll(
-			forces.map((f) => ({ id: f._id, polygons: f.polygons.map(fromStored) })),
-		);
-		this.version = versionOf(forces);
-	}
+  async load(): Promise<void> {
+    const forces = await ForceModel.find().lean();
+    this.locator.replaceAll(forces.map((f) => ({ id: f._id, polygons: f.polygons.map(fromStored) })));
+    this.version = versionOf(forces);
+  }
 
-	/** Cheap check used by the poller so several app instances converge on the same areas. */
-	async reloadIfChanged(): Promise<boolean> {
-		const forces = await ForceModel.find({}, { _id: 1, updatedAt: 1 }).lean();
-		if (versionOf(forces) === this.version) return false;
-		await this.load();
-		return true;
-	}
+  /** Cheap check used by the poller so several app instances converge on the same areas. */
+  async reloadIfChanged(): Promise<boolean> {
+    const forces = await ForceModel.find({}, { _id: 1, updatedAt: 1 }).lean();
+    if (versionOf(forces) === this.version) return false;
+    await this.load();
+    return true;
+  }
 
-	async list(): Promise<ForceView[]> {
-		const forces = await ForceModel.find().sort({ _id: 1 }).lean();
-		return forces.map(presentForce);
-	}
+  async list(): Promise<ForceView[]> {
+    const forces = await ForceModel.find().sort({ _id: 1 }).lean();
+    return forces.map(presentForce);
+  }
 
-	async get(id: string): Promise<Force> {
-		const f = await ForceModel.findById(id).lean();
-		if (!f) throw notFound("Force");
-		return f;
-	}
+  async get(id: string): Promise<Force> {
+    const f = await ForceModel.findById(id).lean();
+    if (!f) throw notFound('Force');
+    return f;
+  }
 
-	async upsert(
-		id: string,
-		name: string,
-		polygons: Polygon[],
-	): Promise<ForceView> {
-		await ForceModel.updateOne(
-			{ _id: id },
-			{ $set: { name, polygons: polygons.map(toStored) } },
-			{ upsert: true },
-		);
-		await this.load();
-		return presentForce(await this.get(id));
-	}
+  async upsert(id: string, name: string, polygons: Polygon[]): Promise<ForceView> {
+    await ForceModel.updateOne({ _id: id }, { $set: { name, polygons: polygons.map(toStored) } }, { upsert: true });
+    await this.load();
+    return presentForce(await this.get(id));
+  }
 
-	async replaceArea(id: string, polygons: Polygon[]): Promise<ForceView> {
-		const existing = await this.get(id);
-		return this.upsert(id, existing.name, polygons);
-	}
+  async replaceArea(id: string, polygons: Polygon[]): Promise<ForceView> {
+    const existing = await this.get(id);
+    return this.upsert(id, existing.name, polygons);
+  }
 
-	polygonsOf(force: Force): Polygon[] {
-		return force.polygons.map(fromStored);
-	}
+  polygonsOf(force: Force): Polygon[] {
+    return force.polygons.map(fromStored);
+  }
 }
 
 function versionOf(forces: Array<{ _id: string; updatedAt: Date }>): string {
-	return forces
-		.map((f) => `${f._id}@${new Date(f.updatedAt).getTime()}`)
-		.sort()
-		.join(",");
+  return forces
+    .map((f) => `${f._id}@${new Date(f.updatedAt).getTime()}`)
+    .sort()
+    .join(',');
 }

@@ -1,48 +1,43 @@
-import { z } from "zod";
-import { dbInfo } from "../db/connection";
-import { HttpError } from "../http/errors";
-import { type RouteDef, route } from "../http/route";
+import { z } from 'zod';
+import { dbInfo } from '../db/connection';
+import { HttpError } from '../http/errors';
+import { type RouteDef, route } from '../http/route';
 
 export const Health = z
-	.object({
-		status: z.literal("ok"),
-		db: z.object({
-			engine: z.enum(["mongodb", "ferretdb"]),
-			version: z.string(),
-			local: z.string(),
-		}),
-		uptimeSeconds: z.number(),
-	})
-	.meta({ id: "Health" });
+  .object({
+    status: z.literal('ok'),
+    db: z.object({
+      engine: z.enum(['mongodb', 'ferretdb']),
+      version: z.string(),
+      local: z.string(),
+    }),
+    uptimeSeconds: z.number(),
+  })
+  .meta({ id: 'Health' });
 
 export function healthRoutes(deps: { engineKind: string }): RouteDef[] {
-	return [
-		route({
-			method: "get",
-			path: "/api/health",
-			summary:
-				"Liveness and database status; 503 when the database is unreachable",
-			tags: ["health"],
-			access: "public",
-			response: Health,
-			errors: [503],
-			handler: async ({ res }) => {
-				res.setHeader("Cache-Control", "no-store");
-				try {
-					const db = await dbInfo();
-					return {
-						status: "ok" as const,
-						db: { ...db, local: deps.engineKind },
-						uptimeSeconds: Math.round(process.uptime()),
-					};
-				} catch {
-					throw new HttpError(
-						503,
-						"db_unavailable",
-						"The database is not reachable",
-					);
-				}
-			},
-		}),
-	];
+  return [
+    route({
+      method: 'get',
+      path: '/api/health',
+      summary: 'Liveness and database status; 503 when the database is unreachable',
+      tags: ['health'],
+      access: 'public',
+      response: Health,
+      errors: [503],
+      handler: async ({ res }) => {
+        res.setHeader('Cache-Control', 'no-store');
+        try {
+          const db = await dbInfo();
+          return {
+            status: 'ok' as const,
+            db: { ...db, local: deps.engineKind },
+            uptimeSeconds: Math.round(process.uptime()),
+          };
+        } catch {
+          throw new HttpError(503, 'db_unavailable', 'The database is not reachable');
+        }
+      },
+    }),
+  ];
 }

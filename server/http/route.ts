@@ -1,105 +1,101 @@
-import type { Request, RequestHandler, Response, Router } from "express";
-import type { z } from "zod";
-import type { Role } from "../../shared/schemas/auth";
-import type { AuthContext } from "../accounts/session.types";
-import { forbidden, HttpError, unauthenticated, zodDetails } from "./errors";
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Role } from '../../shared/schemas/auth';
+import type { AuthContext } from '../accounts/session.types';
+import { forbidden, HttpError, unauthenticated, zodDetails } from './errors';
 
-type Method = "get" | "post" | "put" | "patch" | "delete";
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnySchema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** Who may call a route: anyone, any signed-in user, or signed-in users with one of these roles. */
-export type Access = "public" | "user" | readonly Role[];
+export type Access = 'public' | 'user' | readonly Role[];
 
 export interface HandlerContext<B, Q, P> {
-	body: Out<B>;
-	query: Out<Q>;
-	params: Out<P>;
-	auth: AuthContext | null;
-	req: Request;
-	res: Response;
+  body: Out<B>;
+  query: Out<Q>;
+  params: Out<P>;
+  auth: AuthContext | null;
+  req: Request;
+  res: Response;
 }
 
 export interface RouteDef<
-	B extends AnySchema | undefined = AnySchema | undefined,
-	Q = AnySchema | undefined,
-	P = AnySchema | undefined,
+  B extends AnySchema | undefined = AnySchema | undefined,
+  Q = AnySchema | undefined,
+  P = AnySchema | undefined,
 > {
-	method: Method;
-	/** Express-style path, e.g. `/api/reports/:id`. */
-	path: string;
-	summary: string;
-	tags: string[];
-	access: Access;
-	body?: B;
-	query?: Q;
-	params?: P;
-	/** Success status (default 200) and its JSON schema; `produces` for non-JSON responses. */
-	status?: number;
-	response?: AnySchema;
-	produces?: string;
-	errors?: number[];
-	before?: RequestHandler[];
-	handler: (ctx: HandlerContext<B, Q, P>) => unknown;
+  method: Method;
+  /** Express-style path, e.g. `/api/reports/:id`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Success status (default 200) and its JSON schema; `produces` for non-JSON responses. */
+  status?: number;
+  response?: AnySchema;
+  produces?: string;
+  errors?: number[];
+  before?: RequestHandler[];
+  handler: (ctx: HandlerContext<B, Q, P>) => unknown;
 }
 
 /** Identity function that keeps the handler's input types tied to the route's schemas. */
 export function route<
-	B extends AnySchema | undefined = undefined,
-	Q extends AnySchema | undefined = undefined,
-	P extends AnySchema | undefined = undefined,
+  B extends AnySchema | undefined = undefined,
+  Q extends AnySchema | undefined = undefined,
+  P extends AnySchema | undefined = undefined,
 >(def: RouteDef<B, Q, P>): RouteDef {
-	return def as unknown as RouteDef;
+  return def as unknown as RouteDef;
 }
 
-function parse(
-	schema: AnySchema | undefined,
-	value: unknown,
-	where: string,
-): unknown {
-	if (!schema) return undefined;
-	const result = schema.safeParse(value ?? {});
-	if (!result.success) {
-		const details = zodDetails(result.error).map((d) => ({
-			...d,
-			path: d.path === "(root)" ? where : `${where}.${d.path}`,
-		}));
-		throw new HttpError(400, "validation_failed", "Invalid input", details);
-	}
-	return result.data;
+function parse(schema: AnySchema | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const details = zodDetails(result.error).map((d) => ({
+      ...d,
+      path: d.path === '(root)' ? where : `${where}.${d.path}`,
+    }));
+    throw new HttpError(400, 'validation_failed', 'Invalid input', details);
+  }
+  return result.data;
 }
 
 function checkAccess(access: Access, auth: AuthContext | null): void {
-	if (access === "public") return;
-	if (!auth) throw unauthenticated();
-	if (access !== "user" && !access.includes(auth.user.role)) throw forbidden();
+  if (access === 'public') return;
+  if (!auth) throw unauthenticated();
+  if (access !== 'user' && !access.includes(auth.user.role)) throw forbidden();
 }
 
 /** Mount routes as `access → validate → handler → JSON`. */
 export function mountRoutes(router: Router, routes: RouteDef[]): void {
-	for (const r of routes) {
-		const handler: RequestHandler = async (req, res) => {
-			const auth = (res.locals.auth as AuthContext | undefined) ?? null;
-			checkAccess(r.access, auth);
-			const input = {
-				body: parse(r.body, req.body, "body"),
-				query: parse(r.query, req.query, "query"),
-				params: parse(r.params, req.params, "params"),
-			};
-			res.locals.input = input;
-			const result = await r.handler({
-				...input,
-				auth,
-				req,
-				res,
-			} as HandlerContext<unknown, unknown, unknown> as never);
-			if (res.headersSent || res.writableEnded) return;
-			if (result === undefined) {
-				res.status(r.status ?? 204).end();
-				return;
-			}
-			res.status(r.status ?? 200).json(result);
-		};
-		router[r.method](r.path, ...(r.before ?? []), handler);
-	}
+  for (const r of routes) {
+    const handler: RequestHandler = async (req, res) => {
+      const auth = (res.locals.auth as AuthContext | undefined) ?? null;
+      checkAccess(r.access, auth);
+      const input = {
+        body: parse(r.body, req.body, 'body'),
+        query: parse(r.query, req.query, 'query'),
+        params: parse(r.params, req.params, 'params'),
+      };
+      res.locals.input = input;
+      const result = await r.handler({
+        ...input,
+        auth,
+        req,
+        res,
+      } as HandlerContext<unknown, unknown, unknown> as never);
+      if (res.headersSent || res.writableEnded) return;
+      if (result === undefined) {
+        res.status(r.status ?? 204).end();
+        return;
+      }
+      res.status(r.status ?? 200).json(result);
+    };
+    router[r.method](r.path, ...(r.before ?? []), handler);
+  }
 }

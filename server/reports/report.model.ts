@@ -1,139 +1,130 @@
+import { type HydratedDocument, model, Schema, type Model, type Types } from 'mongoose';
 import {
-	type HydratedDocument,
-	model,
-	Schema,
-	type Model,
-	type Types,
-} from "mongoose";
-import {
-	PROPERTY_TYPE_IDS,
-	type PropertyType,
-	REPORT_STATUSES,
-	REPORTER_ROLE_IDS,
-	type Priority,
-	type ReporterRole,
-	type ReportStatus,
-} from "../../shared/taxonomy";
+  PROPERTY_TYPE_IDS,
+  type PropertyType,
+  REPORT_STATUSES,
+  REPORTER_ROLE_IDS,
+  type Priority,
+  type ReporterRole,
+  type ReportStatus,
+} from '../../shared/taxonomy';
 
 export interface StatusChange {
-	status: ReportStatus;
-	at: Date;
-	by: Types.ObjectId | null;
-	note?: string;
+  status: ReportStatus;
+  at: Date;
+  by: Types.ObjectId | null;
+  note?: string;
 }
 export interface Addendum {
-	text: string;
-	at: Date;
+  text: string;
+  at: Date;
 }
 export interface Question {
-	text: string;
-	at: Date;
-	by: Types.ObjectId | null;
+  text: string;
+  at: Date;
+  by: Types.ObjectId | null;
 }
 export interface Contact {
-	name?: string;
-	phone?: string;
-	email?: string;
+  name?: string;
+  phone?: string;
+  email?: string;
 }
 
 export interface Report {
-	reference: string;
-	passphraseHash: string;
-	lat: number;
-	lng: number;
-	cells: { g4: string; g5: string; g6: string; g7: string };
-	address: string | null;
-	propertyType: PropertyType;
-	listingUrl: string | null;
-	/** Registered property within 30 m of the same type: a suggestion for police, never shown to reporters. */
-	propertyId: Types.ObjectId | null;
-	indicators: number[];
-	description: string;
-	observedFrom: Date;
-	observedTo: Date;
-	reporterRole: ReporterRole;
-	contact: Contact | null;
-	priority: Priority;
-	status: ReportStatus;
-	statusHistory: StatusChange[];
-	forceId: string;
-	addenda: Addendum[];
-	questions: Question[];
-	filedBy: Types.ObjectId | null;
-	createdAt: Date;
-	updatedAt: Date;
+  reference: string;
+  passphraseHash: string;
+  lat: number;
+  lng: number;
+  cells: { g4: string; g5: string; g6: string; g7: string };
+  address: string | null;
+  propertyType: PropertyType;
+  listingUrl: string | null;
+  /** Registered property within 30 m of the same type: a suggestion for police, never shown to reporters. */
+  propertyId: Types.ObjectId | null;
+  indicators: number[];
+  description: string;
+  observedFrom: Date;
+  observedTo: Date;
+  reporterRole: ReporterRole;
+  contact: Contact | null;
+  priority: Priority;
+  status: ReportStatus;
+  statusHistory: StatusChange[];
+  forceId: string;
+  addenda: Addendum[];
+  questions: Question[];
+  filedBy: Types.ObjectId | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
 export type ReportDoc = HydratedDocument<Report>;
 
 const point = { type: Number, required: true };
 const schema = new Schema<Report>(
-	{
-		reference: { type: String, required: true, unique: true },
-		passphraseHash: { type: String, required: true },
-		lat: { ...point, min: -90, max: 90 },
-		lng: { ...point, min: -180, max: 180 },
-		cells: {
-			g4: { type: String, required: true },
-			g5: { type: String, required: true },
-			g6: { type: String, required: true },
-			g7: { type: String, required: true },
-		},
-		address: { type: String, default: null },
-		propertyType: { type: String, required: true, enum: PROPERTY_TYPE_IDS },
-		listingUrl: { type: String, default: null },
-		propertyId: { type: Schema.Types.ObjectId, default: null },
-		indicators: { type: [Number], required: true },
-		description: { type: String, default: "" },
-		observedFrom: { type: Date, required: true },
-		observedTo: { type: Date, required: true },
-		reporterRole: { type: String, required: true, enum: REPORTER_ROLE_IDS },
-		contact: {
-			type: new Schema(
-				{ name: String, phone: String, email: String },
-				{ _id: false },
-			),
-			default: null,
-		},
-		priority: {
-			type: String,
-			required: true,
-			enum: ["safeguarding", "standard"],
-		},
-		status: {
-			type: String,
-			required: true,
-			enum: REPORT_STATUSES,
-			default: "new",
-		},
-		statusHistory: [
-			new Schema(
-				{
-					status: { type: String, enum: REPORT_STATUSES },
-					at: Date,
-					by: { type: Schema.Types.ObjectId, default: null },
-					note: String,
-				},
-				{ _id: false },
-			),
-		],
-		forceId: { type: String, required: true },
-		addenda: [new Schema({ text: String, at: Date }, { _id: false })],
-		questions: [
-			new Schema(
-				{
-					text: String,
-					at: Date,
-					by: { type: Schema.Types.ObjectId, default: null },
-				},
-				{ _id: false },
-			),
-		],
-		filedBy: { type: Schema.Types.ObjectId, default: null },
-	},
-	{ timestamps: true },
+  {
+    reference: { type: String, required: true, unique: true },
+    passphraseHash: { type: String, required: true },
+    lat: { ...point, min: -90, max: 90 },
+    lng: { ...point, min: -180, max: 180 },
+    cells: {
+      g4: { type: String, required: true },
+      g5: { type: String, required: true },
+      g6: { type: String, required: true },
+      g7: { type: String, required: true },
+    },
+    address: { type: String, default: null },
+    propertyType: { type: String, required: true, enum: PROPERTY_TYPE_IDS },
+    listingUrl: { type: String, default: null },
+    propertyId: { type: Schema.Types.ObjectId, default: null },
+    indicators: { type: [Number], required: true },
+    description: { type: String, default: '' },
+    observedFrom: { type: Date, required: true },
+    observedTo: { type: Date, required: true },
+    reporterRole: { type: String, required: true, enum: REPORTER_ROLE_IDS },
+    contact: {
+      type: new Schema({ name: String, phone: String, email: String }, { _id: false }),
+      default: null,
+    },
+    priority: {
+      type: String,
+      required: true,
+      enum: ['safeguarding', 'standard'],
+    },
+    status: {
+      type: String,
+      required: true,
+      enum: REPORT_STATUSES,
+      default: 'new',
+    },
+    statusHistory: [
+      new Schema(
+        {
+          status: { type: String, enum: REPORT_STATUSES },
+          at: Date,
+          by: { type: Schema.Types.ObjectId, default: null },
+          note: String,
+        },
+        { _id: false },
+      ),
+    ],
+    forceId: { type: String, required: true },
+    addenda: [new Schema({ text: String, at: Date }, { _id: false })],
+    questions: [
+      new Schema(
+        {
+          text: String,
+          at: Date,
+          by: { type: Schema.Types.ObjectId, default: null },
+        },
+        { _id: false },
+      ),
+    ],
+    filedBy: { type: Schema.Types.ObjectId, default: null },
+  },
+  { timestamps: true },
 );
 schema.index({ forceId: 1, updatedAt: 1 });
 schema.index({ filedBy: 1 });
 schema.index({ updatedAt: 1 });
 
-export const ReportModel: Model<Report> = model<Report>("Report", schema);
+export const ReportModel: Model<Report> = model<Report>('Report', schema);

@@ -1,76 +1,60 @@
-import {
-	createContext,
-	type ReactNode,
-	useCallback,
-	useContext,
-	useEffect,
-	useMemo,
-	useState,
-} from "react";
-import type {
-	LoginBody,
-	RegisterBody,
-	SessionView,
-	UserView,
-} from "../../../shared/schemas/auth";
-import { api, ApiError, setCsrfToken } from "../api/client";
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { LoginBody, RegisterBody, SessionView, UserView } from '../../../shared/schemas/auth';
+import { api, ApiError, setCsrfToken } from '../api/client';
 
 interface AuthState {
-	user: UserView | null;
-	ready: boolean;
-	signIn(body: LoginBody): Promise<UserView>;
-	register(body: RegisterBody): Promise<UserView>;
-	signOut(): Promise<void>;
+  user: UserView | null;
+  ready: boolean;
+  signIn(body: LoginBody): Promise<UserView>;
+  register(body: RegisterBody): Promise<UserView>;
+  signOut(): Promise<void>;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-	const [user, setUser] = useState<UserView | null>(null);
-	const [ready, setReady] = useState(false);
+  const [user, setUser] = useState<UserView | null>(null);
+  const [ready, setReady] = useState(false);
 
-	const accept = useCallback((s: SessionView) => {
-		setCsrfToken(s.csrfToken);
-		setUser(s.user);
-		return s.user;
-	}, []);
+  const accept = useCallback((s: SessionView) => {
+    setCsrfToken(s.csrfToken);
+    setUser(s.user);
+    return s.user;
+  }, []);
 
-	useEffect(() => {
-		api<SessionView>("GET", "/api/auth/me")
-			.then(accept)
-			.catch((err) => {
-				if (!(err instanceof ApiError) || err.status !== 401)
-					console.warn("Could not load session", err);
-			})
-			.finally(() => setReady(true));
-	}, [accept]);
+  useEffect(() => {
+    api<SessionView>('GET', '/api/auth/me')
+      .then(accept)
+      .catch((err) => {
+        if (!(err instanceof ApiError) || err.status !== 401) console.warn('Could not load session', err);
+      })
+      .finally(() => setReady(true));
+  }, [accept]);
 
-	const value = useMemo<AuthState>(
-		() => ({
-			user,
-			ready,
-			signIn: async (body) =>
-				accept(await api<SessionView>("POST", "/api/auth/login", body)),
-			register: async (body) =>
-				accept(await api<SessionView>("POST", "/api/auth/register", body)),
-			signOut: async () => {
-				await api("POST", "/api/auth/logout").catch(() => undefined);
-				setCsrfToken(null);
-				setUser(null);
-			},
-		}),
-		[user, ready, accept],
-	);
-	return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+  const value = useMemo<AuthState>(
+    () => ({
+      user,
+      ready,
+      signIn: async (body) => accept(await api<SessionView>('POST', '/api/auth/login', body)),
+      register: async (body) => accept(await api<SessionView>('POST', '/api/auth/register', body)),
+      signOut: async () => {
+        await api('POST', '/api/auth/logout').catch(() => undefined);
+        setCsrfToken(null);
+        setUser(null);
+      },
+    }),
+    [user, ready, accept],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): AuthState {
-	const ctx = useContext(AuthContext);
-	if (!ctx) throw new Error("useAuth outside AuthProvider");
-	return ctx;
+  const ctx = useContext(AuthContext);
+  if (!ctx) throw new Error('useAuth outside AuthProvider');
+  return ctx;
 }
 
 /** Where each kind of user lands after signing in. */
 export function homePathFor(_user: UserView): string {
-	return "/account";
+  return '/account';
 }

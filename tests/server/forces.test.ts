@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { createUser } from '../support/factories';
+import type { TestClient } from '../support/http';
+
+let app: TestApp;
+let admin: TestClient;
+beforeAll(async () => {
+  app = await startTestApp();
+  const a = await createUser(app.services, 'police_admin');
+  admin = app.client();
+  await admin.login(a.email, a.password);
+});
+afterAll(async () => {
+  await app.close();
+  await dropTestDatabase();
+});
+
+const box = { type: 'Polygon', coordinates: [[[-0.2, 50.8], [-0.1, 50.8], [-0.1, 50.9], [-0.2, 50.9], [-0.2, 50.8]]] };
+
+describe('force areas over the API', () => {
+  it('lists the configured forces publicly', async () => {
+    const res = await app.client().get('/api/forces');
+    expect(res.status).toBe(200);
+    expect(res.body.forces.map((f: { id: string }) => f.id)).toEqual(['surrey', 'sussex']);
+  });
+
+  it('lets a police admin replace an area with a GeoJSON Feature and uses it at once', async () => {
+    const res = await admin.put('/api/forces/sussex/area', { type: 'Feature', properties: {}, geometry: box });
+    expect(res.status).toBe(200);
+    expect(res.body.bbox).toEqual([-0.2, 50.8, -0.1, 50.9]);
+    expect(app.services.forces.locator.locate(50.85, -0.15)).toBe('sussex');
+    expect(app.services.forces.locator.locate(50.85, 0.29)).toBeNull();
+  });
+
+  it('accepts a MultiPolygon and rejects invalid geometry with 400', async () => {
+    const multi = { type: 'MultiPolygon', coordinates: [box.coordinates, [[[0, 50], [0.1, 50], [0.1, 50.1], [0, 50]]]] };
+    expect((await admin.put('/api/forces/sussex/area', multi)).status).toBe(200);
+    const bowtie = { type: 'Polygon', coordinates: [[[0, 0], [2, 2], [2, 0], [0, 1], [0, 0]]] };
+    const bad = await admin.put('/api/forces/sussex/area', bowtie);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/crosses itself/);
+    const point = await admin.put('/api/forces/sussex/area', { type: 'Point', coordinates: [0, 0] });
+    expect(point.status).toBe(400);
+  });
+
+  it('returns 404 for an unknown force and 403 for a police officer', async () => {
+    expect((await admin.put('/api/forces/atlantis/area', box)).status).toBe(404);
+    const pc = await createUser(app.services, 'police');
+    const c = app.client();
+    await c.login(pc.email, pc.password);
+    expect((await c.put('/api/forces/sussex/area', box)).status).toBe(403);
+  });
+});

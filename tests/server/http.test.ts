@@ -1,0 +1,80 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toOpenApiPath } from '../../server/http/openapi';
+import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ BODY_LIMIT: '10kb' });
+});
+afterAll(async () => {
+  await app.close();
+  await dropTestDatabase();
+});
+
+describe('the HTTP spine', () => {
+  it('reports health with the engine in use', async () => {
+    const res = await app.client().get('/api/health');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+    expect(['mongodb', 'ferretdb']).toContain(res.body.db.engine);
+  });
+
+  it('answers unknown API routes with a JSON 404', async () => {
+    const res = await app.client().get('/api/does-not-exist');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(res.body).toEqual({ error: { code: 'not_found', message: 'No API route for GET /api/does-not-exist' } });
+  });
+
+  it('answers invalid JSON with a 400 in the error shape', async () => {
+    const res = await app.client().request('POST', '/api/auth/login', { body: '{"email": ', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_json');
+  });
+
+  it('answers an oversized body with 413 in the error shape', async () => {
+    const res = await app.client().post('/api/auth/login', { email: 'a@b.test', password: 'x'.repeat(20_000) });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('gives field-level details for invalid input', async () => {
+    const res = await app.client().post('/api/auth/login', { email: 'not-an-email', password: '' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.email', 'body.password']);
+  });
+
+  it('tags every response with a request id', async () => {
+    const res = await app.client().get('/api/health', { 'x-request-id': 'test-request-1234' });
+    expect(res.headers.get('x-request-id')).toBe('test-request-1234');
+  });
+
+  it('sends HSTS and a CSP that allows only our origin and the tile host', async () => {
+    const res = await app.client().get('/api/health');
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toMatch(/img-src 'self' data: https:\/\/tile\.openstreetmap\.org/);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('validates as OpenAPI 3 and lists every API route with security schemes', async () => {
+    const res = await app.client().get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    const validator = new Validator();
+    const result = await validator.validate(res.body);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(res.body.components.securitySchemes)).toEqual(['session', 'csrf']);
+
+    const { apiRoutes } = await import('../../server/app');
+    const routes = apiRoutes(app.services);
+    expect(routes.length).toBeGreaterThan(5);
+    for (const r of routes) expect(res.body.paths[toOpenApiPath(r.path)]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
+    expect(res.body.paths['/api/openapi.json'].get).toBeDefined();
+  });
+});
