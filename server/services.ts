@@ -2,6 +2,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
+import { EventBus } from './events';
 import { ForceService } from './forces/forces.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
@@ -12,11 +13,13 @@ export interface Services {
   sessions: SessionService;
   users: UserService;
   forces: ForceService;
+  events: EventBus;
 }
 
 export function createServices(config: Config, logger: Logger, engineKind: string): Services {
   const sessions = new SessionService(config.session);
   const forces = new ForceService();
   const users = new UserService(sessions, (id) => forces.locator.has(id));
-  return { config, logger, engineKind, sessions, users, forces };
+  const events = new EventBus(logger);
+  return { config, logger, engineKind, sessions, users, forces, events };
 }

@@ -55,6 +55,8 @@ export function useAuth(): AuthState {
 }
 
 /** Where each kind of user lands after signing in. */
-export function homePathFor(_user: UserView): string {
-  return '/account';
+export function homePathFor(user: UserView): string {
+  if (user.role === 'police' || user.role === 'police_admin') return '/police';
+  if (user.role === 'owner') return '/owner';
+  return '/my-reports';
 }

@@ -42,7 +42,10 @@ export function Layout() {
           <NavLink to="/follow-up">Follow up</NavLink>
           {user ? (
             <>
-              <NavLink to="/account">My account</NavLink>
+              {(user.role === 'police' || user.role === 'police_admin') && <NavLink to="/police">Workspace</NavLink>}
+              {user.role === 'owner' && <NavLink to="/owner">My properties</NavLink>}
+              {user.role === 'host' && <NavLink to="/my-reports">My reports</NavLink>}
+              <NavLink to="/account">Account</NavLink>
               <span className="who" data-testid="signed-in-as">
                 {user.name} <span className="badge">{ROLE_LABEL[user.role]}</span>
               </span>
