@@ -1,36 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, {
-    withFileTypes: true,
-    recursive: true,
-  })) {
-    if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
+import { buildClientIfNeeded } from './client-build';
 
 /** `npm start`: build the client when it is missing or older than its sources, then run the server. */
-function buildClientIfNeeded(): void {
-  const built = path.join(root, 'dist/client/index.html');
-  const sources = Math.max(newestMtime(path.join(root, 'client')), newestMtime(path.join(root, 'shared')));
-  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return;
-  console.log('Building the web client...');
-  const res = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (res.status !== 0) {
-    console.error('The web client failed to build (see above).');
-    process.exit(1);
-  }
+if (!buildClientIfNeeded((m) => console.log(m))) {
+  console.error('The web client failed to build (see above).');
+  process.exit(1);
 }
-
-buildClientIfNeeded();
 await import('./serve');

@@ -18,6 +18,11 @@ export function toReportDocument(r: GeneratedReport) {
     addenda: [],
     questions: [],
     filedBy: null,
+    notes: [],
+    assignedTo: null,
+    linkedReportIds: [],
+    ownerAlert: 'withheld',
+    releasedAt: null,
     __v: 0,
   };
 }

@@ -24,6 +24,11 @@ export interface Question {
   at: Date;
   by: Types.ObjectId | null;
 }
+export interface Note {
+  text: string;
+  at: Date;
+  by: Types.ObjectId | null;
+}
 export interface Contact {
   name?: string;
   phone?: string;
@@ -54,6 +59,14 @@ export interface Report {
   addenda: Addendum[];
   questions: Question[];
   filedBy: Types.ObjectId | null;
+  /** Police-only working notes. */
+  notes: Note[];
+  assignedTo: Types.ObjectId | null;
+  /** Reports about the same property, linked by police (kept symmetric by the triage service). */
+  linkedReportIds: Types.ObjectId[];
+  /** Property-specific owner alerts go out only once police release them; never automatic for safeguarding. */
+  ownerAlert: 'withheld' | 'released';
+  releasedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -120,6 +133,11 @@ const schema = new Schema<Report>(
       ),
     ],
     filedBy: { type: Schema.Types.ObjectId, default: null },
+    notes: [new Schema({ text: String, at: Date, by: { type: Schema.Types.ObjectId, default: null } }, { _id: false })],
+    assignedTo: { type: Schema.Types.ObjectId, default: null },
+    linkedReportIds: { type: [Schema.Types.ObjectId], default: [] },
+    ownerAlert: { type: String, enum: ['withheld', 'released'], default: 'withheld' },
+    releasedAt: { type: Date, default: null },
   },
   { timestamps: true },
 );

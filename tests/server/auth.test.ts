@@ -135,7 +135,9 @@ describe('registration and roles', () => {
 
   it('refuses a duplicate email with 409', async () => {
     const u = await createUser(app.services, 'owner');
-    const res = await app.client().post('/api/auth/register', { email: u.email, password: TEST_PASSWORD, name: 'Again', role: 'host' });
+    const res = await app
+      .client()
+      .post('/api/auth/register', { email: u.email, password: TEST_PASSWORD, name: 'Again', role: 'host' });
     expect(res.status).toBe(409);
   });
 

@@ -16,7 +16,18 @@ afterAll(async () => {
   await dropTestDatabase();
 });
 
-const box = { type: 'Polygon', coordinates: [[[-0.2, 50.8], [-0.1, 50.8], [-0.1, 50.9], [-0.2, 50.9], [-0.2, 50.8]]] };
+const box = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [-0.2, 50.8],
+      [-0.1, 50.8],
+      [-0.1, 50.9],
+      [-0.2, 50.9],
+      [-0.2, 50.8],
+    ],
+  ],
+};
 
 describe('force areas over the API', () => {
   it('lists the configured forces publicly', async () => {
@@ -34,9 +45,33 @@ describe('force areas over the API', () => {
   });
 
   it('accepts a MultiPolygon and rejects invalid geometry with 400', async () => {
-    const multi = { type: 'MultiPolygon', coordinates: [box.coordinates, [[[0, 50], [0.1, 50], [0.1, 50.1], [0, 50]]]] };
+    const multi = {
+      type: 'MultiPolygon',
+      coordinates: [
+        box.coordinates,
+        [
+          [
+            [0, 50],
+            [0.1, 50],
+            [0.1, 50.1],
+            [0, 50],
+          ],
+        ],
+      ],
+    };
     expect((await admin.put('/api/forces/sussex/area', multi)).status).toBe(200);
-    const bowtie = { type: 'Polygon', coordinates: [[[0, 0], [2, 2], [2, 0], [0, 1], [0, 0]]] };
+    const bowtie = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [2, 2],
+          [2, 0],
+          [0, 1],
+          [0, 0],
+        ],
+      ],
+    };
     const bad = await admin.put('/api/forces/sussex/area', bowtie);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/crosses itself/);

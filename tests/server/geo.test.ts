@@ -28,15 +28,48 @@ describe('force areas', () => {
 
   it('respects holes in polygons', () => {
     const l = new ForceLocator();
-    l.replaceAll([{ id: 'x', polygons: polygonsFromGeoJson({ type: 'Polygon', coordinates: [square(0, 0, 10, 10), square(4, 4, 6, 6)] as never }) }]);
+    l.replaceAll([
+      {
+        id: 'x',
+        polygons: polygonsFromGeoJson({ type: 'Polygon', coordinates: [square(0, 0, 10, 10), square(4, 4, 6, 6)] as never }),
+      },
+    ]);
     expect(l.locate(2, 2)).toBe('x');
     expect(l.locate(5, 5)).toBeNull();
   });
 
   it('rejects an unclosed ring, a bow-tie and a ring without area', () => {
-    const open = { type: 'Polygon' as const, coordinates: [square(0, 0, 1, 1).slice(0, 4).concat([[0, 0.5]])] };
-    const bowtie = { type: 'Polygon' as const, coordinates: [[[0, 0], [2, 2], [2, 0], [0, 1], [0, 0]]] };
-    const flat = { type: 'Polygon' as const, coordinates: [[[0, 0], [1, 1], [2, 2], [0, 0]]] };
+    const open = {
+      type: 'Polygon' as const,
+      coordinates: [
+        square(0, 0, 1, 1)
+          .slice(0, 4)
+          .concat([[0, 0.5]]),
+      ],
+    };
+    const bowtie = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [0, 0],
+          [2, 2],
+          [2, 0],
+          [0, 1],
+          [0, 0],
+        ],
+      ],
+    };
+    const flat = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [0, 0],
+          [1, 1],
+          [2, 2],
+          [0, 0],
+        ],
+      ],
+    };
     expect(() => polygonsFromGeoJson(open as never)).toThrow(/not closed/);
     expect(() => polygonsFromGeoJson(bowtie as never)).toThrow(/crosses itself/);
     expect(() => polygonsFromGeoJson(flat as never)).toThrow(/no area/);

@@ -28,7 +28,9 @@ describe('the HTTP spine', () => {
   });
 
   it('answers invalid JSON with a 400 in the error shape', async () => {
-    const res = await app.client().request('POST', '/api/auth/login', { body: '{"email": ', headers: { 'content-type': 'application/json' } });
+    const res = await app
+      .client()
+      .request('POST', '/api/auth/login', { body: '{"email": ', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_json');
   });
