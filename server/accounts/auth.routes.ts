@@ -1,4 +1,4 @@
-import { LoginBody, RegisterBody, SessionView, UserView } from '../../shared/schemas/auth';
+import { LoginBody, RegisterBody, SessionView, type UserView } from '../../shared/schemas/auth';
 import { Ok } from '../../shared/schemas/common';
 import type { Config } from '../config';
 import { limiter } from '../http/rate-limit';

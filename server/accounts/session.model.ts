@@ -1,4 +1,4 @@
-import { model, Schema, type Model, Types } from 'mongoose';
+import { model, Schema, type Model, type Types } from 'mongoose';
 
 /** `_id` is the SHA-256 of the cookie token, so lookups use the `_id` index on every engine. */
 export interface Session {

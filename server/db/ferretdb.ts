@@ -51,7 +51,7 @@ async function withLock<T>(dir: string, say: Say, fn: () => Promise<T>): Promise
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs!;
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > LOCK_STALE_MS) {
         fs.rmSync(lock, { recursive: true, force: true });
         continue;
