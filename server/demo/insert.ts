@@ -30,24 +30,29 @@ export function toReportDocument(r: GeneratedReport) {
 /** Bulk insert through the driver in batches; calls `onProgress` with the running total. */
 export async function insertReports(
   reports: Iterable<GeneratedReport>,
-  opts: { batchSize?: number; onProgress?: (done: number) => void } = {},
+  opts: { batchSize?: number; concurrency?: number; onProgress?: (done: number) => void } = {},
 ): Promise<number> {
   const size = opts.batchSize ?? 2000;
+  const concurrency = opts.concurrency ?? 3;
+  const inFlight = new Set<Promise<void>>();
   let batch: ReturnType<typeof toReportDocument>[] = [];
   let done = 0;
+  const flush = async () => {
+    const docs = batch;
+    batch = [];
+    const p = ReportModel.collection.insertMany(docs, { ordered: false }).then(() => {
+      done += docs.length;
+      inFlight.delete(p);
+      opts.onProgress?.(done);
+    });
+    inFlight.add(p);
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  };
   for (const r of reports) {
     batch.push(toReportDocument(r));
-    if (batch.length >= size) {
-      await ReportModel.collection.insertMany(batch, { ordered: false });
-      done += batch.length;
-      batch = [];
-      opts.onProgress?.(done);
-    }
+    if (batch.length >= size) await flush();
   }
-  if (batch.length) {
-    await ReportModel.collection.insertMany(batch, { ordered: false });
-    done += batch.length;
-    opts.onProgress?.(done);
-  }
+  if (batch.length) await flush();
+  await Promise.all(inFlight);
   return done;
 }
