@@ -15,13 +15,14 @@ import { apiNotFound, errorHandler } from './http/errors';
 import { buildOpenApi } from './http/openapi';
 import { mountRoutes, type RouteDef, route } from './http/route';
 import { securityHeaders } from './http/security';
+import { reportRoutes } from './reports/reports.routes';
 import type { Services } from './services';
 
 export const CLIENT_DIST = fileURLToPath(new URL('../dist/client/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 export function apiRoutes(s: Services): RouteDef[] {
-  return [...healthRoutes(s), ...authRoutes(s), ...userRoutes(s), ...forceRoutes(s)];
+  return [...healthRoutes(s), ...authRoutes(s), ...userRoutes(s), ...forceRoutes(s), ...reportRoutes(s)];
 }
 
 export function createApp(s: Services): { app: Express; routes: RouteDef[] } {

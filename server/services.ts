@@ -4,6 +4,7 @@ import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
 import { EventBus } from './events';
 import { ForceService } from './forces/forces.service';
+import { ReportService } from './reports/reports.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {
@@ -14,6 +15,7 @@ export interface Services {
   users: UserService;
   forces: ForceService;
   events: EventBus;
+  reports: ReportService;
 }
 
 export function createServices(config: Config, logger: Logger, engineKind: string): Services {
@@ -21,5 +23,6 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const forces = new ForceService();
   const users = new UserService(sessions, (id) => forces.locator.has(id));
   const events = new EventBus(logger);
-  return { config, logger, engineKind, sessions, users, forces, events };
+  const reports = new ReportService({ forces, events });
+  return { config, logger, engineKind, sessions, users, forces, events, reports };
 }

@@ -1,0 +1,347 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PropertyModel } from '../../server/properties/property.model';
+import { cellKeys } from '../../server/geo/geohash';
+import { ReportModel } from '../../server/reports/report.model';
+import { REFERENCE_REGEX } from '../../shared/schemas/reports';
+import { LIMITS } from '../../shared/limits';
+import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { createUser } from '../support/factories';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app.close();
+  await dropTestDatabase();
+});
+
+const BRIGHTON = { lat: 50.8225, lng: -0.1372 };
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+
+/** A valid anonymous report about a short-let in Brighton; override any field. */
+function validReport(overrides: Record<string, unknown> = {}) {
+  return {
+    location: BRIGHTON,
+    address: '12 Example Street, Brighton',
+    propertyType: 'S',
+    listingUrl: 'https://example.test/listing/123',
+    indicators: [1, 7],
+    description: 'Lots of short visits late at night; cling film in the bins.',
+    observedFrom: hoursAgo(30),
+    observedTo: hoursAgo(2),
+    reporterRole: 'neighbour',
+    ...overrides,
+  };
+}
+
+function detailPaths(body: { error?: { details?: Array<{ path: string }> } }): string[] {
+  return (body.error?.details ?? []).map((d) => d.path);
+}
+
+describe('the taxonomy', () => {
+  it('serves the property types, all 18 indicators with their flags, reporter roles and signposts', async () => {
+    const res = await app.client().get('/api/taxonomy');
+    expect(res.status).toBe(200);
+    expect(res.body.propertyTypes.map((t: { id: string }) => t.id)).toEqual(['H', 'S', 'R', 'U']);
+    expect(res.body.indicators).toHaveLength(18);
+    expect(res.body.indicators[4]).toMatchObject({ id: 5, safeguarding: true, call999: true, appliesTo: ['H', 'S', 'R', 'U'] });
+    expect(res.body.indicators[11]).toMatchObject({ id: 12, appliesTo: ['H'] });
+    expect(res.body.reporterRoles.length).toBeGreaterThan(0);
+    expect(res.body.signposts.map((s: { href: string }) => s.href)).toContain('tel:999');
+  });
+});
+
+describe('filing a report', () => {
+  it('stores a valid anonymous report and returns its reference and passphrase once', async () => {
+    const res = await app.client().post('/api/reports', validReport());
+    expect(res.status).toBe(201);
+    expect(res.body.reference).toMatch(REFERENCE_REGEX);
+    expect(res.body.passphrase).toMatch(/^[a-z]+(-[a-z]+){4}-\d{2}$/);
+    expect(res.body).toMatchObject({ priority: 'standard', call999: false });
+
+    const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
+    expect(stored).toMatchObject({
+      lat: BRIGHTON.lat,
+      lng: BRIGHTON.lng,
+      propertyType: 'S',
+      indicators: [1, 7],
+      status: 'new',
+      priority: 'standard',
+      forceId: 'sussex',
+      filedBy: null,
+      contact: null,
+    });
+    expect(stored!.cells).toEqual(cellKeys(BRIGHTON.lat, BRIGHTON.lng));
+    expect(stored!.statusHistory.map((h) => h.status)).toEqual(['new']);
+    expect(stored!.passphraseHash).toMatch(/^scrypt\$4096\$/);
+    expect(JSON.stringify(stored)).not.toContain(res.body.passphrase);
+  });
+
+  it('puts a report with a safeguarding indicator first and says when 999 applies', async () => {
+    const res = await app.client().post('/api/reports', validReport({ indicators: [6, 3] }));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ priority: 'safeguarding', call999: true });
+  });
+
+  it('emits report.created with the stored report', async () => {
+    const seen: string[] = [];
+    app.services.events.on('report.created', ({ report }) => {
+      seen.push(report.reference);
+    });
+    const res = await app.client().post('/api/reports', validReport());
+    expect(seen).toContain(res.body.reference);
+  });
+
+  it('suggests the registered property of the same type within 30 m, and only to police', async () => {
+    const owner = await createUser(app.services, 'owner');
+    const near = { lat: 50.83, lng: -0.14 };
+    const [sameType] = await PropertyModel.insertMany([
+      {
+        ownerId: owner.id,
+        address: 'Flat 1',
+        lat: near.lat + 0.0001,
+        lng: near.lng,
+        cells: cellKeys(near.lat + 0.0001, near.lng),
+        type: 'S',
+      },
+      { ownerId: owner.id, address: 'Hotel', lat: near.lat, lng: near.lng, cells: cellKeys(near.lat, near.lng), type: 'H' },
+      {
+        ownerId: owner.id,
+        address: 'Far',
+        lat: near.lat + 0.001,
+        lng: near.lng,
+        cells: cellKeys(near.lat + 0.001, near.lng),
+        type: 'S',
+      },
+    ]);
+    const res = await app.client().post('/api/reports', validReport({ location: near }));
+    expect(res.status).toBe(201);
+    expect(res.body).not.toHaveProperty('propertyId');
+    const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
+    expect(stored!.propertyId?.toString()).toBe(sameType!._id.toString());
+
+    const elsewhere = await app.client().post('/api/reports', validReport({ location: { lat: 50.84, lng: -0.15 } }));
+    expect((await ReportModel.findOne({ reference: elsewhere.body.reference }).lean())!.propertyId).toBeNull();
+  });
+
+  it('keeps optional contact details for police', async () => {
+    const contact = { name: 'Sam', phone: '+44 7700 900123', email: 'Sam@Example.test' };
+    const res = await app.client().post('/api/reports', validReport({ contact }));
+    expect(res.status).toBe(201);
+    const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
+    expect(stored!.contact).toMatchObject({ name: 'Sam', phone: '+44 7700 900123', email: 'sam@example.test' });
+  });
+
+  it('records the signed-in host who filed it', async () => {
+    const host = await createUser(app.services, 'host');
+    const c = app.client();
+    await c.login(host.email, host.password);
+    const res = await c.post('/api/reports', validReport());
+    expect(res.status).toBe(201);
+    const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
+    expect(stored!.filedBy?.toString()).toBe(host.id);
+  });
+});
+
+describe('rejecting invalid reports with field details', () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['a report without a location', { location: undefined }, 'body.location'],
+    ['a latitude of 91', { location: { lat: 91, lng: 0 } }, 'body.location.lat'],
+    ['an unknown indicator', { indicators: [1, 99] }, 'body.indicators.1'],
+    ['an indicator that does not apply to the property type', { propertyType: 'R', indicators: [12] }, 'body.indicators.0'],
+    ['the same indicator twice', { indicators: [7, 7] }, 'body.indicators.1'],
+    ['no indicators', { indicators: [] }, 'body.indicators'],
+    ['a description that is too long', { description: 'x'.repeat(LIMITS.descriptionMax + 1) }, 'body.description'],
+    ['an address that is too long', { address: 'x'.repeat(LIMITS.addressMax + 1) }, 'body.address'],
+    ['observedTo before observedFrom', { observedFrom: hoursAgo(2), observedTo: hoursAgo(5) }, 'body.observedTo'],
+    ['an observed time in the future', { observedTo: new Date(Date.now() + 86_400_000).toISOString() }, 'body.observedTo'],
+    ['a date that is not a date', { observedFrom: 'yesterday' }, 'body.observedFrom'],
+    ['a listing link that is not http(s)', { listingUrl: 'javascript:alert(1)' }, 'body.listingUrl'],
+    ['an unknown property type', { propertyType: 'X' }, 'body.propertyType'],
+    ['an unknown reporter role', { reporterRole: 'police' }, 'body.reporterRole'],
+    ['an extra field status', { status: 'closed' }, 'body'],
+    ['an extra field priority', { priority: 'safeguarding' }, 'body'],
+    ['an extra field forceId', { forceId: 'surrey' }, 'body'],
+    ['an unknown contact field', { contact: { name: 'A', address: 'x' } }, 'body.contact'],
+  ];
+  for (const [what, overrides, path] of cases) {
+    it(`rejects ${what}`, async () => {
+      const res = await app.client().post('/api/reports', validReport(overrides));
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(detailPaths(res.body)).toContain(path);
+    });
+  }
+
+  const operatorFields: Array<[string, Record<string, unknown>, string]> = [
+    ['address', { address: { $gt: '' } }, 'body.address'],
+    ['description', { description: { $gt: '' } }, 'body.description'],
+    ['propertyType', { propertyType: { $gt: '' } }, 'body.propertyType'],
+    ['reporterRole', { reporterRole: { $ne: null } }, 'body.reporterRole'],
+    ['observedFrom', { observedFrom: { $gt: '' } }, 'body.observedFrom'],
+    ['listingUrl', { listingUrl: { $gt: '' } }, 'body.listingUrl'],
+    ['location.lat', { location: { lat: { $gt: '' }, lng: 0 } }, 'body.location.lat'],
+    ['indicators', { indicators: { $gt: '' } }, 'body.indicators'],
+    ['contact.email', { contact: { email: { $gt: '' } } }, 'body.contact.email'],
+  ];
+  for (const [field, overrides, path] of operatorFields) {
+    it(`rejects a query operator {"$gt": ""} in ${field}`, async () => {
+      const res = await app.client().post('/api/reports', validReport(overrides));
+      expect(res.status).toBe(400);
+      expect(detailPaths(res.body)).toContain(path);
+    });
+  }
+
+  it('rejects a __proto__ key as an unknown field, at the top level and nested', async () => {
+    const base = JSON.stringify(validReport());
+    const top = `${base.slice(0, -1)},"__proto__":{"status":"closed"}}`;
+    const res = await app
+      .client()
+      .request('POST', '/api/reports', { body: top, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.some((d: { message: string }) => d.message.includes('__proto__'))).toBe(true);
+
+    const nested = base.replace('"location":{', '"location":{"__proto__":{"x":1},');
+    const res2 = await app
+      .client()
+      .request('POST', '/api/reports', { body: nested, headers: { 'content-type': 'application/json' } });
+    expect(res2.status).toBe(400);
+    expect(detailPaths(res2.body)).toContain('body.location');
+    expect(({} as Record<string, unknown>).status).toBeUndefined();
+  });
+
+  it('rejects a point outside every force area with 422 and a clear message', async () => {
+    const res = await app.client().post('/api/reports', validReport({ location: { lat: 55.9533, lng: -3.1883 } }));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('outside_force_area');
+    expect(res.body.error.message).toMatch(/outside every police force area/);
+  });
+});
+
+describe('follow-up by reference and passphrase', () => {
+  async function file() {
+    const res = await app.client().post('/api/reports', validReport());
+    return res.body as { reference: string; passphrase: string };
+  }
+
+  it('shows the public status, the date and the questions police asked, and nothing police-only', async () => {
+    const { reference, passphrase } = await file();
+    await ReportModel.updateOne(
+      { reference },
+      {
+        $set: { status: 'triaged' },
+        $push: { questions: { text: 'Which flat number?', at: new Date('2026-01-02T10:00:00Z'), by: null } },
+      },
+    );
+    const res = await app
+      .client()
+      .post('/api/reports/follow-up', { reference: reference.toLowerCase(), passphrase: ` ${passphrase.toUpperCase()} ` });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      reference,
+      status: 'reviewed',
+      statusText: 'Reviewed by police',
+      createdOn: new Date().toISOString().slice(0, 10),
+      questions: [{ text: 'Which flat number?', on: '2026-01-02' }],
+      addenda: [],
+    });
+  });
+
+  it('gives the same 404 for a wrong passphrase as for an unknown reference', async () => {
+    const { reference } = await file();
+    const wrong = await app.client().post('/api/reports/follow-up', { reference, passphrase: 'amber-oak-fox-reed-moss-11' });
+    const unknown = await app
+      .client()
+      .post('/api/reports/follow-up', { reference: 'SW-2222-2222', passphrase: 'amber-oak-fox-reed-moss-11' });
+    expect(wrong.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(wrong.body).toEqual(unknown.body);
+    expect(wrong.text).toBe(unknown.text);
+  });
+
+  it('reads a police-rejected report as simply closed', async () => {
+    const { reference, passphrase } = await file();
+    await ReportModel.updateOne({ reference }, { $set: { status: 'rejected' } });
+    const res = await app.client().post('/api/reports/follow-up', { reference, passphrase });
+    expect(res.body).toMatchObject({ status: 'closed', statusText: 'Closed' });
+  });
+
+  it('adds an addendum, bumps updatedAt and emits report.updated', async () => {
+    const { reference, passphrase } = await file();
+    const before = (await ReportModel.findOne({ reference }).lean())!;
+    const changes: string[][] = [];
+    app.services.events.on('report.updated', (e) => {
+      if (e.report.reference === reference) changes.push(e.changes);
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    const res = await app
+      .client()
+      .post('/api/reports/follow-up/addendum', { reference, passphrase, text: 'The car was a grey hatchback.' });
+    expect(res.status).toBe(200);
+    expect(res.body.addenda).toEqual([{ text: 'The car was a grey hatchback.', on: new Date().toISOString().slice(0, 10) }]);
+    const after = (await ReportModel.findOne({ reference }).lean())!;
+    expect(after.addenda).toHaveLength(1);
+    expect(after.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime());
+    expect(changes).toEqual([['addenda']]);
+  });
+
+  it('refuses an addendum with a wrong passphrase and an empty one', async () => {
+    const { reference, passphrase } = await file();
+    const wrong = await app.client().post('/api/reports/follow-up/addendum', { reference, passphrase: 'nope', text: 'x' });
+    expect(wrong.status).toBe(404);
+    const empty = await app.client().post('/api/reports/follow-up/addendum', { reference, passphrase, text: '   ' });
+    expect(empty.status).toBe(400);
+    expect(detailPaths(empty.body)).toContain('body.text');
+    expect((await ReportModel.findOne({ reference }).lean())!.addenda).toHaveLength(0);
+  });
+});
+
+describe("a host's own reports", () => {
+  it('lists the reports a signed-in host filed, and no one else’s', async () => {
+    const host = await createUser(app.services, 'host');
+    const c = app.client();
+    await c.login(host.email, host.password);
+    const a = await c.post('/api/reports', validReport());
+    const b = await c.post('/api/reports', validReport({ indicators: [3] }));
+    await app.client().post('/api/reports', validReport());
+    const res = await c.get('/api/reports/mine');
+    expect(res.status).toBe(200);
+    expect(res.body.reports.map((r: { reference: string }) => r.reference).sort()).toEqual(
+      [a.body.reference, b.body.reference].sort(),
+    );
+    expect(res.body.reports[0]).toMatchObject({ status: 'received', questions: [], addenda: [] });
+    expect((await app.client().get('/api/reports/mine')).status).toBe(401);
+  });
+
+  it('refuses police the list of their own filed reports', async () => {
+    const officer = await createUser(app.services, 'police');
+    const c = app.client();
+    await c.login(officer.email, officer.password);
+    expect((await c.get('/api/reports/mine')).status).toBe(403);
+  });
+});
+
+describe('rate limits', () => {
+  it('returns 429 with Retry-After after too many reports, and for follow-up guesses', async () => {
+    const limited = await startTestApp({ REPORT_RATE_LIMIT: '2', FOLLOWUP_RATE_LIMIT: '2' });
+    try {
+      const c = limited.client();
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await c.post('/api/reports', validReport())).status);
+      expect(statuses).toEqual([201, 201, 429]);
+      const res = await c.post('/api/reports', validReport());
+      expect(res.body.error.code).toBe('rate_limited');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+
+      const guesses = [];
+      const guess = { reference: 'SW-2222-2222', passphrase: 'wrong' };
+      guesses.push((await c.post('/api/reports/follow-up', guess)).status);
+      guesses.push((await c.post('/api/reports/follow-up/addendum', { ...guess, text: 'x' })).status);
+      guesses.push((await c.post('/api/reports/follow-up', guess)).status);
+      expect(guesses).toEqual([404, 404, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
