@@ -5,9 +5,13 @@ import { AccountPage } from './auth/AccountPage';
 import { AuthProvider } from './auth/AuthContext';
 import { RegisterPage } from './auth/RegisterPage';
 import { SignInPage } from './auth/SignInPage';
+import { FollowUpPage } from './follow-up/FollowUpPage';
 import { HomePage } from './home/HomePage';
 import { Layout } from './layout/Layout';
 import { NotFoundPage } from './layout/NotFoundPage';
+import { MyReportsPage } from './my-reports/MyReportsPage';
+import { PoliceWorkspacePage } from './police/PoliceWorkspace';
+import { ReportPage } from './report/ReportPage';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
@@ -20,6 +24,10 @@ createRoot(document.getElementById('root')!).render(
             <Route path="sign-in" element={<SignInPage />} />
             <Route path="register" element={<RegisterPage />} />
             <Route path="account" element={<AccountPage />} />
+            <Route path="report" element={<ReportPage />} />
+            <Route path="follow-up" element={<FollowUpPage />} />
+            <Route path="my-reports" element={<MyReportsPage />} />
+            <Route path="police" element={<PoliceWorkspacePage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

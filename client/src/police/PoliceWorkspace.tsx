@@ -1,0 +1,280 @@
+import 'leaflet/dist/leaflet.css';
+import type L from 'leaflet';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { MapContainer, TileLayer, useMap } from 'react-leaflet';
+import { Navigate, useLocation, useSearchParams } from 'react-router-dom';
+import type { ForceView } from '../../../shared/schemas/forces';
+import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection, Repeats, Timeline } from '../../../shared/schemas/police';
+import { api } from '../api/client';
+import { useAuth } from '../auth/AuthContext';
+import { HourWeekdayMatrix, TimelineChart } from './Charts';
+import { ExportButtons } from './ExportButtons';
+import { FilterPanel } from './FilterPanel';
+import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, OfflineLandLayer, ViewWatcher } from './map-layers';
+import { RepeatList } from './RepeatList';
+import { ReportDetailPanel } from './ReportDetailPanel';
+import { TriageQueue } from './TriageQueue';
+import { useApiGet } from './useApiGet';
+import { filterQuery, readViewState, type ViewState, writeViewState } from './view-state';
+
+export const TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+const TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+const UK: [number, number] = [52.8, -1.8];
+
+/** /police: police and police_admin only. */
+export function PoliceWorkspacePage() {
+  const { user, ready } = useAuth();
+  const location = useLocation();
+  if (!ready) return <p className="page">Loading…</p>;
+  if (!user)
+    return <Navigate to={`/sign-in?as=police&next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (user.role !== 'police' && user.role !== 'police_admin') {
+    return (
+      <div className="page narrow">
+        <h1>No access</h1>
+        <div className="alert alert-warn">
+          The police workspace is only for police officers and analysts. Your account does not have access.
+        </div>
+      </div>
+    );
+  }
+  return <PoliceWorkspace />;
+}
+
+/** Fits the map to the officer's force area once, unless the URL already says where to look. */
+function FitForceArea({ forceId, skip }: { forceId: string | null; skip: boolean }) {
+  const map = useMap();
+  const done = useRef(skip);
+  useEffect(() => {
+    if (done.current) return;
+    done.current = true;
+    api<{ forces: ForceView[] }>('GET', '/api/forces')
+      .then(({ forces }) => {
+        const f = forces.find((x) => x.id === forceId) ?? forces[0];
+        if (!f) return;
+        const [w, s, e, n] = f.bbox;
+        map.fitBounds(
+          [
+            [s, w],
+            [n, e],
+          ],
+          { padding: [8, 8] },
+        );
+      })
+      .catch(() => undefined);
+  }, [map, forceId]);
+  return null;
+}
+
+function PoliceWorkspace() {
+  const { user } = useAuth();
+  const [params, setParams] = useSearchParams();
+  const view = useMemo(() => readViewState(params), [params]);
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const initial = useRef({ center: view.center, zoom: view.zoom });
+  const [map, setMap] = useState<{ bbox: Bbox; zoom: number } | null>(null);
+  const [version, setVersion] = useState(0);
+  const [flyTo, setFlyTo] = useState<{ lat: number; lng: number; zoom: number; key: number } | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  const update = useCallback(
+    (patch: Partial<ViewState>, opts: { push?: boolean } = {}) => {
+      setParams(writeViewState({ ...viewRef.current, ...patch }), { replace: !opts.push });
+    },
+    [setParams],
+  );
+
+  const handleView = useCallback(
+    (center: L.LatLng, zoom: number, bbox: Bbox) => {
+      setMap({ bbox, zoom });
+      update({ center: [center.lat, center.lng], zoom });
+    },
+    [update],
+  );
+  const handleSelect = useCallback((id: string) => update({ report: id }, { push: true }), [update]);
+  const handleChanged = useCallback(() => setVersion((v) => v + 1), []);
+
+  const listQuery = filterQuery(view, view.inView ? map?.bbox : null).toString();
+  const mapQuery = map ? filterQuery(view, map.bbox).toString() : null;
+
+  const clusters = useApiGet<ClusterCollection>(
+    mapQuery !== null && view.layer === 'clusters' ? `/api/map/clusters?${mapQuery}&zoom=${Math.round(map!.zoom)}` : null,
+    250,
+    version,
+  );
+  const heat = useApiGet<HeatGrid>(
+    mapQuery !== null && view.layer === 'heat'
+      ? `/api/map/heat?${mapQuery}&zoom=${Math.round(map!.zoom)}&bandwidth=${view.bandwidth}`
+      : null,
+    250,
+  );
+  const hotspots = useApiGet<HotspotCollection>(
+    mapQuery !== null && view.layer === 'hotspots' ? `/api/map/hotspots?${mapQuery}&cellSize=${view.cellSize}` : null,
+    250,
+  );
+  const timeline = useApiGet<Timeline>(`/api/map/timeline?${listQuery}`, 300, version);
+  const repeats = useApiGet<Repeats>(`/api/map/repeats?${listQuery}&limit=10`, 300, version);
+
+  const mapError = clusters.error ?? heat.error ?? hotspots.error;
+  const mapLoading = clusters.loading || heat.loading || hotspots.loading;
+
+  async function handleCopyLink() {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2500);
+    } catch {
+      setCopied(false);
+    }
+  }
+
+  return (
+    <div className="pw-page">
+      <div className="pw-head">
+        <div>
+          <h1>Police workspace</h1>
+          <p className="hint">
+            {user?.forceId ? `Reports in your force area (${user.forceId}).` : 'Reports in all force areas.'} The address bar
+            always holds this exact view.
+          </p>
+        </div>
+        <button type="button" className="button button-quiet" onClick={handleCopyLink}>
+          {copied ? 'Link copied' : 'Copy link to this view'}
+        </button>
+      </div>
+
+      <div className="pw-grid">
+        <div className="pw-area-filters">
+          <FilterPanel view={view} onChange={update} />
+        </div>
+
+        <section className="pw-area-map" aria-labelledby="pw-map-title">
+          <h2 id="pw-map-title" className="visually-hidden">
+            Map
+          </h2>
+          <div className="pw-map-status" aria-live="polite">
+            <span data-testid="map-status">
+              {mapError
+                ? ''
+                : view.layer === 'clusters' && clusters.data
+                  ? `${clusters.data.total.toLocaleString('en-GB')} reports in view, ${clusters.data.features.length} markers`
+                  : view.layer === 'hotspots' && hotspots.data
+                    ? `${hotspots.data.meta.significant} significant cells of ${hotspots.data.meta.tested} tested (${hotspots.data.meta.correction})`
+                    : view.layer === 'heat' && heat.data
+                      ? `Kernel density, bandwidth ${heat.data.bandwidthM} m`
+                      : ''}
+            </span>
+            {mapLoading && <span className="hint"> Updating…</span>}
+          </div>
+          {mapError && (
+            <div className="alert alert-error" role="alert">
+              {mapError}
+            </div>
+          )}
+          <div className="pw-map">
+            <MapContainer
+              center={initial.current.center ?? UK}
+              zoom={initial.current.zoom ?? 6}
+              minZoom={5}
+              maxZoom={18}
+              className="pw-leaflet"
+              preferCanvas={false}
+            >
+              <OfflineLandLayer />
+              <TileLayer url={TILE_URL} attribution={TILE_ATTRIBUTION} />
+              <FitForceArea forceId={user?.forceId ?? null} skip={initial.current.center !== null} />
+              <ViewWatcher onView={handleView} />
+              <FlyTo target={flyTo} />
+              {view.layer === 'clusters' && <ClusterLayer data={clusters.data} onSelect={handleSelect} />}
+              {view.layer === 'heat' && <HeatLayer data={heat.data} />}
+              {view.layer === 'hotspots' && <HotspotLayer data={hotspots.data} />}
+            </MapContainer>
+            <Legend layer={view.layer} />
+          </div>
+        </section>
+
+        <div className="pw-area-side">
+          {view.report && user ? (
+            <ReportDetailPanel
+              id={view.report}
+              me={user}
+              onClose={() => update({ report: null }, { push: true })}
+              onChanged={handleChanged}
+              onOpen={handleSelect}
+            />
+          ) : (
+            <TriageQueue query={listQuery} version={version} selectedId={view.report} onSelect={handleSelect} />
+          )}
+        </div>
+      </div>
+
+      <div className="pw-analytics">
+        <section className="card" aria-labelledby="pw-timeline-title">
+          <h2 id="pw-timeline-title">Reports per day</h2>
+          {timeline.data ? <TimelineChart days={timeline.data.days} /> : <p className="hint">{timeline.error ?? 'Loading…'}</p>}
+        </section>
+        <section className="card" aria-labelledby="pw-matrix-title">
+          <h2 id="pw-matrix-title">Hour × weekday</h2>
+          {timeline.data ? (
+            <HourWeekdayMatrix matrix={timeline.data.hourWeekday} />
+          ) : (
+            <p className="hint">{timeline.error ?? 'Loading…'}</p>
+          )}
+        </section>
+        <section className="card" aria-labelledby="pw-repeats-title">
+          <h2 id="pw-repeats-title">Repeat locations</h2>
+          {repeats.error ? (
+            <p className="hint">{repeats.error}</p>
+          ) : (
+            <RepeatList data={repeats.data} onShow={(lat, lng) => setFlyTo({ lat, lng, zoom: 17, key: Date.now() })} />
+          )}
+        </section>
+        <ExportButtons query={listQuery} />
+      </div>
+    </div>
+  );
+}
+
+function Legend({ layer }: { layer: ViewState['layer'] }) {
+  return (
+    <div className="pw-legend">
+      <p className="pw-legend-title">Legend</p>
+      {layer === 'clusters' && (
+        <ul>
+          <li>
+            <span className="pw-cluster pw-legend-cluster">12</span> Group of reports (select to zoom in)
+          </li>
+          <li>
+            <span className="pw-cluster-star pw-legend-star">★3</span> of which safeguarding
+          </li>
+          <li>
+            <span className="pw-single pw-single-sg pw-legend-single">★</span> Safeguarding report
+          </li>
+          <li>
+            <span className="pw-single pw-legend-single">●</span> Standard report
+          </li>
+        </ul>
+      )}
+      {layer === 'heat' && (
+        <div>
+          <span className="pw-heat-ramp" aria-hidden="true" />
+          <span className="pw-heat-labels">
+            <span>Fewer</span>
+            <span>More reports per km²</span>
+          </span>
+        </div>
+      )}
+      {layer === 'hotspots' && (
+        <ul>
+          {[99, 95, 90, -90, -95, -99].map((bin) => (
+            <li key={bin}>
+              <span className="pw-swatch" style={{ background: HOTSPOT_STYLE[bin]!.fill }} aria-hidden="true" />
+              {HOTSPOT_STYLE[bin]!.label}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

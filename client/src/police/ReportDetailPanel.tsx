@@ -1,0 +1,416 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import type { ReportDetail, ReportPatch } from '../../../shared/schemas/police';
+import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from '../../../shared/taxonomy';
+import { ApiError, api } from '../api/client';
+import type { UserView } from '../../../shared/schemas/auth';
+import { formatDateTime, PriorityBadge, StatusBadge } from './badges';
+import { STATUS_LABEL } from './view-state';
+
+const TYPE_LABEL = Object.fromEntries(PROPERTY_TYPES.map((t) => [t.id, t.label]));
+const ROLE_LABEL = Object.fromEntries(REPORTER_ROLES.map((r) => [r.id, r.label]));
+const OBJECT_ID = /^[a-f0-9]{24}$/i;
+
+/** One report with everything police may see, and the triage actions the server allows. */
+export function ReportDetailPanel({
+  id,
+  me,
+  onClose,
+  onChanged,
+  onOpen,
+}: {
+  id: string;
+  me: UserView;
+  onClose: () => void;
+  onChanged: () => void;
+  onOpen: (id: string) => void;
+}) {
+  const [detail, setDetail] = useState<ReportDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [confirmAlert, setConfirmAlert] = useState(false);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setDetail(null);
+    setError(null);
+    setNotice(null);
+    setConfirmAlert(false);
+    api<ReportDetail>('GET', `/api/reports/${encodeURIComponent(id)}`, undefined, controller.signal)
+      .then(setDetail)
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) setError(err instanceof ApiError ? err.message : 'Could not load the report');
+      });
+    return () => controller.abort();
+  }, [id]);
+
+  async function patch(body: ReportPatch, done: string): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      setDetail(await api<ReportDetail>('PATCH', `/api/reports/${encodeURIComponent(id)}`, body));
+      setNotice(done);
+      onChanged();
+      return true;
+    } catch (err) {
+      setError(
+        err instanceof ApiError && err.status === 409
+          ? 'That change is no longer possible: someone may have updated this report. It has been reloaded.'
+          : err instanceof ApiError
+            ? err.message
+            : 'The change failed',
+      );
+      if (err instanceof ApiError && err.status === 409) {
+        api<ReportDetail>('GET', `/api/reports/${encodeURIComponent(id)}`).then(setDetail, () => undefined);
+      }
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function textForm(field: 'note' | 'question', done: string) {
+    return async (e: FormEvent<HTMLFormElement>) => {
+      e.preventDefault();
+      const form = e.currentTarget;
+      const text = String(new FormData(form).get(field) ?? '').trim();
+      if (!text) return;
+      if (await patch({ [field]: text }, done)) form.reset();
+    };
+  }
+  const handleAddNote = textForm('note', 'Note added.');
+  const handleAskQuestion = textForm('question', 'Question sent to the reporter.');
+
+  async function handleStatus(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const status = String(data.get('status') ?? '') as ReportStatus;
+    const note = String(data.get('statusNote') ?? '').trim();
+    if (!status) return;
+    if (await patch({ status, ...(note ? { statusNote: note } : {}) }, `Status changed to ${STATUS_LABEL[status]}.`))
+      form.reset();
+  }
+
+  async function handleLink(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const ref = String(new FormData(form).get('link') ?? '').trim();
+    if (!ref) return;
+    let target = ref;
+    if (!OBJECT_ID.test(ref)) {
+      try {
+        target = (await api<ReportDetail>('GET', `/api/reports/${encodeURIComponent(ref)}`)).id;
+      } catch {
+        setError(`No report found with the reference or id “${ref}”.`);
+        return;
+      }
+    }
+    if (await patch({ link: target }, 'Reports linked.')) form.reset();
+  }
+
+  if (error && !detail) {
+    return (
+      <section className="pw-detail card" aria-label="Report detail">
+        <button type="button" className="button button-quiet pw-small" onClick={onClose}>
+          ← Back to queue
+        </button>
+        <div className="alert alert-error" role="alert">
+          {error}
+        </div>
+      </section>
+    );
+  }
+  if (!detail) {
+    return (
+      <section className="pw-detail card" aria-label="Report detail" aria-busy="true">
+        <p>Loading report…</p>
+      </section>
+    );
+  }
+
+  const sg = detail.priority === 'safeguarding';
+  const released = detail.ownerAlert === 'released';
+  const assignedToMe = detail.assignedTo?.id === me.id;
+
+  return (
+    <section className="pw-detail card" aria-labelledby="pw-detail-title">
+      <div className="pw-section-head">
+        <button type="button" className="button button-quiet pw-small" onClick={onClose}>
+          ← Back to queue
+        </button>
+      </div>
+      <h2 id="pw-detail-title" tabIndex={-1}>
+        Report {detail.reference}
+      </h2>
+      <p className="pw-badges">
+        <PriorityBadge priority={detail.priority} /> <StatusBadge status={detail.status} />{' '}
+        <span className="badge">{released ? 'Owner alert released' : 'Owner alert withheld'}</span>
+      </p>
+      <div aria-live="polite">
+        {notice && <div className="alert alert-ok">{notice}</div>}
+        {error && (
+          <div className="alert alert-error" role="alert">
+            {error}
+          </div>
+        )}
+      </div>
+
+      <dl className="details pw-details">
+        <dt>Location</dt>
+        <dd>
+          {detail.address ?? 'No address given'} ({detail.lat.toFixed(5)}, {detail.lng.toFixed(5)})
+        </dd>
+        <dt>Property</dt>
+        <dd>{TYPE_LABEL[detail.propertyType]}</dd>
+        <dt>Observed</dt>
+        <dd>
+          {formatDateTime(detail.observedFrom)} – {formatDateTime(detail.observedTo)} UTC
+        </dd>
+        <dt>Received</dt>
+        <dd>{formatDateTime(detail.createdAt)} UTC</dd>
+        <dt>Reporter</dt>
+        <dd>{ROLE_LABEL[detail.reporterRole] ?? detail.reporterRole}</dd>
+        <dt>Contact</dt>
+        <dd>
+          {detail.contact
+            ? [detail.contact.name, detail.contact.phone, detail.contact.email].filter(Boolean).join(' · ')
+            : 'Anonymous (no contact details)'}
+        </dd>
+        {detail.listingUrl && (
+          <>
+            <dt>Listing</dt>
+            <dd>
+              <a href={detail.listingUrl} rel="noreferrer noopener" target="_blank">
+                {detail.listingUrl}
+              </a>
+            </dd>
+          </>
+        )}
+        {detail.suggestedProperty && (
+          <>
+            <dt>Registered property</dt>
+            <dd>
+              {detail.suggestedProperty.address} ({Math.round(detail.suggestedProperty.distanceM)} m away)
+            </dd>
+          </>
+        )}
+        <dt>Assigned to</dt>
+        <dd>{detail.assignedTo ? detail.assignedTo.name : 'Nobody'}</dd>
+      </dl>
+
+      <h3>Indicators</h3>
+      <ul className="pw-indicator-list">
+        {detail.indicators.map((i) => {
+          const ind = indicatorById(i);
+          return (
+            <li key={i}>
+              {ind?.safeguarding && <span className="badge badge-danger">★ Safeguarding</span>} {i}. {ind?.label ?? 'Unknown'}
+            </li>
+          );
+        })}
+      </ul>
+      <h3>Description</h3>
+      <p className="pw-description">{detail.description || 'No description.'}</p>
+
+      <h3>Actions</h3>
+      <div className="pw-actions">
+        <form className="pw-inline-form" onSubmit={handleStatus}>
+          <div className="field">
+            <label htmlFor="pw-status">Change status</label>
+            <select id="pw-status" name="status" defaultValue="" disabled={!detail.allowedTransitions.length}>
+              <option value="" disabled>
+                {detail.allowedTransitions.length ? 'Choose a new status' : 'No changes possible'}
+              </option>
+              {detail.allowedTransitions.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABEL[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="pw-status-note">Reason (optional)</label>
+            <input id="pw-status-note" name="statusNote" type="text" maxLength={2000} />
+          </div>
+          <button type="submit" className="button button-primary" disabled={busy || !detail.allowedTransitions.length}>
+            Update status
+          </button>
+        </form>
+
+        <div className="button-row">
+          {assignedToMe ? (
+            <button type="button" className="button" disabled={busy} onClick={() => patch({ assignTo: null }, 'Unassigned.')}>
+              Unassign
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="button"
+              disabled={busy}
+              onClick={() => patch({ assignTo: me.id }, 'Assigned to you.')}
+            >
+              Assign to me
+            </button>
+          )}
+          {detail.assignedTo && !assignedToMe && (
+            <button
+              type="button"
+              className="button button-quiet"
+              disabled={busy}
+              onClick={() => patch({ assignTo: null }, 'Unassigned.')}
+            >
+              Unassign {detail.assignedTo.name}
+            </button>
+          )}
+          <button type="button" className="button" disabled={busy} onClick={() => setConfirmAlert(true)}>
+            {released ? 'Withhold owner alert' : 'Release owner alert'}
+          </button>
+        </div>
+
+        {confirmAlert && (
+          <div
+            className={`alert ${sg && !released ? 'alert-error' : 'alert-warn'} pw-confirm`}
+            role="alertdialog"
+            aria-labelledby="pw-confirm-title"
+          >
+            <p id="pw-confirm-title">
+              <strong>{released ? 'Withhold the owner alert?' : 'Release the owner alert?'}</strong>
+            </p>
+            {released ? (
+              <p>Owners will get no further property-specific alerts for this report. Alerts already sent cannot be recalled.</p>
+            ) : (
+              <p>
+                Verified owners of this property will be told that concerns were reported there. They never see the reporter, the
+                description or exact times.
+                {sg && (
+                  <>
+                    {' '}
+                    <strong>This is a safeguarding report:</strong> make sure telling the owner cannot put a child or vulnerable
+                    person at risk or alert those exploiting them.
+                  </>
+                )}
+              </p>
+            )}
+            <div className="button-row">
+              <button
+                type="button"
+                className={`button ${sg && !released ? 'button-danger' : 'button-primary'}`}
+                disabled={busy}
+                onClick={async () => {
+                  if (
+                    await patch(
+                      { ownerAlert: released ? 'withheld' : 'released' },
+                      released ? 'Owner alert withheld.' : 'Owner alert released.',
+                    )
+                  )
+                    setConfirmAlert(false);
+                }}
+              >
+                {released ? 'Yes, withhold' : 'Yes, release to owners'}
+              </button>
+              <button type="button" className="button button-quiet" onClick={() => setConfirmAlert(false)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        )}
+
+        <form className="pw-inline-form" onSubmit={handleAddNote}>
+          <div className="field">
+            <label htmlFor="pw-note">Add a police note</label>
+            <textarea id="pw-note" name="note" maxLength={5000} rows={2} />
+          </div>
+          <button type="submit" className="button" disabled={busy}>
+            Add note
+          </button>
+        </form>
+        <form className="pw-inline-form" onSubmit={handleAskQuestion}>
+          <div className="field">
+            <label htmlFor="pw-question">Ask the reporter a question</label>
+            <textarea id="pw-question" name="question" maxLength={2000} rows={2} aria-describedby="pw-question-hint" />
+            <p className="hint" id="pw-question-hint">
+              The reporter sees it when they follow up with their passphrase.
+            </p>
+          </div>
+          <button type="submit" className="button" disabled={busy}>
+            Send question
+          </button>
+        </form>
+        <form className="pw-inline-form" onSubmit={handleLink}>
+          <div className="field">
+            <label htmlFor="pw-link">Link a report (reference or id)</label>
+            <input id="pw-link" name="link" type="text" />
+          </div>
+          <button type="submit" className="button" disabled={busy}>
+            Link
+          </button>
+        </form>
+      </div>
+
+      <h3>Linked reports</h3>
+      {detail.linkedReports.length ? (
+        <ul className="pw-plain-list">
+          {detail.linkedReports.map((l) => (
+            <li key={l.id}>
+              <button type="button" className="pw-linkish" onClick={() => onOpen(l.id)}>
+                {l.reference}
+              </button>{' '}
+              <StatusBadge status={l.status} />{' '}
+              <button
+                type="button"
+                className="button button-quiet pw-small"
+                disabled={busy}
+                onClick={() => patch({ unlink: l.id }, `Unlinked ${l.reference}.`)}
+              >
+                Unlink<span className="visually-hidden"> {l.reference}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="hint">None.</p>
+      )}
+
+      <History
+        title="Status history"
+        items={detail.statusHistory.map((h) => ({
+          at: h.at,
+          who: h.by?.name ?? 'System',
+          text: `${STATUS_LABEL[h.status]}${h.note ? ` — ${h.note}` : ''}`,
+        }))}
+      />
+      <History title="Added by the reporter" items={detail.addenda.map((a) => ({ at: a.at, who: 'Reporter', text: a.text }))} />
+      <History
+        title="Questions to the reporter"
+        items={detail.questions.map((q) => ({ at: q.at, who: q.by?.name ?? 'Police', text: q.text }))}
+      />
+      <History title="Police notes" items={detail.notes.map((n) => ({ at: n.at, who: n.by?.name ?? 'Police', text: n.text }))} />
+      <History title="Audit trail" items={detail.audit.map((a) => ({ at: a.at, who: a.by?.name ?? 'System', text: a.action }))} />
+    </section>
+  );
+}
+
+function History({ title, items }: { title: string; items: Array<{ at: string; who: string; text: string }> }) {
+  return (
+    <>
+      <h3>{title}</h3>
+      {items.length ? (
+        <ol className="pw-history">
+          {items.map((h, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: append-only history, no stable id
+            <li key={i}>
+              <span className="pw-history-meta">
+                {formatDateTime(h.at)} · {h.who}
+              </span>
+              <span>{h.text}</span>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p className="hint">None.</p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,267 @@
+import L from 'leaflet';
+import { useEffect, useRef } from 'react';
+import { useMap } from 'react-leaflet';
+import { feature } from 'topojson-client';
+import type { Topology } from 'topojson-specification';
+import landUrl from 'world-atlas/land-10m.json?url';
+import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection } from '../../../shared/schemas/police';
+
+/** Leaflet bounds as an API bbox, clamped to valid degrees. */
+export function boundsToBbox(b: L.LatLngBounds): Bbox {
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+  return [
+    clamp(b.getWest(), -180, 180),
+    clamp(b.getSouth(), -90, 90),
+    clamp(b.getEast(), -180, 180),
+    clamp(b.getNorth(), -90, 90),
+  ];
+}
+
+/** Reports the view after every pan or zoom (Leaflet fires moveend for both). */
+export function ViewWatcher({ onView }: { onView: (center: L.LatLng, zoom: number, bbox: Bbox) => void }) {
+  const map = useMap();
+  const onViewRef = useRef(onView);
+  onViewRef.current = onView;
+  useEffect(() => {
+    function handleMoveEnd() {
+      onViewRef.current(map.getCenter(), map.getZoom(), boundsToBbox(map.getBounds()));
+    }
+    handleMoveEnd();
+    map.on('moveend', handleMoveEnd);
+    return () => {
+      map.off('moveend', handleMoveEnd);
+    };
+  }, [map]);
+  return null;
+}
+
+/** Region kept from the world land polygons: the UK and near continent. */
+const LAND_REGION: Bbox = [-12, 48, 4, 61];
+
+/**
+ * Offline base layer: coastline from world-atlas (served from our own origin), drawn under the tiles so the map
+ * stays readable when tiles cannot load (tests, offline, blocked networks).
+ */
+export function OfflineLandLayer() {
+  const map = useMap();
+  useEffect(() => {
+    const pane = map.getPane('land') ?? map.createPane('land');
+    pane.style.zIndex = '150';
+    pane.style.pointerEvents = 'none';
+    const controller = new AbortController();
+    let layer: L.GeoJSON | null = null;
+    fetch(landUrl, { signal: controller.signal })
+      .then((r) => r.json() as Promise<Topology>)
+      .then((topo) => {
+        const land = feature(topo, topo.objects.land!) as GeoJSON.FeatureCollection | GeoJSON.Feature;
+        const features = 'features' in land ? land.features : [land];
+        const polygons: GeoJSON.Position[][][] = [];
+        for (const f of features) {
+          const g = f.geometry;
+          const polys = g.type === 'MultiPolygon' ? g.coordinates : g.type === 'Polygon' ? [g.coordinates] : [];
+          for (const poly of polys) if (intersects(poly[0] ?? [], LAND_REGION)) polygons.push(poly);
+        }
+        const region: GeoJSON.Feature = {
+          type: 'Feature',
+          properties: {},
+          geometry: { type: 'MultiPolygon', coordinates: polygons },
+        };
+        layer = L.geoJSON(region, {
+          pane: 'land',
+          interactive: false,
+          style: { color: '#7d8a99', weight: 1, fillColor: '#eef0ea', fillOpacity: 1 },
+        }).addTo(map);
+      })
+      .catch(() => undefined);
+    return () => {
+      controller.abort();
+      layer?.remove();
+    };
+  }, [map]);
+  return null;
+}
+
+function intersects(ring: GeoJSON.Position[], [w, s, e, n]: Bbox): boolean {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const [x = 0, y = 0] of ring) {
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  return minX <= e && maxX >= w && minY <= n && maxY >= s;
+}
+
+function clusterIcon(count: number, safeguarding: number): L.DivIcon {
+  const size = count < 10 ? 34 : count < 100 ? 40 : count < 1000 ? 48 : 56;
+  const share = count ? safeguarding / count : 0;
+  const label =
+    count >= 10_000 ? `${Math.round(count / 1000)}k` : count >= 1000 ? `${(count / 1000).toFixed(1)}k` : String(count);
+  return L.divIcon({
+    className: 'pw-cluster-wrap',
+    iconSize: [size, size],
+    html: `<span class="pw-cluster${share >= 0.5 ? ' pw-cluster-sg' : ''}" style="--sg:${Math.round(share * 100)}%">${label}${
+      safeguarding ? `<span class="pw-cluster-star" aria-hidden="true">★${safeguarding}</span>` : ''
+    }</span>`,
+  });
+}
+
+function singleIcon(safeguarding: boolean): L.DivIcon {
+  return L.divIcon({
+    className: 'pw-single-wrap',
+    iconSize: safeguarding ? [28, 28] : [22, 22],
+    html: safeguarding
+      ? '<span class="pw-single pw-single-sg" aria-hidden="true">★</span>'
+      : '<span class="pw-single" aria-hidden="true">●</span>',
+  });
+}
+
+/** Server-side clusters as divIcon markers; a cluster zooms to its bounds, a single report opens its detail. */
+export function ClusterLayer({ data, onSelect }: { data: ClusterCollection | null; onSelect: (id: string) => void }) {
+  const map = useMap();
+  const groupRef = useRef<L.LayerGroup | null>(null);
+  const onSelectRef = useRef(onSelect);
+  onSelectRef.current = onSelect;
+
+  useEffect(() => {
+    const group = L.layerGroup().addTo(map);
+    groupRef.current = group;
+    return () => {
+      group.remove();
+      groupRef.current = null;
+    };
+  }, [map]);
+
+  useEffect(() => {
+    const group = groupRef.current;
+    if (!group) return;
+    group.clearLayers();
+    // Never more than ~1,000 markers, whatever the server sends.
+    for (const f of (data?.features ?? []).slice(0, 1000)) {
+      const [lng, lat] = f.geometry.coordinates;
+      const p = f.properties;
+      let marker: L.Marker;
+      let name: string;
+      if (p.cluster) {
+        name = `${p.count} reports, ${p.safeguarding} safeguarding. Zoom in`;
+        marker = L.marker([lat, lng], { icon: clusterIcon(p.count, p.safeguarding), keyboard: true, title: name });
+        const [w, s, e, n] = p.bounds;
+        marker.on('click', () => {
+          const bounds = L.latLngBounds([s, w], [n, e]);
+          if (bounds.getNorthEast().equals(bounds.getSouthWest()))
+            map.setView(bounds.getCenter(), Math.min(map.getZoom() + 3, 18));
+          else map.fitBounds(bounds.pad(0.1), { maxZoom: 18 });
+        });
+      } else {
+        const sg = p.priority === 'safeguarding';
+        name = `Report ${p.reference}${sg ? ', safeguarding' : ''}, ${p.status.replace('_', ' ')}. Open details`;
+        marker = L.marker([lat, lng], { icon: singleIcon(sg), keyboard: true, title: name, zIndexOffset: sg ? 500 : 0 });
+        marker.on('click', () => onSelectRef.current(p.id));
+      }
+      marker.addTo(group);
+      const el = marker.getElement();
+      if (el) {
+        el.setAttribute('role', 'button');
+        el.setAttribute('aria-label', name);
+        el.dataset.testid = p.cluster ? 'map-cluster' : 'map-report';
+      }
+    }
+  }, [data, map]);
+
+  return null;
+}
+
+/** Kernel density grid drawn once into a canvas and laid over its bbox. */
+export function HeatLayer({ data }: { data: HeatGrid | null }) {
+  const map = useMap();
+  useEffect(() => {
+    if (!data?.cols || !data.rows || !data.max) return;
+    const canvas = document.createElement('canvas');
+    canvas.width = data.cols;
+    canvas.height = data.rows;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    const img = ctx.createImageData(data.cols, data.rows);
+    for (let i = 0; i < data.values.length; i++) {
+      const t = Math.sqrt((data.values[i] ?? 0) / data.max);
+      if (t < 0.02) continue;
+      const [r, g, b] = heatColour(t);
+      img.data[i * 4] = r;
+      img.data[i * 4 + 1] = g;
+      img.data[i * 4 + 2] = b;
+      img.data[i * 4 + 3] = Math.round(60 + 170 * t);
+    }
+    ctx.putImageData(img, 0, 0);
+    const [w, s, e, n] = data.bbox;
+    const overlay = L.imageOverlay(
+      canvas.toDataURL(),
+      [
+        [s, w],
+        [n, e],
+      ],
+      { opacity: 0.8, interactive: false, className: 'pw-heat' },
+    ).addTo(map);
+    return () => {
+      overlay.remove();
+    };
+  }, [data, map]);
+  return null;
+}
+
+/** Yellow → orange → dark red ramp. */
+function heatColour(t: number): [number, number, number] {
+  const stops: [number, number, number][] = [
+    [255, 237, 160],
+    [253, 141, 60],
+    [189, 0, 38],
+  ];
+  const x = Math.min(1, t) * 2;
+  const i = Math.min(1, Math.floor(x));
+  const f = x - i;
+  const a = stops[i]!;
+  const b = stops[i + 1]!;
+  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
+}
+
+export const HOTSPOT_STYLE: Record<number, { fill: string; label: string }> = {
+  99: { fill: '#b2182b', label: 'Hot spot, 99% confidence' },
+  95: { fill: '#ef8a62', label: 'Hot spot, 95% confidence' },
+  90: { fill: '#fddbc7', label: 'Hot spot, 90% confidence' },
+  [-90]: { fill: '#d1e5f0', label: 'Cold spot, 90% confidence' },
+  [-95]: { fill: '#67a9cf', label: 'Cold spot, 95% confidence' },
+  [-99]: { fill: '#2166ac', label: 'Cold spot, 99% confidence' },
+};
+
+/** Getis-Ord Gi* cells coloured by confidence bin, with a tooltip saying the bin in words. */
+export function HotspotLayer({ data }: { data: HotspotCollection | null }) {
+  const map = useMap();
+  useEffect(() => {
+    if (!data) return;
+    const layer = L.geoJSON(data as GeoJSON.FeatureCollection, {
+      style: (f) => {
+        const bin = Number(f?.properties?.bin);
+        return { color: '#4a4a4a', weight: 0.5, fillColor: HOTSPOT_STYLE[bin]?.fill ?? '#ccc', fillOpacity: 0.65 };
+      },
+      onEachFeature: (f, l) => {
+        const p = f.properties as { bin: number; count: number; z: number };
+        l.bindTooltip(`${HOTSPOT_STYLE[p.bin]?.label ?? ''}: ${p.count} reports (z = ${p.z.toFixed(2)})`);
+      },
+    }).addTo(map);
+    return () => {
+      layer.remove();
+    };
+  }, [data, map]);
+  return null;
+}
+
+/** Moves the map when asked from outside (e.g. a repeat location in the list). */
+export function FlyTo({ target }: { target: { lat: number; lng: number; zoom: number; key: number } | null }) {
+  const map = useMap();
+  useEffect(() => {
+    if (target) map.setView([target.lat, target.lng], target.zoom);
+  }, [target, map]);
+  return null;
+}

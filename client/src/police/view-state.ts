@@ -1,0 +1,123 @@
+import type { Bbox } from '../../../shared/schemas/police';
+import { PROPERTY_TYPE_IDS, type PropertyType, REPORT_STATUSES, type ReportStatus } from '../../../shared/taxonomy';
+
+/** Time windows offered by the slider, in days; 0 = all time. */
+export const WINDOW_STOPS = [7, 30, 90, 180, 365, 0] as const;
+export type WindowDays = (typeof WINDOW_STOPS)[number];
+export type MapLayer = 'clusters' | 'heat' | 'hotspots';
+export const MAP_LAYERS: readonly MapLayer[] = ['clusters', 'heat', 'hotspots'];
+export const BANDWIDTHS = [250, 500, 1000, 2000, 5000] as const;
+export const CELL_SIZES = [100, 250, 500, 1000, 2000] as const;
+
+/** Everything a colleague needs to open the same view; lives in the query string. */
+export interface ViewState {
+  center: [number, number] | null;
+  zoom: number | null;
+  /** Slider window; ignored when `from`/`to` are set. */
+  window: WindowDays;
+  from: string | null;
+  to: string | null;
+  indicators: number[];
+  types: PropertyType[];
+  statuses: ReportStatus[];
+  priority: 'safeguarding' | 'standard' | null;
+  q: string;
+  layer: MapLayer;
+  bandwidth: number;
+  cellSize: number;
+  /** Limit the queue, charts and exports to the map view. */
+  inView: boolean;
+  report: string | null;
+}
+
+const list = (v: string | null) => (v ? v.split(',').filter(Boolean) : []);
+const num = (v: string | null) => (v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function readViewState(p: URLSearchParams): ViewState {
+  const c = list(p.get('c')).map(Number);
+  const windowParam = num(p.get('window'));
+  const layer = p.get('layer') as MapLayer | null;
+  const priority = p.get('priority');
+  return {
+    center: c.length === 2 && c.every(Number.isFinite) ? [c[0]!, c[1]!] : null,
+    zoom: num(p.get('z')),
+    window: (WINDOW_STOPS as readonly number[]).includes(windowParam ?? -1) ? (windowParam as WindowDays) : 90,
+    from: DATE.test(p.get('from') ?? '') ? p.get('from') : null,
+    to: DATE.test(p.get('to') ?? '') ? p.get('to') : null,
+    indicators: list(p.get('indicators'))
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n >= 1 && n <= 18),
+    types: list(p.get('types')).filter((t): t is PropertyType => (PROPERTY_TYPE_IDS as readonly string[]).includes(t)),
+    statuses: list(p.get('statuses')).filter((s): s is ReportStatus => (REPORT_STATUSES as readonly string[]).includes(s)),
+    priority: priority === 'safeguarding' || priority === 'standard' ? priority : null,
+    q: p.get('q') ?? '',
+    layer: layer && MAP_LAYERS.includes(layer) ? layer : 'clusters',
+    bandwidth: num(p.get('bw')) ?? 1000,
+    cellSize: num(p.get('cell')) ?? 250,
+    inView: p.get('inview') === '1',
+    report: p.get('report'),
+  };
+}
+
+/** Writes only what differs from the defaults, so shared links stay short. */
+export function writeViewState(v: ViewState): URLSearchParams {
+  const p = new URLSearchParams();
+  if (v.center) p.set('c', `${v.center[0].toFixed(5)},${v.center[1].toFixed(5)}`);
+  if (v.zoom !== null) p.set('z', String(v.zoom));
+  if (v.from || v.to) {
+    if (v.from) p.set('from', v.from);
+    if (v.to) p.set('to', v.to);
+  } else if (v.window !== 90) p.set('window', String(v.window));
+  if (v.indicators.length) p.set('indicators', v.indicators.join(','));
+  if (v.types.length) p.set('types', v.types.join(','));
+  if (v.statuses.length) p.set('statuses', v.statuses.join(','));
+  if (v.priority) p.set('priority', v.priority);
+  if (v.q.trim()) p.set('q', v.q.trim());
+  if (v.layer !== 'clusters') p.set('layer', v.layer);
+  if (v.bandwidth !== 1000) p.set('bw', String(v.bandwidth));
+  if (v.cellSize !== 250) p.set('cell', String(v.cellSize));
+  if (v.inView) p.set('inview', '1');
+  if (v.report) p.set('report', v.report);
+  return p;
+}
+
+const DAY = 86_400_000;
+
+/** Start of the UTC day `days` ago, so the window is stable within a day (and cacheable). */
+function daysAgo(days: number): string {
+  const today = new Date();
+  today.setUTCHours(0, 0, 0, 0);
+  return new Date(today.getTime() - days * DAY).toISOString();
+}
+
+/** The API filter query (same on every police endpoint) for a view; bbox only when given. */
+export function filterQuery(v: ViewState, bbox?: Bbox | null): URLSearchParams {
+  const p = new URLSearchParams();
+  if (bbox) p.set('bbox', bbox.map((x) => x.toFixed(5)).join(','));
+  if (v.from || v.to) {
+    if (v.from) p.set('from', new Date(`${v.from}T00:00:00Z`).toISOString());
+    if (v.to) p.set('to', new Date(`${v.to}T23:59:59.999Z`).toISOString());
+  } else if (v.window > 0) p.set('from', daysAgo(v.window));
+  if (v.indicators.length) p.set('indicators', v.indicators.join(','));
+  if (v.types.length) p.set('types', v.types.join(','));
+  if (v.statuses.length) p.set('statuses', v.statuses.join(','));
+  if (v.priority) p.set('priority', v.priority);
+  if (v.q.trim()) p.set('q', v.q.trim());
+  return p;
+}
+
+export function windowLabel(days: WindowDays): string {
+  if (days === 0) return 'All time';
+  if (days === 365) return 'Last 12 months';
+  return `Last ${days} days`;
+}
+
+export const STATUS_LABEL: Record<ReportStatus, string> = {
+  new: 'New',
+  triaged: 'Triaged',
+  under_investigation: 'Under investigation',
+  actioned: 'Actioned',
+  closed: 'Closed',
+  rejected: 'Rejected',
+};
