@@ -1,0 +1,44 @@
+import type { FeatureCollection } from 'geojson';
+import { useEffect, useState } from 'react';
+import { GeoJSON, Pane } from 'react-leaflet';
+import { feature } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
+import atlasUrl from 'world-atlas/countries-50m.json?url';
+
+/** UK, Ireland, France, Belgium, Netherlands: enough coastline to find your way without tiles. */
+const NEAR_UK = new Set(['826', '372', '250', '056', '528']);
+
+let cached: Promise<FeatureCollection> | undefined;
+function loadOutline(): Promise<FeatureCollection> {
+  cached ??= fetch(atlasUrl)
+    .then((r) => r.json() as Promise<Topology<{ countries: GeometryCollection }>>)
+    .then((topo) => {
+      const all = feature(topo, topo.objects.countries) as FeatureCollection;
+      return { ...all, features: all.features.filter((f) => NEAR_UK.has(String(f.id))) };
+    });
+  return cached;
+}
+
+/**
+ * A coastline drawn from world-atlas, served from our own origin: the map still shows where things are when
+ * tiles cannot load (offline, blocked, or in tests).
+ */
+export function OfflineBaseLayer() {
+  const [data, setData] = useState<FeatureCollection | null>(null);
+  useEffect(() => {
+    let live = true;
+    loadOutline()
+      .then((d) => live && setData(d))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!data) return null;
+  // Below the tile pane (200): real tiles cover it when they load.
+  return (
+    <Pane name="offline-base" style={{ zIndex: 150 }}>
+      <GeoJSON data={data} interactive={false} style={{ color: '#5b6b80', weight: 1.5, fillColor: '#eef2ea', fillOpacity: 1 }} />
+    </Pane>
+  );
+}

@@ -1,0 +1,581 @@
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { LIMITS } from '../../../shared/limits';
+import { ReportCreate, type ReportCreated } from '../../../shared/schemas/reports';
+import {
+  indicatorById,
+  indicatorsFor,
+  needsCall999,
+  PROPERTY_TYPES,
+  type PropertyType,
+  REPORTER_ROLES,
+} from '../../../shared/taxonomy';
+import { ApiError, api } from '../api/client';
+import { useAuth } from '../auth/AuthContext';
+import { Call999Dialog } from './Call999Dialog';
+import { Confirmation } from './Confirmation';
+import { LocationPicker } from './LocationPicker';
+import { Signposts } from './Signposts';
+import './report.css';
+
+interface FormState {
+  lat: string;
+  lng: string;
+  address: string;
+  propertyType: PropertyType | '';
+  indicators: number[];
+  from: string;
+  to: string;
+  description: string;
+  reporterRole: string;
+  listingUrl: string;
+  contactName: string;
+  contactPhone: string;
+  contactEmail: string;
+}
+
+type Errors = Record<string, string>;
+
+/** `YYYY-MM-DDTHH:mm` in local time, for datetime-local inputs. */
+function localInput(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+function toIso(local: string): string {
+  const d = new Date(local);
+  return local && !Number.isNaN(d.getTime()) ? d.toISOString() : '';
+}
+const fmt = (local: string) =>
+  local ? new Date(local).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : 'Not given';
+
+function initialState(): FormState {
+  const now = new Date();
+  return {
+    lat: '',
+    lng: '',
+    address: '',
+    propertyType: '',
+    indicators: [],
+    from: localInput(new Date(now.getTime() - 3_600_000)),
+    to: localInput(now),
+    description: '',
+    reporterRole: '',
+    listingUrl: '',
+    contactName: '',
+    contactPhone: '',
+    contactEmail: '',
+  };
+}
+
+function buildPayload(f: FormState): Record<string, unknown> {
+  const contact: Record<string, string> = {};
+  if (f.contactName.trim()) contact.name = f.contactName.trim();
+  if (f.contactPhone.trim()) contact.phone = f.contactPhone.trim();
+  if (f.contactEmail.trim()) contact.email = f.contactEmail.trim();
+  return {
+    location: f.lat.trim() && f.lng.trim() ? { lat: Number(f.lat), lng: Number(f.lng) } : undefined,
+    ...(f.address.trim() ? { address: f.address.trim() } : {}),
+    propertyType: f.propertyType || undefined,
+    ...(f.listingUrl.trim() ? { listingUrl: f.listingUrl.trim() } : {}),
+    indicators: f.indicators,
+    description: f.description.trim(),
+    observedFrom: toIso(f.from),
+    observedTo: toIso(f.to),
+    reporterRole: f.reporterRole || undefined,
+    ...(Object.keys(contact).length ? { contact } : {}),
+  };
+}
+
+/** Folds schema paths (`location.lat`, `indicators.2`) onto the form's fields. */
+function fieldKey(path: string): string {
+  if (path.startsWith('location')) return 'location';
+  if (path.startsWith('indicators')) return 'indicators';
+  if (path === 'body' || path === '(root)' || path === '') return 'form';
+  return path;
+}
+
+const FRIENDLY: Record<string, string> = {
+  location: 'Place a pin on the map, use your location, or type the latitude and longitude',
+  propertyType: 'Choose the kind of property',
+  reporterRole: 'Choose who you are',
+};
+
+function toErrors(details: Array<{ path: string; message: string }>): Errors {
+  const out: Errors = {};
+  for (const d of details) {
+    const key = fieldKey(d.path.replace(/^body\.?/, ''));
+    out[key] ??= key === 'location' && /expected|received/i.test(d.message) ? FRIENDLY.location! : d.message;
+  }
+  return out;
+}
+
+/** Where the error summary links to, per field. */
+const ANCHOR: Record<string, string> = {
+  location: 'lat',
+  address: 'address',
+  propertyType: 'propertyType-H',
+  indicators: 'indicators-legend',
+  observedFrom: 'observedFrom',
+  observedTo: 'observedTo',
+  description: 'description',
+  reporterRole: 'reporterRole',
+  listingUrl: 'listingUrl',
+  'contact.name': 'contactName',
+  'contact.phone': 'contactPhone',
+  'contact.email': 'contactEmail',
+};
+const LABEL: Record<string, string> = {
+  location: 'Location',
+  address: 'Address',
+  propertyType: 'Kind of property',
+  indicators: 'What you noticed',
+  observedFrom: 'From',
+  observedTo: 'Until',
+  description: 'Description',
+  reporterRole: 'Who you are',
+  listingUrl: 'Listing link',
+  'contact.name': 'Contact name',
+  'contact.phone': 'Contact phone',
+  'contact.email': 'Contact email',
+  form: 'Form',
+};
+
+function FieldError({ id, error }: { id: string; error?: string }) {
+  if (!error) return null;
+  return (
+    <p className="field-error" id={`${id}-error`}>
+      {error}
+    </p>
+  );
+}
+
+export function ReportPage() {
+  const { user } = useAuth();
+  const [f, setF] = useState<FormState>(initialState);
+  const [errors, setErrors] = useState<Errors>({});
+  const [step, setStep] = useState<'form' | 'review' | 'done'>('form');
+  const [acknowledged999, setAcknowledged999] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [created, setCreated] = useState<ReportCreated | null>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const summaryRef = useRef<HTMLDivElement>(null);
+
+  const show999 = !acknowledged999 && needsCall999(f.indicators);
+  const applicable = f.propertyType ? indicatorsFor(f.propertyType) : [];
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: move focus when the step changes
+  useEffect(() => {
+    headingRef.current?.focus();
+    window.scrollTo(0, 0);
+  }, [step]);
+
+  function set<K extends keyof FormState>(key: K, value: FormState[K]) {
+    setF((prev) => ({ ...prev, [key]: value }));
+  }
+
+  function handleType(type: PropertyType) {
+    setF((prev) => ({
+      ...prev,
+      propertyType: type,
+      indicators: prev.indicators.filter((id) => indicatorById(id)?.appliesTo.includes(type)),
+    }));
+  }
+
+  function handleIndicator(id: number, checked: boolean) {
+    setF((prev) => ({
+      ...prev,
+      indicators: checked ? [...prev.indicators, id].sort((a, b) => a - b) : prev.indicators.filter((x) => x !== id),
+    }));
+  }
+
+  function handleReview(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const result = ReportCreate.safeParse(buildPayload(f));
+    if (!result.success) {
+      setErrors(toErrors(result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))));
+      requestAnimationFrame(() => summaryRef.current?.focus());
+      return;
+    }
+    setErrors({});
+    setFailure(null);
+    setStep('review');
+  }
+
+  async function handleSubmit() {
+    setBusy(true);
+    setFailure(null);
+    try {
+      const res = await api<ReportCreated>('POST', '/api/reports', buildPayload(f));
+      setCreated(res);
+      setStep('done');
+    } catch (err) {
+      if (err instanceof ApiError && err.details.length) {
+        setErrors(toErrors(err.details));
+        if (err.code === 'outside_force_area') setErrors({ location: err.message });
+        setStep('form');
+        requestAnimationFrame(() => summaryRef.current?.focus());
+      } else {
+        setFailure(err instanceof ApiError ? err.message : 'Could not send the report. Please try again.');
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (step === 'done' && created) return <Confirmation created={created} headingRef={headingRef} />;
+
+  const describedBy = (id: string, hint?: string) =>
+    [hint, errors[id] ? `${id}-error` : undefined].filter(Boolean).join(' ') || undefined;
+
+  if (step === 'review') {
+    const type = PROPERTY_TYPES.find((t) => t.id === f.propertyType);
+    const role = REPORTER_ROLES.find((r) => r.id === f.reporterRole);
+    return (
+      <div className="page narrow report-page">
+        <h1 ref={headingRef} tabIndex={-1}>
+          Check your report
+        </h1>
+        <p>Nothing has been sent yet. Check the details, then send.</p>
+        {failure && (
+          <div className="alert alert-error" role="alert">
+            {failure}
+          </div>
+        )}
+        <dl className="details card review">
+          <dt>Location</dt>
+          <dd>
+            {f.address.trim() || 'No address given'}
+            <br />
+            <span className="hint">
+              {Number(f.lat).toFixed(5)}, {Number(f.lng).toFixed(5)}
+            </span>
+          </dd>
+          <dt>Kind of property</dt>
+          <dd>{type?.label}</dd>
+          <dt>What you noticed</dt>
+          <dd>
+            <ul className="plain-list">
+              {f.indicators.map((id) => {
+                const ind = indicatorById(id)!;
+                return (
+                  <li key={id}>
+                    {ind.safeguarding && <span className="star">★ </span>}
+                    {ind.label}
+                  </li>
+                );
+              })}
+            </ul>
+          </dd>
+          <dt>When</dt>
+          <dd>
+            {fmt(f.from)} to {fmt(f.to)}
+          </dd>
+          <dt>Description</dt>
+          <dd className="prewrap">{f.description.trim() || 'None'}</dd>
+          <dt>You are</dt>
+          <dd>{role?.label}</dd>
+          {f.listingUrl.trim() && (
+            <>
+              <dt>Listing link</dt>
+              <dd className="break">{f.listingUrl.trim()}</dd>
+            </>
+          )}
+          <dt>Contact (police only)</dt>
+          <dd>
+            {[f.contactName, f.contactPhone, f.contactEmail]
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .join(', ') || 'Anonymous'}
+          </dd>
+        </dl>
+        <div className="button-row">
+          <button type="button" className="button button-primary button-large" onClick={handleSubmit} disabled={busy}>
+            {busy ? 'Sending…' : 'Send report'}
+          </button>
+          <button type="button" className="button" onClick={() => setStep('form')} disabled={busy}>
+            Change something
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  const errorKeys = Object.keys(errors);
+  return (
+    <div className="page narrow report-page">
+      <h1 ref={headingRef} tabIndex={-1}>
+        Report a concern
+      </h1>
+      <p className="lead">
+        Tell police what you saw at a rental, hotel or home. It takes about two minutes.{' '}
+        {user ? (
+          <>You are signed in, so this report will also appear in your list of reports.</>
+        ) : (
+          <>You do not need to give your name.</>
+        )}
+      </p>
+
+      {errorKeys.length > 0 && (
+        <div className="alert alert-error error-summary" role="alert" tabIndex={-1} ref={summaryRef}>
+          <h2>There is a problem</h2>
+          <ul>
+            {errorKeys.map((k) => (
+              <li key={k}>
+                {ANCHOR[k] ? (
+                  <a href={`#${ANCHOR[k]}`}>
+                    {LABEL[k] ?? k}: {errors[k]}
+                  </a>
+                ) : (
+                  <span>
+                    {LABEL[k] ?? k}: {errors[k]}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
+      <form className="form report-form" onSubmit={handleReview} noValidate>
+        <section className="card step" aria-labelledby="step-where">
+          <h2 id="step-where">
+            <span className="step-no">1</span> Where is it?
+          </h2>
+          <LocationPicker
+            lat={f.lat}
+            lng={f.lng}
+            onChange={(lat, lng) => setF((p) => ({ ...p, lat, lng }))}
+            error={errors.location}
+          />
+          <div className="field">
+            <label htmlFor="address">Address or description of the place (optional)</label>
+            <input
+              id="address"
+              type="text"
+              autoComplete="off"
+              maxLength={LIMITS.addressMax}
+              value={f.address}
+              aria-invalid={errors.address ? true : undefined}
+              aria-describedby={describedBy('address', 'address-hint')}
+              onChange={(e) => set('address', e.target.value)}
+            />
+            <p className="hint" id="address-hint">
+              For example &ldquo;Flat 3, 12 Marine Parade, Brighton&rdquo; or &ldquo;Room 214, Seaview Hotel&rdquo;.
+            </p>
+            <FieldError id="address" error={errors.address} />
+          </div>
+        </section>
+
+        <section className="card step" aria-labelledby="step-what">
+          <h2 id="step-what">
+            <span className="step-no">2</span> What did you notice?
+          </h2>
+          <fieldset className="field">
+            <legend>Kind of property</legend>
+            {PROPERTY_TYPES.map((t) => (
+              <label className="choice" key={t.id}>
+                <input
+                  type="radio"
+                  name="propertyType"
+                  id={`propertyType-${t.id}`}
+                  value={t.id}
+                  checked={f.propertyType === t.id}
+                  aria-describedby={errors.propertyType ? 'propertyType-error' : undefined}
+                  onChange={() => handleType(t.id)}
+                />
+                <span>{t.label}</span>
+              </label>
+            ))}
+            <FieldError id="propertyType" error={errors.propertyType} />
+          </fieldset>
+
+          <fieldset className="field indicators" aria-describedby="indicators-hint">
+            <legend id="indicators-legend" tabIndex={-1}>
+              What you saw (tick all that apply)
+            </legend>
+            <p className="hint" id="indicators-hint">
+              <span className="star">★</span> marks a <strong>safeguarding</strong> sign: police look at these first.{' '}
+              <span className="tag-999">999</span> means call 999 now.
+            </p>
+            {!f.propertyType && <p className="empty-note">Choose the kind of property first, and the list will appear here.</p>}
+            {applicable.map((ind) => (
+              <label className={`choice indicator${ind.safeguarding ? ' is-safeguarding' : ''}`} key={ind.id}>
+                <input
+                  type="checkbox"
+                  name="indicators"
+                  value={ind.id}
+                  checked={f.indicators.includes(ind.id)}
+                  onChange={(e) => handleIndicator(ind.id, e.target.checked)}
+                />
+                <span>
+                  {ind.label}
+                  {ind.safeguarding && (
+                    <span className="star-label">
+                      {' '}
+                      <span className="star" aria-hidden="true">
+                        ★
+                      </span>{' '}
+                      Safeguarding
+                    </span>
+                  )}
+                  {ind.call999 && (
+                    <>
+                      {' '}
+                      <span className="tag-999">999</span>
+                    </>
+                  )}
+                </span>
+              </label>
+            ))}
+            <FieldError id="indicators" error={errors.indicators} />
+          </fieldset>
+        </section>
+
+        <section className="card step" aria-labelledby="step-when">
+          <h2 id="step-when">
+            <span className="step-no">3</span> When, and what happened?
+          </h2>
+          <div className="when">
+            <div className="field">
+              <label htmlFor="observedFrom">From</label>
+              <input
+                id="observedFrom"
+                type="datetime-local"
+                value={f.from}
+                max={localInput(new Date())}
+                aria-invalid={errors.observedFrom ? true : undefined}
+                aria-describedby={describedBy('observedFrom')}
+                onChange={(e) => set('from', e.target.value)}
+              />
+              <FieldError id="observedFrom" error={errors.observedFrom} />
+            </div>
+            <div className="field">
+              <label htmlFor="observedTo">Until</label>
+              <input
+                id="observedTo"
+                type="datetime-local"
+                value={f.to}
+                max={localInput(new Date())}
+                aria-invalid={errors.observedTo ? true : undefined}
+                aria-describedby={describedBy('observedTo')}
+                onChange={(e) => set('to', e.target.value)}
+              />
+              <FieldError id="observedTo" error={errors.observedTo} />
+            </div>
+          </div>
+          <p className="hint">A rough window is fine, for example the evening it happened or the days of a stay.</p>
+          <div className="field">
+            <label htmlFor="description">Describe what you saw (optional)</label>
+            <textarea
+              id="description"
+              rows={5}
+              value={f.description}
+              aria-invalid={errors.description ? true : undefined}
+              aria-describedby={describedBy('description', 'description-hint description-count')}
+              onChange={(e) => set('description', e.target.value)}
+            />
+            <p className="hint" id="description-hint">
+              Say what you saw and heard. Do not describe anyone by their accent or ethnicity, and do not confront anyone.
+            </p>
+            <p
+              className={`hint count${f.description.length > LIMITS.descriptionMax ? ' over' : ''}`}
+              id="description-count"
+              aria-live="polite"
+            >
+              {f.description.length} of {LIMITS.descriptionMax} characters
+            </p>
+            <FieldError id="description" error={errors.description} />
+          </div>
+          <div className="field">
+            <label htmlFor="reporterRole">Who are you?</label>
+            <select
+              id="reporterRole"
+              value={f.reporterRole}
+              aria-invalid={errors.reporterRole ? true : undefined}
+              aria-describedby={describedBy('reporterRole')}
+              onChange={(e) => set('reporterRole', e.target.value)}
+            >
+              <option value="">Choose…</option>
+              {REPORTER_ROLES.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.label}
+                </option>
+              ))}
+            </select>
+            <FieldError id="reporterRole" error={errors.reporterRole} />
+          </div>
+          <div className="field">
+            <label htmlFor="listingUrl">Link to the listing (optional)</label>
+            <input
+              id="listingUrl"
+              type="url"
+              inputMode="url"
+              value={f.listingUrl}
+              aria-invalid={errors.listingUrl ? true : undefined}
+              aria-describedby={describedBy('listingUrl')}
+              onChange={(e) => set('listingUrl', e.target.value)}
+            />
+            <FieldError id="listingUrl" error={errors.listingUrl} />
+          </div>
+        </section>
+
+        <section className="card step" aria-labelledby="step-contact">
+          <h2 id="step-contact">
+            <span className="step-no">4</span> Contact details (optional)
+          </h2>
+          <p className="hint">
+            Only police can see these. Leave them empty to stay anonymous: you will still get a reference and passphrase to follow
+            up.
+          </p>
+          <div className="field">
+            <label htmlFor="contactName">Name</label>
+            <input
+              id="contactName"
+              type="text"
+              autoComplete="name"
+              value={f.contactName}
+              aria-describedby={describedBy('contact.name')}
+              onChange={(e) => set('contactName', e.target.value)}
+            />
+            <FieldError id="contact.name" error={errors['contact.name']} />
+          </div>
+          <div className="field">
+            <label htmlFor="contactPhone">Phone</label>
+            <input
+              id="contactPhone"
+              type="tel"
+              autoComplete="tel"
+              value={f.contactPhone}
+              aria-invalid={errors['contact.phone'] ? true : undefined}
+              aria-describedby={describedBy('contact.phone')}
+              onChange={(e) => set('contactPhone', e.target.value)}
+            />
+            <FieldError id="contact.phone" error={errors['contact.phone']} />
+          </div>
+          <div className="field">
+            <label htmlFor="contactEmail">Email</label>
+            <input
+              id="contactEmail"
+              type="email"
+              autoComplete="email"
+              value={f.contactEmail}
+              aria-invalid={errors['contact.email'] ? true : undefined}
+              aria-describedby={describedBy('contact.email')}
+              onChange={(e) => set('contactEmail', e.target.value)}
+            />
+            <FieldError id="contact.email" error={errors['contact.email']} />
+          </div>
+        </section>
+
+        <div className="button-row">
+          <button type="submit" className="button button-primary button-large" disabled={show999}>
+            Review your report
+          </button>
+        </div>
+      </form>
+
+      <Signposts />
+      <Call999Dialog open={show999} onContinue={() => setAcknowledged999(true)} />
+    </div>
+  );
+}
