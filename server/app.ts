@@ -16,13 +16,23 @@ import { buildOpenApi } from './http/openapi';
 import { mountRoutes, type RouteDef, route } from './http/route';
 import { securityHeaders } from './http/security';
 import { reportRoutes } from './reports/reports.routes';
+import { mapRoutes } from './map/map.routes';
+import { triageRoutes } from './triage/triage.routes';
 import type { Services } from './services';
 
 export const CLIENT_DIST = fileURLToPath(new URL('../dist/client/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 export function apiRoutes(s: Services): RouteDef[] {
-  return [...healthRoutes(s), ...authRoutes(s), ...userRoutes(s), ...forceRoutes(s), ...reportRoutes(s)];
+  return [
+    ...healthRoutes(s),
+    ...authRoutes(s),
+    ...userRoutes(s),
+    ...forceRoutes(s),
+    ...reportRoutes(s),
+    ...triageRoutes(s),
+    ...mapRoutes(s),
+  ];
 }
 
 export function createApp(s: Services): { app: Express; routes: RouteDef[] } {

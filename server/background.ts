@@ -12,6 +12,7 @@ export function startBackground(s: Services): () => void {
   };
   every(5 * 60_000, 'session-sweep', () => s.sessions.sweep());
   every(30_000, 'force-reload', () => s.forces.reloadIfChanged());
+  every(5_000, 'map-index-reconcile', () => s.mapIndex.reconcile());
   return () => {
     for (const t of timers) clearInterval(t);
   };

@@ -25,6 +25,7 @@ export async function main(
   const services = createServices(config, logger, engine.kind);
   await services.forces.load();
   if (config.seedDemo) await seedDemoIfEmpty(services);
+  await services.mapIndex.build();
   const { app } = createApp(services);
   const stopBackground = startBackground(services);
 

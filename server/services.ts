@@ -5,6 +5,9 @@ import { UserService } from './accounts/users.service';
 import { EventBus } from './events';
 import { ForceService } from './forces/forces.service';
 import { ReportService } from './reports/reports.service';
+import { MapIndex } from './map/map-index';
+import { MapService } from './map/map.service';
+import { TriageService } from './triage/triage.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {
@@ -16,6 +19,10 @@ export interface Services {
   forces: ForceService;
   events: EventBus;
   reports: ReportService;
+  /** In-memory index of all reports (map, triage filters); build() after connecting. */
+  mapIndex: MapIndex;
+  map: MapService;
+  triage: TriageService;
 }
 
 export function createServices(config: Config, logger: Logger, engineKind: string): Services {
@@ -24,5 +31,8 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const users = new UserService(sessions, (id) => forces.locator.has(id));
   const events = new EventBus(logger);
   const reports = new ReportService({ forces, events });
-  return { config, logger, engineKind, sessions, users, forces, events, reports };
+  const mapIndex = new MapIndex(logger, events);
+  const map = new MapService(mapIndex);
+  const triage = new TriageService({ mapIndex, events });
+  return { config, logger, engineKind, sessions, users, forces, events, reports, mapIndex, map, triage };
 }

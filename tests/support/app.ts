@@ -45,6 +45,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { for
   const services = createServices(config, logger, inject('engineKind'));
   if (opts.forces !== false) await seedForces(services);
   await services.forces.load();
+  await services.mapIndex.build();
   const { app } = createApp(services);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,0 +1,78 @@
+import {
+  ClusterCollection,
+  ClustersQuery,
+  HeatGrid,
+  HeatQuery,
+  HotspotCollection,
+  HotspotsQuery,
+  Repeats,
+  RepeatsQuery,
+  Timeline,
+  TimelineQuery,
+} from '../../shared/schemas/police';
+import { type RouteDef, route } from '../http/route';
+import type { MapService } from './map.service';
+import { filterInput } from './scope';
+
+const POLICE = ['police', 'police_admin'] as const;
+
+export function mapRoutes(deps: { map: MapService }): RouteDef[] {
+  const { map } = deps;
+  return [
+    route({
+      method: 'get',
+      path: '/api/map/clusters',
+      summary: 'Clusters of matching reports in the view (≤ ~1,000 features); single reports when zoomed in',
+      tags: ['map'],
+      access: POLICE,
+      query: ClustersQuery,
+      response: ClusterCollection,
+      handler: ({ query, auth }) => map.clusters(filterInput(auth!, query), query.zoom),
+    }),
+    route({
+      method: 'get',
+      path: '/api/map/heat',
+      summary: 'Quartic kernel density of matching reports on a grid over the view (per km²)',
+      tags: ['map'],
+      access: POLICE,
+      query: HeatQuery,
+      response: HeatGrid,
+      handler: ({ query, auth }) => map.heat(filterInput(auth!, query), query.bandwidth),
+    }),
+    route({
+      method: 'get',
+      path: '/api/map/hotspots',
+      summary: 'Getis-Ord Gi* hotspots and coldspots on a grid, Benjamini-Hochberg corrected',
+      tags: ['map'],
+      access: POLICE,
+      query: HotspotsQuery,
+      response: HotspotCollection,
+      handler: ({ query, auth }) => map.hotspots(filterInput(auth!, query), query.cellSize),
+    }),
+    route({
+      method: 'get',
+      path: '/api/map/repeats',
+      summary: 'Repeat locations ranked by report count, and near-repeat pairs (close in space and time)',
+      tags: ['map'],
+      access: POLICE,
+      query: RepeatsQuery,
+      response: Repeats,
+      handler: ({ query, auth }) =>
+        map.repeats(filterInput(auth!, query), {
+          limit: query.limit,
+          nearDistanceM: query.nearDistanceM,
+          nearHours: query.nearHours,
+        }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/map/timeline',
+      summary: 'Reports per day and the hour × weekday matrix (UTC; windows spread evenly over their hours)',
+      tags: ['map'],
+      access: POLICE,
+      query: TimelineQuery,
+      response: Timeline,
+      handler: ({ query, auth }) => map.timeline(filterInput(auth!, query)),
+    }),
+  ];
+}

@@ -1,0 +1,330 @@
+import type {
+  Bbox,
+  ClusterCollection,
+  ClusterFeature,
+  HeatGrid,
+  HotspotCollection,
+  Repeats,
+  Timeline,
+} from '../../shared/schemas/police';
+import { distanceM } from '../geo/geohash';
+import { giStar } from './analytics/gistar';
+import { gridClusters } from './analytics/grid-clusters';
+import { kdeGrid } from './analytics/kde';
+import type { MapIndex } from './map-index';
+import type { FilterInput, ReportIndex } from './report-index';
+
+const M_PER_DEG_LAT = 110_574;
+const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
+const MIN = 60_000;
+const HOUR_MIN = 60;
+
+/** Map analytics over the in-memory index. Every method takes already-scoped filters. */
+export class MapService {
+  constructor(private readonly mapIndex: MapIndex) {}
+
+  private get ix(): ReportIndex {
+    return this.mapIndex.index;
+  }
+
+  private select(f: FilterInput): Int32Array {
+    return this.ix.select(this.ix.compile(f));
+  }
+
+  /** Bounding box of the given slots (w,s,e,n), or null when empty. */
+  private extentOf(slots: Int32Array): Bbox | null {
+    if (slots.length === 0) return null;
+    const ix = this.ix;
+    let w = 180;
+    let s = 90;
+    let e = -180;
+    let n = -90;
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k]!;
+      const la = ix.lat[i]!;
+      const ln = ix.lng[i]!;
+      if (ln < w) w = ln;
+      if (ln > e) e = ln;
+      if (la < s) s = la;
+      if (la > n) n = la;
+    }
+    return [w, s, e, n];
+  }
+
+  clusters(f: FilterInput, zoom: number, opts: { singlesZoom?: number; maxFeatures?: number } = {}): ClusterCollection {
+    const ix = this.ix;
+    const maxFeatures = opts.maxFeatures ?? 1000;
+    const slots = this.select(f);
+    const features: ClusterFeature[] = [];
+    const single = (i: number): ClusterFeature => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [ix.lng[i]!, ix.lat[i]!] },
+      properties: {
+        cluster: false,
+        id: ix.idAt(i),
+        reference: ix.referenceAt(i),
+        priority: ix.priorityAt(i),
+        status: ix.statusAt(i),
+        propertyType: ix.typeAt(i),
+        count: 1,
+      },
+    });
+    if (zoom >= (opts.singlesZoom ?? 17) && slots.length <= maxFeatures) {
+      for (let k = 0; k < slots.length; k++) features.push(single(slots[k]!));
+      return { type: 'FeatureCollection', features, total: slots.length };
+    }
+    const c = this.ix.compile(f);
+    let box = c.box;
+    if (!box) {
+      const ext = this.extentOf(slots);
+      if (!ext) return { type: 'FeatureCollection', features, total: 0 };
+      box = this.ix.compile({ bbox: ext }).box!;
+    }
+    const { cells } = gridClusters(ix, slots, box, zoom, { maxCells: maxFeatures });
+    for (const cell of cells) {
+      if (cell.count === 1) {
+        features.push(single(cell.firstSlot));
+        continue;
+      }
+      features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [round6(cell.lng), round6(cell.lat)] },
+        properties: {
+          cluster: true,
+          count: cell.count,
+          safeguarding: cell.safeguarding,
+          standard: cell.count - cell.safeguarding,
+          bounds: cell.bounds,
+        },
+      });
+    }
+    return { type: 'FeatureCollection', features, total: slots.length };
+  }
+
+  /** The naive baseline (benchmarks only): every matching report in the view as a GeoJSON Point. */
+  naive(f: FilterInput): { type: 'FeatureCollection'; features: unknown[] } {
+    const ix = this.ix;
+    const slots = this.select(f);
+    const features = new Array(slots.length);
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k]!;
+      features[k] = {
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [ix.lng[i], ix.lat[i]] },
+        properties: {
+          id: ix.idAt(i),
+          reference: ix.referenceAt(i),
+          priority: ix.priorityAt(i),
+          status: ix.statusAt(i),
+          propertyType: ix.typeAt(i),
+          indicators: ix.indicatorsAt(i),
+          observedFrom: new Date(ix.fromMin[i]! * MIN).toISOString(),
+          observedTo: new Date(ix.toMin[i]! * MIN).toISOString(),
+        },
+      };
+    }
+    return { type: 'FeatureCollection', features };
+  }
+
+  heat(f: FilterInput, bandwidthM: number, maxCells = 256): HeatGrid {
+    const ix = this.ix;
+    const slots = this.select(f);
+    const box = f.bbox ?? this.extentOf(slots);
+    if (!box) return { bbox: [0, 0, 0, 0], cols: 0, rows: 0, cellSizeM: 0, bandwidthM, max: 0, values: [] };
+    const [w, s, e, n] = box;
+    const kx = mPerDegLng((s + n) / 2);
+    const widthM = Math.max(1, (e - w) * kx);
+    const heightM = Math.max(1, (n - s) * M_PER_DEG_LAT);
+    const cs = Math.max(widthM / maxCells, heightM / maxCells, bandwidthM / 8);
+    const cols = Math.max(1, Math.ceil(widthM / cs));
+    const rows = Math.max(1, Math.ceil(heightM / cs));
+    const xs = new Float64Array(slots.length);
+    const ys = new Float64Array(slots.length);
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k]!;
+      xs[k] = (ix.lng[i]! - w) * kx;
+      ys[k] = (ix.lat[i]! - s) * M_PER_DEG_LAT;
+    }
+    const grid = kdeGrid(xs, ys, slots.length, { cols, rows, cellSizeM: cs, bandwidthM });
+    const values = new Array<number>(grid.values.length);
+    for (let k = 0; k < values.length; k++) values[k] = Math.round(grid.values[k]! * 1000) / 1000;
+    return {
+      bbox: [w, s, w + (cols * cs) / kx, s + (rows * cs) / M_PER_DEG_LAT],
+      cols,
+      rows,
+      cellSizeM: Math.round(cs * 10) / 10,
+      bandwidthM,
+      max: Math.round(grid.max * 1000) / 1000,
+      values,
+    };
+  }
+
+  hotspots(f: FilterInput, cellSizeM: number, maxCells = 400_000): HotspotCollection {
+    const ix = this.ix;
+    const slots = this.select(f);
+    const box = f.bbox ?? this.extentOf(slots);
+    const meta = (cs: number, cells: number, tested: number, significant: number) =>
+      ({
+        cellSizeM: Math.round(cs * 10) / 10,
+        cells,
+        tested,
+        significant,
+        method: 'Getis-Ord Gi*',
+        correction: 'FDR (Benjamini-Hochberg)',
+      }) as const;
+    if (!box) return { type: 'FeatureCollection', features: [], meta: meta(cellSizeM, 0, 0, 0) };
+    const [w, s, e, n] = box;
+    const kx = mPerDegLng((s + n) / 2);
+    const widthM = Math.max(1, (e - w) * kx);
+    const heightM = Math.max(1, (n - s) * M_PER_DEG_LAT);
+    let cs = cellSizeM;
+    while (Math.ceil(widthM / cs) * Math.ceil(heightM / cs) > maxCells) cs *= 1.5;
+    const cols = Math.max(1, Math.ceil(widthM / cs));
+    const rows = Math.max(1, Math.ceil(heightM / cs));
+    const counts = new Float64Array(cols * rows);
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k]!;
+      const c = Math.min(cols - 1, Math.floor(((ix.lng[i]! - w) * kx) / cs));
+      const r = Math.min(rows - 1, Math.floor(((ix.lat[i]! - s) * M_PER_DEG_LAT) / cs));
+      counts[r * cols + c]! += 1;
+    }
+    const result = giStar(counts, cols, rows);
+    const dLng = cs / kx;
+    const dLat = cs / M_PER_DEG_LAT;
+    const features = result.cells.map((cell) => {
+      const r = Math.floor(cell.index / cols);
+      const c = cell.index % cols;
+      const x0 = round6(w + c * dLng);
+      const y0 = round6(s + r * dLat);
+      const x1 = round6(w + (c + 1) * dLng);
+      const y1 = round6(s + (r + 1) * dLat);
+      return {
+        type: 'Feature' as const,
+        geometry: {
+          type: 'Polygon' as const,
+          coordinates: [
+            [
+              [x0, y0],
+              [x1, y0],
+              [x1, y1],
+              [x0, y1],
+              [x0, y0],
+            ] as Array<[number, number]>,
+          ],
+        },
+        properties: { count: cell.count, z: round3(cell.z), p: cell.p, bin: cell.bin },
+      };
+    });
+    return { type: 'FeatureCollection', features, meta: meta(cs, cols * rows, result.tested, features.length) };
+  }
+
+  repeats(f: FilterInput, opts: { limit: number; nearDistanceM: number; nearHours: number; maxNear?: number }): Repeats {
+    const ix = this.ix;
+    const slots = this.select(f);
+    // Repeat locations: same point to ~1 m.
+    const groups = new Map<number, number[]>();
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k]!;
+      const key = (Math.round(ix.lat[i]! * 1e5) + 9e6) * 4e7 + (Math.round(ix.lng[i]! * 1e5) + 1.8e7);
+      const g = groups.get(key);
+      if (g) g.push(i);
+      else groups.set(key, [i]);
+    }
+    const ranked = [...groups.values()]
+      .filter((g) => g.length > 1)
+      .sort((a, b) => b.length - a.length)
+      .slice(0, opts.limit);
+    const locations = ranked.map((g) => ({
+      lat: ix.lat[g[0]!]!,
+      lng: ix.lng[g[0]!]!,
+      count: g.length,
+      address: g.map((i) => ix.addressAt(i)).find((a) => a !== null) ?? null,
+      reportIds: g.slice(0, 100).map((i) => ix.idAt(i)),
+    }));
+
+    // Near-repeats: distinct locations within D metres and T hours, among the most recent reports.
+    const maxNear = opts.maxNear ?? 50_000;
+    let pool = Array.from(slots);
+    if (pool.length > maxNear) pool = pool.sort((a, b) => ix.fromMin[b]! - ix.fromMin[a]!).slice(0, maxNear);
+    const D = opts.nearDistanceM;
+    const T = opts.nearHours * HOUR_MIN;
+    const lat0 = pool.length ? ix.lat[pool[0]!]! : 0;
+    const kx = mPerDegLng(lat0);
+    const cell = new Map<string, number[]>();
+    const keyOf = (i: number) => [Math.floor((ix.lng[i]! * kx) / D), Math.floor((ix.lat[i]! * M_PER_DEG_LAT) / D)] as const;
+    for (const i of pool) {
+      const [cx, cy] = keyOf(i);
+      const k = `${cx}:${cy}`;
+      const list = cell.get(k);
+      if (list) list.push(i);
+      else cell.set(k, [i]);
+    }
+    const pairs: Array<{ a: number; b: number; d: number; h: number }> = [];
+    for (const i of pool) {
+      const [cx, cy] = keyOf(i);
+      for (let dx = -1; dx <= 1; dx++)
+        for (let dy = -1; dy <= 1; dy++) {
+          for (const j of cell.get(`${cx + dx}:${cy + dy}`) ?? []) {
+            if (j <= i) continue;
+            const dt = Math.abs(ix.fromMin[i]! - ix.fromMin[j]!);
+            if (dt > T) continue;
+            const d = distanceM(ix.lat[i]!, ix.lng[i]!, ix.lat[j]!, ix.lng[j]!);
+            if (d < 1 || d > D) continue;
+            pairs.push({ a: i, b: j, d, h: dt / HOUR_MIN });
+          }
+        }
+    }
+    const latest = (p: { a: number; b: number }) => Math.max(ix.fromMin[p.a]!, ix.fromMin[p.b]!);
+    pairs.sort((p, q) => latest(q) - latest(p) || p.d - q.d);
+    const end = (i: number) => ({
+      id: ix.idAt(i),
+      reference: ix.referenceAt(i),
+      lat: ix.lat[i]!,
+      lng: ix.lng[i]!,
+      at: new Date(ix.fromMin[i]! * MIN).toISOString(),
+    });
+    const nearRepeats = pairs.slice(0, opts.limit).map((p) => {
+      const [a, b] = ix.fromMin[p.a]! <= ix.fromMin[p.b]! ? [p.a, p.b] : [p.b, p.a];
+      return { a: end(a), b: end(b), distanceM: Math.round(p.d), hours: Math.round(p.h * 10) / 10 };
+    });
+    return { locations, nearRepeats };
+  }
+
+  /** Days by observation start (UTC); hour × weekday (UTC, row 0 = Monday) spreading each window evenly. */
+  timeline(f: FilterInput): Timeline {
+    const ix = this.ix;
+    const slots = this.select(f);
+    const perDay = new Map<number, number>();
+    const hw = new Float64Array(7 * 24);
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k]!;
+      const from = ix.fromMin[i]!;
+      const to = Math.max(from, ix.toMin[i]!);
+      const day = Math.floor(from / 1440);
+      perDay.set(day, (perDay.get(day) ?? 0) + 1);
+      const h0 = Math.floor(from / 60);
+      // A window ending exactly on the hour does not touch the next hour.
+      const h1 = Math.max(h0, Math.ceil(to / 60) - 1);
+      const hours = h1 - h0 + 1;
+      if (hours >= 168) {
+        const wgt = 1 / 168;
+        for (let b = 0; b < 168; b++) hw[b]! += wgt;
+        continue;
+      }
+      const wgt = 1 / hours;
+      for (let h = h0; h <= h1; h++) {
+        const d = Math.floor(h / 24);
+        const weekday = (d + 3) % 7; // 1970-01-01 was a Thursday; Monday = 0
+        hw[weekday * 24 + (h % 24)]! += wgt;
+      }
+    }
+    const days = [...perDay.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([d, count]) => ({ date: new Date(d * 86_400_000).toISOString().slice(0, 10), count }));
+    const hourWeekday = Array.from({ length: 7 }, (_, r) => Array.from(hw.subarray(r * 24, r * 24 + 24), (v) => round3(v)));
+    return { days, hourWeekday };
+  }
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;

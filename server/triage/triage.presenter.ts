@@ -1,0 +1,77 @@
+import type { Types } from 'mongoose';
+import type { ReportDetail, ReportSummary, UserRef } from '../../shared/schemas/police';
+import type { ReportStatus } from '../../shared/taxonomy';
+import type { Report } from '../reports/report.model';
+import type { Audit } from './audit.model';
+
+export type UserNames = Map<string, string>;
+type Lean<T> = T & { _id: Types.ObjectId };
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+function userRef(id: Types.ObjectId | null | undefined, names: UserNames): UserRef | null {
+  if (!id) return null;
+  const key = id.toString();
+  return { id: key, name: names.get(key) ?? 'Unknown user' };
+}
+
+/** What the triage queue shows for one report (police only). */
+export function presentSummary(r: Lean<Report>, names: UserNames): ReportSummary {
+  return {
+    id: r._id.toString(),
+    reference: r.reference,
+    createdAt: iso(r.createdAt),
+    observedFrom: iso(r.observedFrom),
+    observedTo: iso(r.observedTo),
+    lat: r.lat,
+    lng: r.lng,
+    address: r.address ?? null,
+    propertyType: r.propertyType,
+    indicators: [...r.indicators],
+    priority: r.priority,
+    status: r.status,
+    forceId: r.forceId,
+    assignedTo: userRef(r.assignedTo, names),
+    ownerAlert: r.ownerAlert ?? 'withheld',
+  };
+}
+
+/** Full report for police: contact, history, notes, links, audit; never the passphrase hash. */
+export function presentDetail(
+  r: Lean<Report>,
+  names: UserNames,
+  extra: {
+    linked: Array<Lean<Report>>;
+    suggested: ReportDetail['suggestedProperty'];
+    audit: Array<Lean<Audit>>;
+    allowed: ReportStatus[];
+  },
+): ReportDetail {
+  const contact = r.contact
+    ? {
+        ...(r.contact.name ? { name: r.contact.name } : {}),
+        ...(r.contact.phone ? { phone: r.contact.phone } : {}),
+        ...(r.contact.email ? { email: r.contact.email } : {}),
+      }
+    : null;
+  return {
+    ...presentSummary(r, names),
+    description: r.description ?? '',
+    reporterRole: r.reporterRole,
+    contact,
+    listingUrl: r.listingUrl ?? null,
+    statusHistory: (r.statusHistory ?? []).map((h) => ({
+      status: h.status,
+      at: iso(h.at),
+      by: userRef(h.by, names),
+      ...(h.note ? { note: h.note } : {}),
+    })),
+    notes: (r.notes ?? []).map((n) => ({ text: n.text, at: iso(n.at), by: userRef(n.by, names) })),
+    questions: (r.questions ?? []).map((n) => ({ text: n.text, at: iso(n.at), by: userRef(n.by, names) })),
+    addenda: (r.addenda ?? []).map((a) => ({ text: a.text, at: iso(a.at) })),
+    linkedReports: extra.linked.map((l) => ({ id: l._id.toString(), reference: l.reference, status: l.status })),
+    suggestedProperty: extra.suggested,
+    audit: extra.audit.map((a) => ({ action: a.action, at: iso(a.at), by: userRef(a.userId, names) })),
+    allowedTransitions: extra.allowed,
+  };
+}

@@ -1,0 +1,87 @@
+import { IdParams } from '../../shared/schemas/common';
+import {
+  AuditList,
+  AuditQuery,
+  ExportQuery,
+  ReportDetail,
+  ReportList,
+  ReportListQuery,
+  ReportPatch,
+} from '../../shared/schemas/police';
+import type { ForceService } from '../forces/forces.service';
+import { type RouteDef, route } from '../http/route';
+import { filterInput } from '../map/scope';
+import { streamExport } from './export';
+import type { TriageService } from './triage.service';
+
+const POLICE = ['police', 'police_admin'] as const;
+
+/** Police triage routes. `/api/reports/export` is declared before `/api/reports/:id`. */
+export function triageRoutes(deps: { triage: TriageService; forces: ForceService }): RouteDef[] {
+  const { triage, forces } = deps;
+  return [
+    route({
+      method: 'get',
+      path: '/api/reports',
+      summary: 'Triage queue: matching reports of your force, safeguarding first, then newest',
+      tags: ['triage'],
+      access: POLICE,
+      query: ReportListQuery,
+      response: ReportList,
+      handler: ({ query, auth }) => triage.list(filterInput(auth!, query), query),
+    }),
+    route({
+      method: 'get',
+      path: '/api/reports/export',
+      summary: 'Export exactly the filtered reports as CSV (police.uk-like columns) or GeoJSON, streamed',
+      tags: ['triage'],
+      access: POLICE,
+      query: ExportQuery,
+      produces: 'text/csv',
+      handler: async ({ query, auth, res }) => {
+        const slots = triage.allInQueueOrder(filterInput(auth!, query));
+        const names = new Map((await forces.list()).map((f) => [f.id, f.name]));
+        await triage.audit(auth!, 'reports.export', null, { format: query.format, count: slots.length });
+        await streamExport(res, {
+          format: query.format,
+          ix: triage.index,
+          slots,
+          forceName: (id) => names.get(id) ?? id,
+        });
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/audit',
+      summary: 'Audit log of police reads and changes, newest first (police_admin)',
+      tags: ['triage'],
+      access: ['police_admin'],
+      query: AuditQuery,
+      response: AuditList,
+      handler: ({ query }) => triage.auditList(query),
+    }),
+    route({
+      method: 'get',
+      path: '/api/reports/:id',
+      summary: 'One report in full for police (the read is audited); 404 for another force',
+      tags: ['triage'],
+      access: POLICE,
+      params: IdParams,
+      response: ReportDetail,
+      errors: [404],
+      handler: ({ params, auth }) => triage.detail(auth!, params.id),
+    }),
+    route({
+      method: 'patch',
+      path: '/api/reports/:id',
+      summary: 'Change status, assignment, notes, questions, links or owner-alert release (each change audited)',
+      tags: ['triage'],
+      access: POLICE,
+      params: IdParams,
+      body: ReportPatch,
+      response: ReportDetail,
+      errors: [404, 409],
+      handler: ({ params, body, auth }) => triage.patch(auth!, params.id, body),
+    }),
+  ];
+}
