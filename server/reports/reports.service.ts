@@ -1,4 +1,4 @@
-import { type Types, trusted } from 'mongoose';
+import { Types, trusted } from 'mongoose';
 import type { AddendumBody, FollowUpBody, ReportCreate, ReportCreated, ReportPublicView } from '../../shared/schemas/reports';
 import { needsCall999, type PropertyType, priorityOf } from '../../shared/taxonomy';
 import type { EventBus, StoredReport } from '../events';
@@ -10,6 +10,7 @@ import { dummyPassphraseHash, hashPassphrase, verifyPassphrase } from './passphr
 import { newPassphrase, newReference } from './reference';
 import { type Report, ReportModel } from './report.model';
 import { presentPublic } from './report.presenter';
+import { ReportRefModel } from './report-ref.model';
 
 /** A registered property this close (same type) is suggested to police as the report's subject. */
 export const PROPERTY_MATCH_M = 30;
@@ -94,22 +95,33 @@ export class ReportService {
       ownerAlert: 'withheld',
       releasedAt: null,
     };
-    for (let attempt = 1; ; attempt++) {
-      const reference = newReference();
+    // Claim a unique reference first (its own collection, keyed by _id), then store the report under a preset id.
+    const reportId = new Types.ObjectId();
+    let reference = '';
+    for (let attempt = 1; !reference; attempt++) {
+      const candidate = newReference();
       try {
-        const created = await ReportModel.create({ ...doc, reference });
-        const report = created.toObject() as StoredReport;
-        await this.deps.events.emit('report.created', { report });
-        return { reference, passphrase, priority, call999: needsCall999(input.indicators) };
+        await ReportRefModel.create({ _id: candidate, reportId });
+        reference = candidate;
       } catch (err) {
         if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
       }
     }
+    let report: StoredReport;
+    try {
+      report = (await ReportModel.create({ ...doc, _id: reportId, reference })).toObject() as StoredReport;
+    } catch (err) {
+      await ReportRefModel.deleteOne({ _id: reference }).catch(() => undefined);
+      throw err;
+    }
+    await this.deps.events.emit('report.created', { report });
+    return { reference, passphrase, priority, call999: needsCall999(input.indicators) };
   }
 
   /** The report if reference and passphrase match; the same 404, after the same hash work, otherwise. */
   private async authorise(body: FollowUpBody) {
-    const report = await ReportModel.findOne({ reference: body.reference }).lean();
+    const ref = await ReportRefModel.findById(body.reference).lean();
+    const report = ref ? await ReportModel.findById(ref.reportId).lean() : null;
     const ok = await verifyPassphrase(body.passphrase, report?.passphraseHash ?? (await dummyPassphraseHash()));
     if (!report || !ok) throw notFound();
     return report;

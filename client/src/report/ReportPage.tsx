@@ -163,8 +163,13 @@ export function ReportPage() {
   const show999 = !acknowledged999 && needsCall999(f.indicators);
   const applicable = f.propertyType ? indicatorsFor(f.propertyType) : [];
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: move focus when the step changes
+  const firstRender = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: move focus when the step changes, not on arrival
   useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
     headingRef.current?.focus();
     window.scrollTo(0, 0);
   }, [step]);

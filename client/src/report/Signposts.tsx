@@ -15,10 +15,6 @@ export function Signposts({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
             </a>
           </li>
         ))}
-        <li>
-          <span>Fearless: give information about crime anonymously, for young people</span>
-          <span className="hint">fearless.org (Crimestoppers)</span>
-        </li>
       </ul>
     </section>
   );
