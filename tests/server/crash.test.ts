@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import mongoose, { trusted } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../server/config';
+import { connectDb } from '../../server/db/connection';
+import { seedForces } from '../../server/demo/seed-demo';
+import { createLogger } from '../../server/logger';
+import { ReportModel } from '../../server/reports/report.model';
+import { createServices } from '../../server/services';
+import { dropTestDatabase } from '../support/app';
+
+const dbName = `crash_${randomBytes(4).toString('hex')}`;
+const port = 41000 + Math.floor(Math.random() * 2000);
+const base = `http://127.0.0.1:${port}`;
+
+/** The real server as `npm start` runs it (without the client build), in its own process. */
+function startServer(): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'server/serve.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      MONGODB_URI: inject('mongoUri'),
+      DB_NAME: dbName,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      REPORT_RATE_LIMIT: '100000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once('exit', () => r()));
+}
+
+async function waitForHealth(timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not become healthy');
+}
+
+function report(i: number) {
+  const now = Date.now();
+  return {
+    location: { lat: 50.8225 + (i % 50) * 0.0005, lng: -0.1372 + (i % 37) * 0.0005 },
+    propertyType: 'S',
+    indicators: [1, 17],
+    description: `Crash test report ${i}`,
+    observedFrom: new Date(now - 3_600_000).toISOString(),
+    observedTo: new Date(now - 1_800_000).toISOString(),
+    reporterRole: 'neighbour',
+  };
+}
+
+beforeAll(async () => {
+  await connectDb(inject('mongoUri'), dbName);
+  await seedForces(createServices(loadConfig({ NODE_ENV: 'test' }), createLogger({ level: 'silent' }), 'test'));
+});
+afterAll(async () => {
+  await dropTestDatabase();
+});
+
+describe('a crash during a burst of report submissions', () => {
+  it('keeps every report that was acknowledged with 201 after SIGKILL and restart', async () => {
+    let server = startServer();
+    await waitForHealth();
+    const acknowledged: string[] = [];
+    let sent = 0;
+    const statuses = new Set<string>();
+    let stop = false;
+    const worker = async (w: number) => {
+      for (let i = w; !stop; i += 8) {
+        sent++;
+        try {
+          const res = await fetch(`${base}/api/reports`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(report(i)),
+          });
+          if (res.status === 201) acknowledged.push(((await res.json()) as { reference: string }).reference);
+          else statuses.add(`${res.status} ${await res.text()}`);
+        } catch {
+          if (stop) return;
+        }
+      }
+    };
+    const burst = Array.from({ length: 8 }, (_, w) => worker(w));
+    const deadline = Date.now() + 30_000;
+    while (acknowledged.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect([...statuses]).toEqual([]);
+    const killed = exited(server);
+    server.kill('SIGKILL');
+    stop = true;
+    await Promise.all(burst);
+    await killed;
+
+    server = startServer();
+    try {
+      await waitForHealth();
+      const stored = await ReportModel.find({ reference: trusted({ $in: acknowledged }) }, { reference: 1 }).lean();
+      expect(acknowledged.length).toBeGreaterThanOrEqual(40);
+      expect(sent).toBeGreaterThan(acknowledged.length);
+      expect(new Set(stored.map((r) => r.reference))).toEqual(new Set(acknowledged));
+    } finally {
+      const done = exited(server);
+      server.kill('SIGTERM');
+      await done;
+    }
+    expect(mongoose.connection.readyState).toBe(1);
+  });
+});
