@@ -1,0 +1,118 @@
+import Flatbush from 'flatbush';
+import { type BBox, type Point, pointInRing } from '../geo/polygon';
+import { ringsIntersect, withinRadius } from './geometry';
+
+/** What matching needs of a confirmed subscription, kept in memory. */
+export interface IndexedSubscription {
+  id: string;
+  userId: string;
+  email: string;
+  audience: 'owner' | 'police';
+  kind: 'property' | 'area';
+  label: string;
+  propertyId: string | null;
+  center: Point | null;
+  radiusM: number | null;
+  polygon: Point[] | null;
+  bbox: BBox;
+  mode: 'instant' | 'daily';
+  minPriority: 'standard' | 'safeguarding' | null;
+  forceId: string | null;
+}
+
+const REBUILD_AFTER = 512;
+
+/**
+ * Confirmed subscription areas in a static R-tree (Flatbush over bounding boxes), plus a short list of
+ * entries changed since the last build; a stale tree entry is ignored because `byId` no longer points at it.
+ * Candidates from the boxes are then tested exactly (circle distance or point-in-polygon).
+ */
+export class SubscriptionIndex {
+  private built: IndexedSubscription[] = [];
+  private tree: Flatbush | null = null;
+  private recent: IndexedSubscription[] = [];
+  private byId = new Map<string, IndexedSubscription>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  replaceAll(subs: IndexedSubscription[]): void {
+    this.byId = new Map(subs.map((s) => [s.id, s]));
+    this.rebuild();
+  }
+
+  upsert(sub: IndexedSubscription): void {
+    this.byId.set(sub.id, sub);
+    this.recent.push(sub);
+    if (this.recent.length > REBUILD_AFTER) this.rebuild();
+  }
+
+  remove(id: string): void {
+    this.byId.delete(id);
+  }
+
+  get(id: string): IndexedSubscription | undefined {
+    return this.byId.get(id);
+  }
+
+  private rebuild(): void {
+    this.built = [...this.byId.values()];
+    this.recent = [];
+    if (this.built.length === 0) {
+      this.tree = null;
+      return;
+    }
+    const tree = new Flatbush(this.built.length);
+    for (const s of this.built) tree.add(s.bbox[0], s.bbox[1], s.bbox[2], s.bbox[3]);
+    tree.finish();
+    this.tree = tree;
+  }
+
+  private candidates(w: number, s: number, e: number, n: number): IndexedSubscription[] {
+    const out: IndexedSubscription[] = [];
+    const seen = new Set<string>();
+    const take = (sub: IndexedSubscription) => {
+      if (this.byId.get(sub.id) !== sub || seen.has(sub.id)) return;
+      seen.add(sub.id);
+      out.push(sub);
+    };
+    if (this.tree) for (const i of this.tree.search(w, s, e, n)) take(this.built[i]!);
+    for (const sub of this.recent) {
+      if (sub.bbox[0] <= e && sub.bbox[2] >= w && sub.bbox[1] <= n && sub.bbox[3] >= s) take(sub);
+    }
+    return out;
+  }
+
+  /** Subscriptions whose area contains the point. */
+  matchPoint(lat: number, lng: number): IndexedSubscription[] {
+    return this.candidates(lng, lat, lng, lat).filter((sub) => covers(sub, lat, lng));
+  }
+
+  /** Baseline for the benchmark: test every subscription. */
+  matchPointLinear(lat: number, lng: number): IndexedSubscription[] {
+    const out: IndexedSubscription[] = [];
+    for (const sub of this.byId.values()) if (covers(sub, lat, lng)) out.push(sub);
+    return out;
+  }
+
+  /** Subscriptions inside or overlapping a drawn area: property point inside, or the areas intersect. */
+  matchArea(ring: Point[], bbox: BBox): IndexedSubscription[] {
+    return this.candidates(bbox[0], bbox[1], bbox[2], bbox[3]).filter((sub) => {
+      if (sub.kind === 'property' && sub.center) {
+        return pointInRing(sub.center.lat, sub.center.lng, ring);
+      }
+      return sub.polygon ? ringsIntersect(sub.polygon, ring) : false;
+    });
+  }
+
+  all(): IndexedSubscription[] {
+    return [...this.byId.values()];
+  }
+}
+
+export function covers(sub: IndexedSubscription, lat: number, lng: number): boolean {
+  if (lng < sub.bbox[0] || lng > sub.bbox[2] || lat < sub.bbox[1] || lat > sub.bbox[3]) return false;
+  if (sub.kind === 'property') return sub.center ? withinRadius(sub.center, sub.radiusM ?? 0, lat, lng) : false;
+  return sub.polygon ? pointInRing(lat, lng, sub.polygon) : false;
+}

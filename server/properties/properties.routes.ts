@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { PropertyCreate, PropertyList, PropertyUpdate, PropertyView } from '../../shared/schemas/alerts';
+import { IdParams } from '../../shared/schemas/common';
+import { clearSessionCookie } from '../accounts/auth.middleware';
+import type { SessionService } from '../accounts/sessions.service';
+import type { UserService } from '../accounts/users.service';
+import type { AlertsService } from '../alerts/alerts.service';
+import type { Config } from '../config';
+import { type RouteDef, route } from '../http/route';
+import { type PropertyService, presentProperty } from './properties.service';
+
+const OWNERS = ['owner', 'host'] as const;
+
+/** An owner's own properties, and deleting the owner's account with all its data. */
+export function propertyRoutes(deps: {
+  config: Config;
+  properties: PropertyService;
+  alerts: AlertsService;
+  users: UserService;
+  sessions: SessionService;
+}): RouteDef[] {
+  const { properties, alerts, users, config } = deps;
+  return [
+    route({
+      method: 'get',
+      path: '/api/properties',
+      summary: 'Your registered properties',
+      tags: ['properties'],
+      access: OWNERS,
+      response: PropertyList,
+      handler: async ({ auth }) => ({ properties: (await properties.list(auth!.user.id)).map(presentProperty) }),
+    }),
+    route({
+      method: 'post',
+      path: '/api/properties',
+      summary: 'Register a property (address, map point, type, listing link)',
+      tags: ['properties'],
+      access: OWNERS,
+      body: PropertyCreate,
+      status: 201,
+      response: PropertyView,
+      errors: [409],
+      handler: async ({ auth, body }) => presentProperty(await properties.create(auth!.user.id, body)),
+    }),
+    route({
+      method: 'get',
+      path: '/api/properties/:id',
+      summary: 'One of your properties',
+      tags: ['properties'],
+      access: OWNERS,
+      params: IdParams,
+      response: PropertyView,
+      errors: [404],
+      handler: async ({ auth, params }) => presentProperty(await properties.get(auth!.user.id, params.id)),
+    }),
+    route({
+      method: 'patch',
+      path: '/api/properties/:id',
+      summary: 'Change a property; moving it moves its alerts too',
+      tags: ['properties'],
+      access: OWNERS,
+      params: IdParams,
+      body: PropertyUpdate,
+      response: PropertyView,
+      errors: [404],
+      handler: async ({ auth, params, body }) => presentProperty(await properties.update(auth!.user.id, params.id, body)),
+    }),
+    route({
+      method: 'delete',
+      path: '/api/properties/:id',
+      summary: 'Delete a property and its alerts',
+      tags: ['properties'],
+      access: OWNERS,
+      params: IdParams,
+      errors: [404],
+      handler: async ({ auth, params }) => {
+        await properties.remove(auth!.user.id, params.id);
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/api/account',
+      summary: 'Delete your owner/host account with its properties, alerts and sent-alert records',
+      tags: ['properties'],
+      access: OWNERS,
+      response: z.object({ ok: z.literal(true) }),
+      handler: async ({ auth, res }) => {
+        const id = auth!.user.id;
+        await alerts.removeAllFor(id);
+        await properties.removeAllFor(id);
+        await users.remove(id);
+        clearSessionCookie(res, config.session);
+        return { ok: true as const };
+      },
+    }),
+  ];
+}
