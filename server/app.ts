@@ -19,6 +19,9 @@ import { reportRoutes } from './reports/reports.routes';
 import { mapRoutes } from './map/map.routes';
 import { triageRoutes } from './triage/triage.routes';
 import type { Services } from './services';
+import { alertLinkRoutes, alertRoutes } from './alerts/alerts.routes';
+import { devMailRouter } from './alerts/dev-mail';
+import { propertyRoutes } from './properties/properties.routes';
 
 export const CLIENT_DIST = fileURLToPath(new URL('../dist/client/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
@@ -32,6 +35,9 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...reportRoutes(s),
     ...triageRoutes(s),
     ...mapRoutes(s),
+    ...propertyRoutes(s),
+    ...alertRoutes(s),
+    ...alertLinkRoutes(s),
   ];
 }
 
@@ -92,10 +98,13 @@ export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // Email-link routes (confirm, one-click unsubscribe) act on their signed token alone: before sessions/CSRF.
+  mountRoutes(api, alertLinkRoutes(s));
   api.use('/api', sessionMiddleware(s.sessions, s.config.session));
   mountRoutes(api, routes);
   api.use('/api', apiNotFound);
   app.use(api);
+  if (s.config.isDev && s.devMail) app.use('/dev/mail', devMailRouter(s.devMail));
 
   if (fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
     app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));

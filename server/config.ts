@@ -30,6 +30,19 @@ const EnvSchema = z.object({
   DEMO_PASSWORD: z.string().min(8).default('demo-password-1'),
   DEMO_REPORTS: z.coerce.number().int().min(0).max(100000).default(400),
   RETENTION_MONTHS: z.coerce.number().int().positive().default(12),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_SECURE: bool.default(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASS: z.string().optional(),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  MAIL_FROM: z.string().default('StayWatch <alerts@staywatch.invalid>'),
+  DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(7),
+  WORKER_IN_PROCESS: bool.default(true),
+  HOTSPOT_N: z.coerce.number().int().min(2).default(3),
+  HOTSPOT_R: z.coerce.number().positive().max(5000).default(250),
+  HOTSPOT_D: z.coerce.number().positive().max(365).default(14),
+  TOKEN_SECRET: z.string().min(32).optional(),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -65,6 +78,25 @@ export interface Config {
   demoPassword: string;
   demoReports: number;
   retentionMonths: number;
+  /** Outgoing mail; `host` undefined means "not configured" (development uses the local catcher). */
+  mail: {
+    host: string | undefined;
+    port: number;
+    secure: boolean;
+    user: string | undefined;
+    pass: string | undefined;
+    poolSize: number;
+    from: string;
+  };
+  alerts: {
+    /** Base of links in emails (PUBLIC_URL, else http://localhost:PORT). */
+    publicUrl: string;
+    digestHour: number;
+    workerInProcess: boolean;
+    hotspot: { n: number; radiusM: number; days: number };
+    /** HMAC key for confirm/unsubscribe tokens; undefined outside production = generated and kept in DATA_DIR. */
+    tokenSecret: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +111,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const secure = e.NODE_ENV !== 'development';
   if (e.NODE_ENV === 'production' && e.SEED_DEMO) {
     throw new ConfigError('Invalid configuration:\n  SEED_DEMO: demo data is never seeded in production');
+  }
+  if (e.NODE_ENV === 'production' && !e.TOKEN_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  TOKEN_SECRET: required in production (32+ random characters)');
   }
   return {
     env: e.NODE_ENV,
@@ -111,6 +146,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoPassword: e.DEMO_PASSWORD,
     demoReports: e.DEMO_REPORTS,
     retentionMonths: e.RETENTION_MONTHS,
+    mail: {
+      host: e.SMTP_HOST,
+      port: e.SMTP_PORT,
+      secure: e.SMTP_SECURE,
+      user: e.SMTP_USER,
+      pass: e.SMTP_PASS,
+      poolSize: e.SMTP_POOL_SIZE,
+      from: e.MAIL_FROM.replace(/[\r\n]/g, ''),
+    },
+    alerts: {
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+      digestHour: e.DIGEST_HOUR,
+      workerInProcess: e.WORKER_IN_PROCESS,
+      hotspot: { n: e.HOTSPOT_N, radiusM: e.HOTSPOT_R, days: e.HOTSPOT_D },
+      tokenSecret: e.TOKEN_SECRET,
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { startEngine } from './db/engine';
 import { seedDemoIfEmpty } from './demo/seed-demo';
 import { createLogger, type Logger } from './logger';
 import { createServices } from './services';
+import { DevMailbox } from './alerts/dev-mail';
 
 export interface RunningServer {
   server: Server;
@@ -22,7 +23,16 @@ export async function main(
   const say = (msg: string) => logger.info(msg);
   const engine = await startEngine(config, { persistent: true, say });
   await connectDb(engine.uri, config.dbName);
+  // Development without SMTP_HOST: a local mail catcher, viewable at /dev/mail. Never in production.
+  let devMail: DevMailbox | undefined;
+  if (config.isDev && !config.mail.host) {
+    devMail = new DevMailbox();
+    const port = await devMail.start();
+    config = { ...config, mail: { ...config.mail, host: '127.0.0.1', port, secure: false, user: undefined, pass: undefined } };
+    logger.info({ port }, 'SMTP_HOST not set: development mail goes to the catcher at /dev/mail');
+  }
   const services = createServices(config, logger, engine.kind);
+  services.devMail = devMail;
   await services.forces.load();
   if (config.seedDemo) await seedDemoIfEmpty(services);
   await services.mapIndex.build();
@@ -44,6 +54,7 @@ export async function main(
     closing ??= (async () => {
       logger.info({ reason }, 'shutting down: no new connections, finishing requests');
       stopBackground();
+      await devMail?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -8,6 +8,9 @@ import { ReportService } from './reports/reports.service';
 import { MapIndex } from './map/map-index';
 import { MapService } from './map/map.service';
 import { TriageService } from './triage/triage.service';
+import { AlertsService } from './alerts/alerts.service';
+import type { DevMailbox } from './alerts/dev-mail';
+import { PropertyService } from './properties/properties.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {
@@ -23,6 +26,11 @@ export interface Services {
   mapIndex: MapIndex;
   map: MapService;
   triage: TriageService;
+  properties: PropertyService;
+  /** Subscriptions, matching, advisories, outbox (the worker is started by background.ts). */
+  alerts: AlertsService;
+  /** Development mail catcher (index.ts sets it when SMTP is not configured in development). */
+  devMail?: DevMailbox;
 }
 
 export function createServices(config: Config, logger: Logger, engineKind: string): Services {
@@ -34,5 +42,7 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const mapIndex = new MapIndex(logger, events);
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events });
-  return { config, logger, engineKind, sessions, users, forces, events, reports, mapIndex, map, triage };
+  const properties = new PropertyService();
+  const alerts = new AlertsService({ config, logger, forces, events, properties });
+  return { config, logger, engineKind, sessions, users, forces, events, reports, mapIndex, map, triage, properties, alerts };
 }
