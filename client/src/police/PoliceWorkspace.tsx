@@ -2,7 +2,7 @@ import 'leaflet/dist/leaflet.css';
 import type L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, TileLayer, useMap } from 'react-leaflet';
-import { Navigate, useLocation, useSearchParams } from 'react-router-dom';
+import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import type { ForceView } from '../../../shared/schemas/forces';
 import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection, Repeats, Timeline } from '../../../shared/schemas/police';
 import { api } from '../api/client';
@@ -68,7 +68,8 @@ function FitForceArea({ forceId, skip }: { forceId: string | null; skip: boolean
 
 function PoliceWorkspace() {
   const { user } = useAuth();
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
   const view = useMemo(() => readViewState(params), [params]);
   const viewRef = useRef(view);
   viewRef.current = view;
@@ -80,9 +81,13 @@ function PoliceWorkspace() {
 
   const update = useCallback(
     (patch: Partial<ViewState>, opts: { push?: boolean } = {}) => {
-      setParams(writeViewState({ ...viewRef.current, ...patch }), { replace: !opts.push });
+      // Commas left readable (c=50.9,-0.1&indicators=3,7) so a shared link is easy to read.
+      const search = writeViewState({ ...viewRef.current, ...patch })
+        .toString()
+        .replace(/%2C/gi, ',');
+      navigate({ search: search ? `?${search}` : '' }, { replace: !opts.push });
     },
-    [setParams],
+    [navigate],
   );
 
   const handleView = useCallback(
@@ -236,10 +241,13 @@ function PoliceWorkspace() {
   );
 }
 
+/** Open on wide screens, folded on phones where it would cover the map. */
+const LEGEND_OPEN = typeof window !== 'undefined' && window.matchMedia('(min-width: 50rem)').matches;
+
 function Legend({ layer }: { layer: ViewState['layer'] }) {
   return (
-    <div className="pw-legend">
-      <p className="pw-legend-title">Legend</p>
+    <details className="pw-legend" open={LEGEND_OPEN}>
+      <summary className="pw-legend-title">Legend</summary>
       {layer === 'clusters' && (
         <ul>
           <li>
@@ -275,6 +283,6 @@ function Legend({ layer }: { layer: ViewState['layer'] }) {
           ))}
         </ul>
       )}
-    </div>
+    </details>
   );
 }
