@@ -16,8 +16,7 @@ import type { FilterInput, ReportIndex } from './report-index';
 
 const M_PER_DEG_LAT = 110_574;
 const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
-const MIN = 60_000;
-const HOUR_MIN = 60;
+const HOUR_MS = 3_600_000;
 
 /** Map analytics over the in-memory index. Every method takes already-scoped filters. */
 export class MapService {
@@ -118,8 +117,8 @@ export class MapService {
           status: ix.statusAt(i),
           propertyType: ix.typeAt(i),
           indicators: ix.indicatorsAt(i),
-          observedFrom: new Date(ix.fromMin[i]! * MIN).toISOString(),
-          observedTo: new Date(ix.toMin[i]! * MIN).toISOString(),
+          observedFrom: new Date(ix.fromMs[i]!).toISOString(),
+          observedTo: new Date(ix.toMs[i]!).toISOString(),
         },
       };
     }
@@ -245,9 +244,9 @@ export class MapService {
     // Near-repeats: distinct locations within D metres and T hours, among the most recent reports.
     const maxNear = opts.maxNear ?? 50_000;
     let pool = Array.from(slots);
-    if (pool.length > maxNear) pool = pool.sort((a, b) => ix.fromMin[b]! - ix.fromMin[a]!).slice(0, maxNear);
+    if (pool.length > maxNear) pool = pool.sort((a, b) => ix.fromMs[b]! - ix.fromMs[a]!).slice(0, maxNear);
     const D = opts.nearDistanceM;
-    const T = opts.nearHours * HOUR_MIN;
+    const T = opts.nearHours * HOUR_MS;
     const lat0 = pool.length ? ix.lat[pool[0]!]! : 0;
     const kx = mPerDegLng(lat0);
     const cell = new Map<string, number[]>();
@@ -266,25 +265,25 @@ export class MapService {
         for (let dy = -1; dy <= 1; dy++) {
           for (const j of cell.get(`${cx + dx}:${cy + dy}`) ?? []) {
             if (j <= i) continue;
-            const dt = Math.abs(ix.fromMin[i]! - ix.fromMin[j]!);
+            const dt = Math.abs(ix.fromMs[i]! - ix.fromMs[j]!);
             if (dt > T) continue;
             const d = distanceM(ix.lat[i]!, ix.lng[i]!, ix.lat[j]!, ix.lng[j]!);
             if (d < 1 || d > D) continue;
-            pairs.push({ a: i, b: j, d, h: dt / HOUR_MIN });
+            pairs.push({ a: i, b: j, d, h: dt / HOUR_MS });
           }
         }
     }
-    const latest = (p: { a: number; b: number }) => Math.max(ix.fromMin[p.a]!, ix.fromMin[p.b]!);
+    const latest = (p: { a: number; b: number }) => Math.max(ix.fromMs[p.a]!, ix.fromMs[p.b]!);
     pairs.sort((p, q) => latest(q) - latest(p) || p.d - q.d);
     const end = (i: number) => ({
       id: ix.idAt(i),
       reference: ix.referenceAt(i),
       lat: ix.lat[i]!,
       lng: ix.lng[i]!,
-      at: new Date(ix.fromMin[i]! * MIN).toISOString(),
+      at: new Date(ix.fromMs[i]!).toISOString(),
     });
     const nearRepeats = pairs.slice(0, opts.limit).map((p) => {
-      const [a, b] = ix.fromMin[p.a]! <= ix.fromMin[p.b]! ? [p.a, p.b] : [p.b, p.a];
+      const [a, b] = ix.fromMs[p.a]! <= ix.fromMs[p.b]! ? [p.a, p.b] : [p.b, p.a];
       return { a: end(a), b: end(b), distanceM: Math.round(p.d), hours: Math.round(p.h * 10) / 10 };
     });
     return { locations, nearRepeats };
@@ -298,8 +297,8 @@ export class MapService {
     const hw = new Float64Array(7 * 24);
     for (let k = 0; k < slots.length; k++) {
       const i = slots[k]!;
-      const from = ix.fromMin[i]!;
-      const to = Math.max(from, ix.toMin[i]!);
+      const from = Math.floor(ix.fromMs[i]! / 60_000);
+      const to = Math.max(from, Math.ceil(ix.toMs[i]! / 60_000));
       const day = Math.floor(from / 1440);
       perDay.set(day, (perDay.get(day) ?? 0) + 1);
       const h0 = Math.floor(from / 60);

@@ -1,5 +1,5 @@
 import KDBush from 'kdbush';
-import { PROPERTY_TYPE_IDS, REPORT_STATUSES } from '../../shared/taxonomy';
+import { PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../../shared/taxonomy';
 
 /**
  * Compact in-memory index of every report: typed arrays per field, one slot per report.
@@ -26,6 +26,9 @@ export interface IndexRecord {
   observedTo: Date;
   createdAt: Date;
   updatedAt?: Date;
+  reporterRole?: string;
+  ownerAlert?: string;
+  assignedTo?: { toString(): string } | null;
 }
 
 export const INDEX_PROJECTION = {
@@ -42,6 +45,9 @@ export const INDEX_PROJECTION = {
   observedTo: 1,
   createdAt: 1,
   updatedAt: 1,
+  reporterRole: 1,
+  ownerAlert: 1,
+  assignedTo: 1,
 } as const;
 
 /** Filters compiled to codes and masks; `null`/`-1` means "any". */
@@ -50,8 +56,8 @@ export interface CompiledFilter {
   forces: number[] | null;
   /** Mercator bbox [minX, minY, maxX, maxY] (y grows southwards) or null. */
   box: [number, number, number, number] | null;
-  fromMin: number;
-  toMin: number;
+  fromMs: number;
+  toMs: number;
   indMask: number;
   typeMask: number;
   statusMask: number;
@@ -73,11 +79,9 @@ export interface FilterInput {
 }
 
 const REF_BYTES = 16;
-const MIN = 60_000;
 const TYPE_CODE = new Map<string, number>(PROPERTY_TYPE_IDS.map((t, i) => [t, i]));
 const STATUS_CODE = new Map<string, number>(REPORT_STATUSES.map((s, i) => [s, i]));
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
+const ROLE_CODE = new Map<string, number>(REPORTER_ROLE_IDS.map((r, i) => [r, i]));
 
 export const lngToX = (lng: number) => lng / 360 + 0.5;
 export function latToY(lat: number): number {
@@ -101,8 +105,15 @@ export class ReportIndex {
   lng = new Float64Array(0);
   x = new Float32Array(0);
   y = new Float32Array(0);
-  fromMin = new Int32Array(0);
-  toMin = new Int32Array(0);
+  /** Observation window, ms since epoch. */
+  fromMs = new Float64Array(0);
+  toMs = new Float64Array(0);
+  /** Reporter role code (index in REPORTER_ROLE_IDS). */
+  role = new Uint8Array(0);
+  /** 1 when the owner alert is released. */
+  released = new Uint8Array(0);
+  /** Interned assignee id; 0 = unassigned. */
+  assignee = new Uint32Array(0);
   createdMs = new Float64Array(0);
   ind = new Uint32Array(0);
   type = new Uint8Array(0);
@@ -151,8 +162,11 @@ export class ReportIndex {
     this.lng = copy(this.lng, (l) => new Float64Array(l));
     this.x = copy(this.x, (l) => new Float32Array(l));
     this.y = copy(this.y, (l) => new Float32Array(l));
-    this.fromMin = copy(this.fromMin, (l) => new Int32Array(l));
-    this.toMin = copy(this.toMin, (l) => new Int32Array(l));
+    this.fromMs = copy(this.fromMs, (l) => new Float64Array(l));
+    this.toMs = copy(this.toMs, (l) => new Float64Array(l));
+    this.role = copy(this.role, (l) => new Uint8Array(l));
+    this.released = copy(this.released, (l) => new Uint8Array(l));
+    this.assignee = copy(this.assignee, (l) => new Uint32Array(l));
     this.createdMs = copy(this.createdMs, (l) => new Float64Array(l));
     this.ind = copy(this.ind, (l) => new Uint32Array(l));
     this.type = copy(this.type, (l) => new Uint8Array(l));
@@ -263,6 +277,25 @@ export class ReportIndex {
     return c;
   }
 
+  private assignees: Array<string | null> = [null];
+  private assigneeCodes = new Map<string, number>();
+  private assigneeCode(id: string | null): number {
+    if (!id) return 0;
+    let c = this.assigneeCodes.get(id);
+    if (c === undefined) {
+      c = this.assignees.length;
+      this.assignees.push(id);
+      this.assigneeCodes.set(id, c);
+    }
+    return c;
+  }
+  assigneeAt(slot: number): string | null {
+    return this.assignees[this.assignee[slot]!] ?? null;
+  }
+  roleAt(slot: number): (typeof REPORTER_ROLE_IDS)[number] {
+    return REPORTER_ROLE_IDS[this.role[slot]!]!;
+  }
+
   private addressCode(a: string | null): number {
     if (!a) return 0;
     let c = this.addressCodes.get(a);
@@ -297,8 +330,11 @@ export class ReportIndex {
     this.lng[slot] = r.lng;
     this.x[slot] = lngToX(r.lng);
     this.y[slot] = latToY(r.lat);
-    this.fromMin[slot] = Math.floor(new Date(r.observedFrom).getTime() / MIN);
-    this.toMin[slot] = Math.ceil(new Date(r.observedTo).getTime() / MIN);
+    this.fromMs[slot] = new Date(r.observedFrom).getTime();
+    this.toMs[slot] = new Date(r.observedTo).getTime();
+    this.role[slot] = ROLE_CODE.get(r.reporterRole ?? '') ?? 0;
+    this.released[slot] = r.ownerAlert === 'released' ? 1 : 0;
+    this.assignee[slot] = this.assigneeCode(r.assignedTo ? String(r.assignedTo) : null);
     this.createdMs[slot] = new Date(r.createdAt).getTime();
     let bits = 0;
     for (const i of r.indicators) if (i >= 1 && i <= 32) bits |= 1 << (i - 1);
@@ -364,8 +400,8 @@ export class ReportIndex {
     return {
       forces,
       box,
-      fromMin: f.from ? Math.floor(f.from.getTime() / MIN) : INT_MIN,
-      toMin: f.to ? Math.ceil(f.to.getTime() / MIN) : INT_MAX,
+      fromMs: f.from ? f.from.getTime() : -Infinity,
+      toMs: f.to ? f.to.getTime() : Infinity,
       indMask: indMask >>> 0,
       typeMask,
       statusMask,
@@ -404,7 +440,7 @@ export class ReportIndex {
     const by0 = box ? box[1] : 0;
     const bx1 = box ? box[2] : 0;
     const by1 = box ? box[3] : 0;
-    const { fromMin, toMin, indMask, typeMask, statusMask, priority, addrMatch } = f;
+    const { fromMs, toMs, indMask, typeMask, statusMask, priority, addrMatch } = f;
     const len = candidates ? candidates.length : n;
     for (let k = 0; k < len; k++) {
       const i = candidates ? candidates[k]! : k;
@@ -416,7 +452,7 @@ export class ReportIndex {
         const y = this.y[i]!;
         if (x < bx0 || x > bx1 || y < by0 || y > by1) continue;
       }
-      if (this.fromMin[i]! > toMin || this.toMin[i]! < fromMin) continue;
+      if (this.fromMs[i]! > toMs || this.toMs[i]! < fromMs) continue;
       if (indMask !== 0 && (this.ind[i]! & indMask) === 0) continue;
       if (((typeMask >> this.type[i]!) & 1) === 0) continue;
       if (((statusMask >> this.status[i]!) & 1) === 0) continue;
@@ -496,8 +532,11 @@ export class ReportIndex {
       this.lng,
       this.x,
       this.y,
-      this.fromMin,
-      this.toMin,
+      this.fromMs,
+      this.toMs,
+      this.role,
+      this.released,
+      this.assignee,
       this.createdMs,
       this.ind,
       this.type,

@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { ReportDetail, ReportSummary, UserRef } from '../../shared/schemas/police';
 import type { ReportStatus } from '../../shared/taxonomy';
+import type { ReportIndex } from '../map/report-index';
 import type { Report } from '../reports/report.model';
 import type { Audit } from './audit.model';
 
@@ -73,5 +74,27 @@ export function presentDetail(
     suggestedProperty: extra.suggested,
     audit: extra.audit.map((a) => ({ action: a.action, at: iso(a.at), by: userRef(a.userId, names) })),
     allowedTransitions: extra.allowed,
+  };
+}
+
+/** The same summary, read from the in-memory index slot. */
+export function summaryFromIndex(ix: ReportIndex, slot: number, names: UserNames): ReportSummary {
+  const assignee = ix.assigneeAt(slot);
+  return {
+    id: ix.idAt(slot),
+    reference: ix.referenceAt(slot),
+    createdAt: iso(new Date(ix.createdMs[slot]!)),
+    observedFrom: iso(new Date(ix.fromMs[slot]!)),
+    observedTo: iso(new Date(ix.toMs[slot]!)),
+    lat: ix.lat[slot]!,
+    lng: ix.lng[slot]!,
+    address: ix.addressAt(slot),
+    propertyType: ix.typeAt(slot),
+    indicators: ix.indicatorsAt(slot),
+    priority: ix.priorityAt(slot),
+    status: ix.statusAt(slot),
+    forceId: ix.forceAt(slot),
+    assignedTo: assignee ? { id: assignee, name: names.get(assignee) ?? 'Unknown user' } : null,
+    ownerAlert: ix.released[slot] === 1 ? 'released' : 'withheld',
   };
 }

@@ -20,7 +20,7 @@ import { canSeeForce } from '../map/scope';
 import { PropertyModel } from '../properties/property.model';
 import { type Report, ReportModel } from '../reports/report.model';
 import { AuditModel } from './audit.model';
-import { presentDetail, presentSummary, type UserNames } from './triage.presenter';
+import { presentDetail, summaryFromIndex, type UserNames } from './triage.presenter';
 
 type LeanReport = Report & { _id: Types.ObjectId };
 
@@ -110,13 +110,9 @@ export class TriageService {
     const ix = this.deps.mapIndex.index;
     const { slots, total } = this.selectInQueueOrder(f, q.limit + 1, decodeCursor(q.cursor));
     const page = slots.slice(0, q.limit);
-    const ids = page.map((s) => ix.idAt(s));
-    const docs = await loadByIds(ids);
-    const names = await userNames([...docs.values()].map((d) => d.assignedTo));
-    const items = ids.flatMap((id) => {
-      const d = docs.get(id);
-      return d ? [presentSummary(d, names)] : [];
-    });
+    // Summaries come from the index (kept in step by events and reconciliation): no database round trip.
+    const names = await userNames(page.map((s) => ix.assigneeAt(s)));
+    const items = page.map((s) => summaryFromIndex(ix, s, names));
     const last = page.at(-1);
     const nextCursor =
       slots.length > q.limit && last !== undefined

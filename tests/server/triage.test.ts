@@ -195,6 +195,19 @@ describe('the triage queue', () => {
     expect(ofForce('sussex').some((r) => (r.address ?? '').toLowerCase().includes('road'))).toBe(true);
   });
 
+  it('shows in the queue the same summary as the detail, including assignment and release', async () => {
+    const id = pick('triaged');
+    await sussex.patch(`/api/reports/${id}`, { assignTo: sussexUser.id, ownerAlert: 'released' });
+    const detail = (await sussex.get(`/api/reports/${id}`)).body;
+    const doc = await fresh(id);
+    const list = await sussex.get(`/api/reports?limit=200&q=${encodeURIComponent(doc.address ?? '')}&statuses=triaged`);
+    const item = list.body.items.find((r: ReportSummary) => r.id === id);
+    const { id: _id, ...summaryKeys } = item;
+    for (const k of Object.keys(summaryKeys)) expect(item[k], k).toEqual(detail[k]);
+    expect(item.assignedTo).toEqual({ id: sussexUser.id, name: expect.any(String) });
+    expect(item.ownerAlert).toBe('released');
+  });
+
   it('rejects malformed filters with 400', async () => {
     for (const qs of [
       'bbox=1,2,3',
