@@ -1,9 +1,19 @@
-import type { Browser } from 'playwright-core';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportModel } from '../../server/reports/report.model';
 import { REFERENCE_REGEX } from '../../shared/schemas/reports';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
-import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import {
+  ARTIFACTS,
+  DESKTOP,
+  launchBrowser,
+  offlineOnly,
+  openPage,
+  PHONE,
+  screenshot,
+  seriousA11yViolations,
+} from '../support/browser';
 
 let app: TestApp;
 let browser: Browser;
@@ -17,13 +27,20 @@ afterAll(async () => {
   await dropTestDatabase();
 });
 
+/** Tiles are blocked in tests, so the offline coastline must be drawn instead. */
+async function coastlineDrawn(page: Page): Promise<void> {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.leaflet-offline-base-pane path')].some((p) => (p.getAttribute('d') ?? '').length > 20),
+  );
+}
+
 describe('the report form', () => {
   it('files a report on a phone, through the 999 interstitial, and shows the reference and passphrase', async () => {
     const page = await openPage(browser, app.url, PHONE);
     await page.goto(`${app.url}/report`);
     await page.getByRole('heading', { level: 1, name: 'Report a concern' }).waitFor();
     await page.locator('.leaflet-container').waitFor();
-    await page.locator('.leaflet-overlay-pane path, .leaflet-pane path').first().waitFor();
+    await coastlineDrawn(page);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'report-form-phone');
 
@@ -38,6 +55,9 @@ describe('the report form', () => {
     const dialog = page.getByRole('alertdialog', { name: 'Call 999 now' });
     await dialog.waitFor();
     expect(await dialog.getByRole('link', { name: 'Call 999' }).getAttribute('href')).toBe('tel:999');
+    expect(await page.evaluate(() => document.activeElement?.closest('dialog') != null)).toBe(true);
+    await page.keyboard.press('Escape');
+    expect(await dialog.isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Review your report' }).isDisabled()).toBe(true);
     await screenshot(page, 'report-999-phone');
     await dialog.getByRole('button', { name: /safe to continue/ }).click();
@@ -100,18 +120,24 @@ describe('the report form', () => {
     await page.context().close();
   });
 
-  it('places the pin by tapping the map and looks right on a desktop', async () => {
-    const page = await openPage(browser, app.url, DESKTOP);
+  it('places the pin by tapping the map, loads nothing from other origins but tiles, and looks right on a desktop', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    const blocked = await offlineOnly(page, app.url);
     await page.goto(`${app.url}/report`);
     const map = page.locator('.leaflet-container');
     await map.waitFor();
-    await page.locator('.leaflet-pane path').first().waitFor();
+    await coastlineDrawn(page);
     await map.click({ position: { x: 400, y: 200 } });
     await page.locator('.report-pin').waitFor();
     expect(Number(await page.getByLabel('Latitude').inputValue())).toBeGreaterThan(49);
     await page.getByRole('radio', { name: /Residential/ }).check();
     await page.getByRole('checkbox', { name: /Resident rarely seen/ }).check();
     await screenshot(page, 'report-form-desktop');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report-form.png') });
+    expect(blocked.length).toBeGreaterThan(0);
+    expect(blocked.filter((u) => !u.startsWith('https://tile.openstreetmap.org/'))).toEqual([]);
     await page.context().close();
   });
 });

@@ -53,6 +53,7 @@ export function LocationPicker(props: {
   const { lat, lng, onChange, error } = props;
   const [version, setVersion] = useState(0);
   const [geoStatus, setGeoStatus] = useState('');
+  const [tilesFailed, setTilesFailed] = useState(false);
   const point = useMemo<Point | null>(() => {
     const a = Number(lat);
     const b = Number(lng);
@@ -96,8 +97,13 @@ export function LocationPicker(props: {
       </p>
       <div className="map-frame">
         <MapContainer center={START} zoom={9} className="report-map" scrollWheelZoom={false}>
-          <OfflineBaseLayer />
-          <TileLayer url={TILE_URL} attribution={ATTRIBUTION} maxZoom={19} />
+          {tilesFailed && <OfflineBaseLayer />}
+          <TileLayer
+            url={TILE_URL}
+            attribution={ATTRIBUTION}
+            maxZoom={19}
+            eventHandlers={{ tileerror: () => setTilesFailed(true) }}
+          />
           <ClickToPlace onPick={handlePick} />
           <FollowPoint point={point} version={version} />
           {point && (

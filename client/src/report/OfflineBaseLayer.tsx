@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { GeoJSON, Pane } from 'react-leaflet';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import atlasUrl from 'world-atlas/countries-50m.json?url';
+import atlasUrl from 'world-atlas/countries-10m.json?url';
 
 /** UK, Ireland, France, Belgium, Netherlands: enough coastline to find your way without tiles. */
 const NEAR_UK = new Set(['826', '372', '250', '056', '528']);
@@ -13,15 +13,16 @@ function loadOutline(): Promise<FeatureCollection> {
   cached ??= fetch(atlasUrl)
     .then((r) => r.json() as Promise<Topology<{ countries: GeometryCollection }>>)
     .then((topo) => {
-      const all = feature(topo, topo.objects.countries) as FeatureCollection;
-      return { ...all, features: all.features.filter((f) => NEAR_UK.has(String(f.id))) };
+      const countries = topo.objects.countries;
+      const near = { ...countries, geometries: countries.geometries.filter((g) => NEAR_UK.has(String(g.id))) };
+      return feature(topo, near) as FeatureCollection;
     });
   return cached;
 }
 
 /**
- * A coastline drawn from world-atlas, served from our own origin: the map still shows where things are when
- * tiles cannot load (offline, blocked, or in tests).
+ * A coastline drawn from world-atlas (1:10m), served from our own origin: the map still shows where things are
+ * when tiles cannot load (offline, blocked, or in tests). Fetched only once a tile has failed.
  */
 export function OfflineBaseLayer() {
   const [data, setData] = useState<FeatureCollection | null>(null);

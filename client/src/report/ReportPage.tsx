@@ -264,7 +264,14 @@ export function ReportPage() {
                 const ind = indicatorById(id)!;
                 return (
                   <li key={id}>
-                    {ind.safeguarding && <span className="star">★ </span>}
+                    {ind.safeguarding && (
+                      <>
+                        <span className="star" aria-hidden="true">
+                          ★{' '}
+                        </span>
+                        <span className="visually-hidden">Safeguarding: </span>
+                      </>
+                    )}
                     {ind.label}
                   </li>
                 );
