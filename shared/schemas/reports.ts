@@ -43,7 +43,7 @@ export const ReportCreate = z
       )
       .min(1, 'Tick at least one thing you noticed')
       .max(18),
-    description: Text(LIMITS.descriptionMax),
+    description: Text(LIMITS.descriptionMax).default(''),
     observedFrom: IsoDateTime,
     observedTo: IsoDateTime,
     reporterRole: z.enum(REPORTER_ROLE_IDS, 'Choose who you are'),

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PropertyModel } from '../../server/properties/property.model';
 import { cellKeys } from '../../server/geo/geohash';
@@ -53,6 +54,14 @@ describe('the taxonomy', () => {
 });
 
 describe('filing a report', () => {
+  it('accepts a report with only the required fields', async () => {
+    const { address: _a, listingUrl: _l, description: _d, ...minimal } = validReport();
+    const res = await app.client().post('/api/reports', minimal);
+    expect(res.status).toBe(201);
+    const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
+    expect(stored).toMatchObject({ address: null, listingUrl: null, description: '' });
+  });
+
   it('stores a valid anonymous report and returns its reference and passphrase once', async () => {
     const res = await app.client().post('/api/reports', validReport());
     expect(res.status).toBe(201);
@@ -209,6 +218,20 @@ describe('rejecting invalid reports with field details', () => {
     expect(res2.status).toBe(400);
     expect(detailPaths(res2.body)).toContain('body.location');
     expect(({} as Record<string, unknown>).status).toBeUndefined();
+  });
+
+  it('answers any malformed body with 400 and field details, never a server error', async () => {
+    const valid = validReport();
+    const keys = Object.keys(valid);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...keys), fc.jsonValue(), async (key, value) => {
+        const body = { ...valid, [key]: value };
+        const res = await app.client().post('/api/reports', body);
+        expect([201, 400, 422]).toContain(res.status);
+        if (res.status === 400) expect(res.body.error.details.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('rejects a point outside every force area with 422 and a clear message', async () => {
