@@ -11,7 +11,7 @@ import { HttpError, notFound } from '../http/errors';
 import type { Logger } from '../logger';
 import type { PropertyListener, PropertyService } from '../properties/properties.service';
 import { ReportModel } from '../reports/report.model';
-import { AdvisoryModel, DeliveryModel } from './delivery.model';
+import { AdvisoryModel, DeliveryModel, HotspotModel, isDuplicateKey } from './delivery.model';
 import { circleBBox, normaliseRing } from './geometry';
 import { type NewDelivery, recordDeliveries } from './outbox';
 import { advisoryEmail, confirmEmail, hotspotEmail, ownerAreaEmail, ownerReleasedEmail, policeReportEmail } from './render';
@@ -147,12 +147,16 @@ export class AlertsService implements PropertyListener {
     t.unref();
     const smtp = smtpFromConfig(this.deps.config);
     if (this.deps.config.alerts.workerInProcess && smtp) {
-      this.worker = new DeliveryWorker(smtp, {
-        publicUrl: this.publicUrl,
-        tokens: this.tokens,
-        logger: this.deps.logger,
-        digestHour: this.deps.config.alerts.digestHour,
-      });
+      this.worker = new DeliveryWorker(
+        smtp,
+        {
+          publicUrl: this.publicUrl,
+          tokens: this.tokens,
+          logger: this.deps.logger,
+          digestHour: this.deps.config.alerts.digestHour,
+        },
+        { leaseMs: this.deps.config.alerts.leaseMs, retryBaseMs: this.deps.config.alerts.retryBaseMs },
+      );
       this.worker.start();
     } else if (!smtp) {
       this.deps.logger.warn('SMTP is not configured: alerts are recorded but not sent');
@@ -399,10 +403,31 @@ export class AlertsService implements PropertyListener {
       .lean();
     const count = near.filter((r) => distanceM(r.lat, r.lng, report.lat, report.lng) <= radiusM).length;
     if (count < n) return [];
-    const g6 = geohash(report.lat, report.lng, 6);
+    // One hotspot per place per window: a place within 2R of an announced hotspot is the same hotspot.
     const window = Math.floor(now / (days * 86_400_000));
+    const known = (await HotspotModel.find({ forceId: report.forceId, window }).lean()).find(
+      (h) => distanceM(h.lat, h.lng, report.lat, report.lng) <= 2 * radiusM,
+    );
+    const g6 = geohash(report.lat, report.lng, 6);
+    const hotspotId = known?._id ?? `${report.forceId}:${g6}:${window}`;
+    if (!known) {
+      try {
+        await HotspotModel.create({
+          _id: hotspotId,
+          forceId: report.forceId,
+          window,
+          lat: report.lat,
+          lng: report.lng,
+          count,
+          at: new Date(),
+        });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    // Keys per (subscription, hotspot): re-running never announces the same hotspot twice.
     return police.map((s) => ({
-      key: `hotspot:${s.id}:${g6}:${window}`,
+      key: `hotspot:${s.id}:${hotspotId}`,
       kind: 'hotspot' as const,
       subscriptionId: s.id,
       userId: s.userId,

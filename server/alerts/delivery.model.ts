@@ -102,3 +102,21 @@ export function isDuplicateKey(err: unknown): boolean {
   const e = err as { code?: number; message?: string };
   return e?.code === 11000 || /duplicate key|E11000/i.test(e?.message ?? '');
 }
+
+/** An emerging hotspot already announced in a window: `_id` = `<forceId>:<g6>:<window>`. */
+export interface Hotspot {
+  _id: string;
+  forceId: string;
+  window: number;
+  lat: number;
+  lng: number;
+  count: number;
+  at: Date;
+}
+export const HotspotModel: Model<Hotspot> = model<Hotspot>(
+  'Hotspot',
+  new Schema<Hotspot>(
+    { _id: String, forceId: String, window: Number, lat: Number, lng: Number, count: Number, at: Date },
+    { versionKey: false },
+  ),
+);

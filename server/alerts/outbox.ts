@@ -110,7 +110,6 @@ export async function runDigests(now = new Date()): Promise<number> {
           itemIds: items.map((i) => i._id),
         },
       ],
-      now,
     );
     made += made1;
     const digest = await DeliveryModel.findOne({ key }, { _id: 1, itemIds: 1 }).lean();

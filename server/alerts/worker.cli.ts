@@ -24,7 +24,7 @@ const worker = new DeliveryWorker(
     logger,
     digestHour: config.alerts.digestHour,
   },
-  { pollMs: config.env === 'test' ? 200 : 2000, retryBaseMs: config.env === 'test' ? 200 : 30_000 },
+  { pollMs: config.env === 'test' ? 200 : 2000, leaseMs: config.alerts.leaseMs, retryBaseMs: config.alerts.retryBaseMs },
 );
 worker.start();
 logger.info({ worker: worker.id }, 'delivery worker started');
