@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().default('StayWatch <alerts@staywatch.invalid>'),
   DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(7),
   WORKER_IN_PROCESS: bool.default(true),
+  WORKER_LEASE_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  WORKER_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
   HOTSPOT_N: z.coerce.number().int().min(2).default(3),
   HOTSPOT_R: z.coerce.number().positive().max(5000).default(250),
   HOTSPOT_D: z.coerce.number().positive().max(365).default(14),
@@ -93,6 +95,9 @@ export interface Config {
     publicUrl: string;
     digestHour: number;
     workerInProcess: boolean;
+    /** A claimed delivery is another worker's to retake after this long (a crashed worker's in-flight mail). */
+    leaseMs: number;
+    retryBaseMs: number;
     hotspot: { n: number; radiusM: number; days: number };
     /** HMAC key for confirm/unsubscribe tokens; undefined outside production = generated and kept in DATA_DIR. */
     tokenSecret: string | undefined;
@@ -159,6 +164,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
       digestHour: e.DIGEST_HOUR,
       workerInProcess: e.WORKER_IN_PROCESS,
+      leaseMs: e.WORKER_LEASE_SECONDS * 1000,
+      retryBaseMs: e.WORKER_RETRY_BASE_MS,
       hotspot: { n: e.HOTSPOT_N, radiusM: e.HOTSPOT_R, days: e.HOTSPOT_D },
       tokenSecret: e.TOKEN_SECRET,
     },
