@@ -5,8 +5,9 @@ const HOURS = Array.from({ length: 24 }, (_, h) => h);
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 /** Reports per day as a simple SVG bar chart, with the busiest day and total in words. */
-export function TimelineChart({ days }: { days: Timeline['days'] }) {
+export function TimelineChart({ days: sparse }: { days: Timeline['days'] }) {
   const titleId = useId();
+  const days = fillDays(sparse);
   if (!days.length) return <p className="hint">No reports in this window.</p>;
   const max = Math.max(1, ...days.map((d) => d.count));
   const total = days.reduce((n, d) => n + d.count, 0);
@@ -120,4 +121,18 @@ export function HourWeekdayMatrix({ matrix }: { matrix: number[][] }) {
       </details>
     </figure>
   );
+}
+
+/** Every day from the first to the last, zeros included, so bar spacing is true to time. */
+function fillDays(days: Timeline['days']): Timeline['days'] {
+  if (days.length < 2) return days;
+  const counts = new Map(days.map((d) => [d.date.slice(0, 10), d.count]));
+  const sorted = [...counts.keys()].sort();
+  const out: Timeline['days'] = [];
+  const end = Date.parse(`${sorted.at(-1)}T00:00:00Z`);
+  for (let t = Date.parse(`${sorted[0]}T00:00:00Z`); t <= end && out.length < 4000; t += 86_400_000) {
+    const date = new Date(t).toISOString().slice(0, 10);
+    out.push({ date, count: counts.get(date) ?? 0 });
+  }
+  return out;
 }

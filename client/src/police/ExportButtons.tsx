@@ -57,15 +57,16 @@ export function ExportButtons({ query }: { query: string }) {
     : null;
 
   return (
-    <section className="pw-export card" aria-labelledby="pw-export-title">
-      <h2 id="pw-export-title">Export</h2>
-      <p className="hint">Exactly the reports the current filters select.</p>
+    <section className="pw-export" aria-labelledby="pw-export-title">
+      <h2 id="pw-export-title" className="visually-hidden">
+        Export
+      </h2>
       <div className="button-row">
         <button type="button" className="button" onClick={() => handleExport('csv')} disabled={progress !== null}>
-          Export CSV
+          Export CSV<span className="visually-hidden"> of the reports these filters select</span>
         </button>
         <button type="button" className="button" onClick={() => handleExport('geojson')} disabled={progress !== null}>
-          Export GeoJSON
+          Export GeoJSON<span className="visually-hidden"> of the reports these filters select</span>
         </button>
         {progress && (
           <button type="button" className="button button-quiet" onClick={() => controllerRef.current?.abort()}>

@@ -73,7 +73,7 @@ export function FilterPanel({ view, onChange }: { view: ViewState; onChange: (pa
         </div>
       </div>
 
-      <div className="pw-row">
+      <div className="pw-stack">
         <div className="field">
           <label htmlFor="pw-priority">Priority</label>
           <select

@@ -144,9 +144,12 @@ function PoliceWorkspace() {
             always holds this exact view.
           </p>
         </div>
-        <button type="button" className="button button-quiet" onClick={handleCopyLink}>
-          {copied ? 'Link copied' : 'Copy link to this view'}
-        </button>
+        <div className="pw-head-actions">
+          <button type="button" className="button button-quiet" onClick={handleCopyLink}>
+            {copied ? 'Link copied' : 'Copy link to this view'}
+          </button>
+          <ExportButtons query={listQuery} />
+        </div>
       </div>
 
       <div className="pw-grid">
@@ -235,7 +238,6 @@ function PoliceWorkspace() {
             <RepeatList data={repeats.data} onShow={(lat, lng) => setFlyTo({ lat, lng, zoom: 17, key: Date.now() })} />
           )}
         </section>
-        <ExportButtons query={listQuery} />
       </div>
     </div>
   );
