@@ -92,9 +92,24 @@ export function latToY(lat: number): number {
 export const xToLng = (x: number) => (x - 0.5) * 360;
 export const yToLat = (y: number) => (360 / Math.PI) * Math.atan(Math.exp((180 - y * 360) * (Math.PI / 180))) - 90;
 
-function hexToBytes(hex: string, out: Uint8Array, at: number): void {
-  for (let k = 0; k < 12; k++) out[at + k] = Number.parseInt(hex.substr(k * 2, 2), 16);
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
+/** Writes a 24-char hex id as 12 bytes; false if it is not one. */
+function hexToBytes(hex: string, out: Uint8Array, at: number): boolean {
+  if (hex.length !== 24) return false;
+  for (let k = 0; k < 12; k++) {
+    const hi = nibble(hex.charCodeAt(k * 2));
+    const lo = nibble(hex.charCodeAt(k * 2 + 1));
+    if (hi < 0 || lo < 0) return false;
+    out[at + k] = (hi << 4) | lo;
+  }
+  return true;
+}
+const time = (d: Date | string | number): number => (d instanceof Date ? d.getTime() : new Date(d).getTime());
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export class ReportIndex {
@@ -214,8 +229,7 @@ export class ReportIndex {
   private scratch = new Uint8Array(12);
   /** Slot of an id (alive or not), or -1. */
   slotOf(id: string): number {
-    if (!/^[a-f0-9]{24}$/.test(id)) return -1;
-    hexToBytes(id, this.scratch, 0);
+    if (!hexToBytes(id, this.scratch, 0)) return -1;
     const mask = this.table.length - 1;
     let h = this.hashAt(this.scratch, 0) & mask;
     for (;;) {
@@ -321,7 +335,7 @@ export class ReportIndex {
     if (slot < 0) {
       if (this.n >= this.cap) this.grow(this.cap * 2);
       slot = this.n++;
-      hexToBytes(id, this.ids, slot * 12);
+      if (!hexToBytes(id, this.ids, slot * 12)) throw new Error(`not an ObjectId: ${id}`);
       this.tablePut(slot);
     }
     if (!this.alive[slot]) this.aliveCount++;
@@ -330,12 +344,12 @@ export class ReportIndex {
     this.lng[slot] = r.lng;
     this.x[slot] = lngToX(r.lng);
     this.y[slot] = latToY(r.lat);
-    this.fromMs[slot] = new Date(r.observedFrom).getTime();
-    this.toMs[slot] = new Date(r.observedTo).getTime();
+    this.fromMs[slot] = time(r.observedFrom);
+    this.toMs[slot] = time(r.observedTo);
     this.role[slot] = ROLE_CODE.get(r.reporterRole ?? '') ?? 0;
     this.released[slot] = r.ownerAlert === 'released' ? 1 : 0;
     this.assignee[slot] = this.assigneeCode(r.assignedTo ? String(r.assignedTo) : null);
-    this.createdMs[slot] = new Date(r.createdAt).getTime();
+    this.createdMs[slot] = time(r.createdAt);
     let bits = 0;
     for (const i of r.indicators) if (i >= 1 && i <= 32) bits |= 1 << (i - 1);
     this.ind[slot] = bits >>> 0;
@@ -348,7 +362,7 @@ export class ReportIndex {
     const ra = slot * REF_BYTES;
     for (let k = 0; k < REF_BYTES; k++) this.refs[ra + k] = k < ref.length ? ref.charCodeAt(k) & 0x7f : 0;
     if (r.updatedAt) {
-      const u = new Date(r.updatedAt).getTime();
+      const u = time(r.updatedAt);
       if (u > this.lastUpdatedMs) this.lastUpdatedMs = u;
     }
     return slot;

@@ -1,0 +1,233 @@
+import { loadConfig } from '../server/config';
+import { connectDb, disconnectDb } from '../server/db/connection';
+import { startEngine } from '../server/db/engine';
+import { DEMO_FORCES } from '../server/demo/areas';
+import { generateReports } from '../server/demo/generate';
+import { insertReports } from '../server/demo/insert';
+import { Random } from '../server/demo/random';
+import { polygonsFromGeoJson } from '../server/forces/geojson';
+import { ForceLocator } from '../server/geo/force-locator';
+import { createLogger } from '../server/logger';
+import { MapService } from '../server/map/map.service';
+import { MapIndex } from '../server/map/map-index';
+import { type FilterInput, latToY, lngToX, ReportIndex, xToLng, yToLat } from '../server/map/report-index';
+import { appendResults, median, percentile } from './support';
+
+/**
+ * Map index and analytics at scale (issue 4 targets):
+ * - index build from generated reports (1,000,000 by default) and retained heap;
+ * - index build from the database (a smaller insert: the local FerretDB engine streams slowly);
+ * - GET /api/map/clusters server work (select + aggregate + JSON) at zooms 5..18 over random
+ *   viewports and random filters, p50/p95/p99, against the naive baseline (every matching report in
+ *   the viewport as GeoJSON, as Ushahidi does), time and bytes ratio at zoom ≤ 10;
+ * - heat and Gi* hotspots for a whole-force view, p95.
+ * Usage: node --expose-gc --import tsx bench/map.bench.ts [reports=1000000] [dbReports=5000]
+ */
+const N = Number(process.argv[2] ?? 1_000_000);
+const DB_N = Number(process.argv[3] ?? 5_000);
+const QUERIES_PER_ZOOM = 200;
+const NAIVE_PER_ZOOM = 12;
+const gc = (globalThis as { gc?: () => void }).gc;
+const heap = () => {
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
+const mb = (b: number) => (b / 1048576).toFixed(1);
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+const locator = new ForceLocator();
+locator.replaceAll(DEMO_FORCES.map((f) => ({ id: f.id, polygons: polygonsFromGeoJson(f.area) })));
+const now = new Date('2026-11-01T00:00:00Z');
+const out: string[] = [];
+
+// ---------------------------------------------------------------- 1. build from generated data
+log(`generating and indexing ${N} reports...`);
+const before = heap();
+const ix = new ReportIndex(Math.ceil(N * 1.05));
+let upsertMs = 0;
+let i = 0;
+for (const r of generateReports(N, { seed: 1, locator, now })) {
+  const rec = { ...r, _id: (i + 1).toString(16).padStart(24, '0') };
+  const t = performance.now();
+  ix.upsert(rec);
+  upsertMs += performance.now() - t;
+  i++;
+}
+const tk = performance.now();
+ix.buildSpatial();
+const kdMs = performance.now() - tk;
+const retained = heap() - before;
+log(`index: ${ix.size} reports, upserts ${ms(upsertMs)} ms + KD-tree ${ms(kdMs)} ms, retained ${mb(retained)} MB`);
+out.push(
+  `### Index build (${N.toLocaleString('en-GB')} generated reports, in memory)\n`,
+  '| upserts | KD-tree | total | retained heap (heapUsed + arrayBuffers after GC) | typed arrays |',
+  '|---|---|---|---|---|',
+  `| ${ms(upsertMs)} ms | ${ms(kdMs)} ms | ${ms(upsertMs + kdMs)} ms | ${mb(retained)} MB | ${mb(ix.bytes())} MB |`,
+  '',
+);
+
+// ---------------------------------------------------------------- 2. latency
+const holder = { index: ix } as unknown as MapIndex;
+const map = new MapService(holder);
+const rnd = new Random(7);
+
+function randomFilter(): FilterInput {
+  const f: FilterInput = { forceIds: rnd.chance(0.8) ? ['sussex'] : rnd.chance(0.5) ? ['surrey'] : null };
+  if (rnd.chance(0.4)) f.indicators = [rnd.int(1, 19), ...(rnd.chance(0.5) ? [rnd.int(1, 19)] : [])];
+  if (rnd.chance(0.3)) f.types = [rnd.pick(['H', 'S', 'R', 'U']), ...(rnd.chance(0.5) ? [rnd.pick(['H', 'S', 'R', 'U'])] : [])];
+  if (rnd.chance(0.3)) f.statuses = [rnd.pick(['new', 'triaged', 'under_investigation', 'actioned', 'closed', 'rejected'])];
+  if (rnd.chance(0.3)) f.priority = rnd.chance(0.5) ? 'safeguarding' : 'standard';
+  if (rnd.chance(0.5)) {
+    const days = rnd.int(7, 366);
+    f.to = new Date(now.getTime() - rnd.int(0, 60) * 86_400_000);
+    f.from = new Date(f.to.getTime() - days * 86_400_000);
+  }
+  if (rnd.chance(0.05)) f.q = rnd.pick(['road', 'street', 'brighton', 'lane']);
+  return f;
+}
+
+/** A 1280 × 800 px viewport at `zoom`, centred on a random report (where analysts look). */
+function randomViewport(zoom: number): [number, number, number, number] {
+  const slot = rnd.int(0, ix.n);
+  const world = 256 * 2 ** zoom;
+  const cx = lngToX(ix.lng[slot]!);
+  const cy = latToY(ix.lat[slot]!);
+  const hw = 640 / world;
+  const hh = 400 / world;
+  const w = Math.max(-180, xToLng(cx - hw));
+  const e = Math.min(180, xToLng(cx + hw));
+  const n = Math.min(85, yToLat(cy - hh));
+  const s = Math.max(-85, yToLat(cy + hh));
+  return [w, s, e, n];
+}
+
+// Warm up the JIT.
+for (let k = 0; k < 50; k++) JSON.stringify(map.clusters({ ...randomFilter(), bbox: randomViewport(10) }, 10));
+
+out.push(
+  `### GET /api/map/clusters server work at ${N.toLocaleString('en-GB')} reports (1280×800 px viewports, random filters)\n`,
+  `${QUERIES_PER_ZOOM} queries per zoom for ours, ${NAIVE_PER_ZOOM} for the naive baseline (same generator). Time = select + aggregate + JSON.stringify.\n`,
+  '| zoom | ours p50 | ours p95 | ours p99 | max features | mean bytes | naive p50 | naive p95 | naive mean bytes | mean matching | time ratio (p50) | bytes ratio |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+);
+const lowZoom = { ours: [] as number[], naive: [] as number[], oursBytes: 0, naiveBytes: 0 };
+let worstP95 = 0;
+for (let zoom = 5; zoom <= 18; zoom++) {
+  const times: number[] = [];
+  let bytes = 0;
+  let maxFeatures = 0;
+  let matching = 0;
+  const queries = Array.from({ length: QUERIES_PER_ZOOM }, () => ({ ...randomFilter(), bbox: randomViewport(zoom) }));
+  for (const q of queries) {
+    const t = performance.now();
+    const res = map.clusters(q, zoom);
+    const body = JSON.stringify(res);
+    times.push(performance.now() - t);
+    bytes += body.length;
+    matching += res.total;
+    maxFeatures = Math.max(maxFeatures, res.features.length);
+  }
+  const naiveTimes: number[] = [];
+  let naiveBytes = 0;
+  for (const q of queries.slice(0, NAIVE_PER_ZOOM)) {
+    const t = performance.now();
+    const body = JSON.stringify(map.naive(q));
+    naiveTimes.push(performance.now() - t);
+    naiveBytes += body.length;
+  }
+  times.sort((a, b) => a - b);
+  naiveTimes.sort((a, b) => a - b);
+  const oursBytesMean = bytes / queries.length;
+  // Bytes ratio on the same queries as the naive run.
+  let oursSameBytes = 0;
+  const oursSameTimes: number[] = [];
+  for (const q of queries.slice(0, NAIVE_PER_ZOOM)) {
+    const t = performance.now();
+    oursSameBytes += JSON.stringify(map.clusters(q, zoom)).length;
+    oursSameTimes.push(performance.now() - t);
+  }
+  if (zoom <= 10) {
+    lowZoom.ours.push(...oursSameTimes);
+    lowZoom.naive.push(...naiveTimes);
+    lowZoom.oursBytes += oursSameBytes;
+    lowZoom.naiveBytes += naiveBytes;
+  }
+  worstP95 = Math.max(worstP95, percentile(times, 95));
+  const row = `| ${zoom} | ${ms(percentile(times, 50))} | ${ms(percentile(times, 95))} | ${ms(percentile(times, 99))} | ${maxFeatures} | ${Math.round(oursBytesMean)} | ${ms(percentile(naiveTimes, 50))} | ${ms(percentile(naiveTimes, 95))} | ${Math.round(naiveBytes / NAIVE_PER_ZOOM)} | ${Math.round(matching / queries.length)} | ${(median(naiveTimes) / Math.max(1e-3, median(oursSameTimes))).toFixed(1)}× | ${(naiveBytes / Math.max(1, oursSameBytes)).toFixed(1)}× |`;
+  out.push(row);
+  log(row);
+}
+const timeRatio = median(lowZoom.naive) / median(lowZoom.ours);
+const bytesRatio = lowZoom.naiveBytes / lowZoom.oursBytes;
+out.push(
+  '',
+  `Worst per-zoom p95 (ours): **${ms(worstP95)} ms** (target ≤ 50 ms). At zoom ≤ 10, on identical queries: naive/ours median time **${timeRatio.toFixed(1)}×** (target ≥ 20×), bytes **${bytesRatio.toFixed(1)}×** (target ≥ 100×).`,
+  '',
+);
+
+// ---------------------------------------------------------------- 3. heat and hotspots, whole force
+function wholeForce(fn: (f: FilterInput) => unknown, runs = 30): number[] {
+  const times: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const f: FilterInput = k % 3 === 0 ? { forceIds: ['sussex'] } : { ...randomFilter(), forceIds: ['sussex'] };
+    const t = performance.now();
+    JSON.stringify(fn(f));
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b);
+}
+const sussexCount = ix.select(ix.compile({ forceIds: ['sussex'] })).length;
+const heat = wholeForce((f) => map.heat(f, 500));
+const hot = wholeForce((f) => map.hotspots(f, 250));
+const hotMeta = map.hotspots({ forceIds: ['sussex'] }, 250).meta;
+out.push(
+  `### Whole-force analytics (Sussex: ${sussexCount.toLocaleString('en-GB')} of ${N.toLocaleString('en-GB')} reports; 30 runs, a third unfiltered)\n`,
+  '| endpoint | p50 | p95 | p99 | notes |',
+  '|---|---|---|---|---|',
+  `| heat (quartic, 500 m bandwidth, ≤ 256×256 grid) | ${ms(percentile(heat, 50))} | ${ms(percentile(heat, 95))} | ${ms(percentile(heat, 99))} | target p95 ≤ 200 ms |`,
+  `| hotspots (Gi*, 250 m cells, BH FDR) | ${ms(percentile(hot, 50))} | ${ms(percentile(hot, 95))} | ${ms(percentile(hot, 99))} | ${hotMeta.tested.toLocaleString('en-GB')} cells tested, ${hotMeta.significant} significant unfiltered; target p95 ≤ 200 ms |`,
+  '',
+);
+log(out.slice(-4).join('\n'));
+
+// ---------------------------------------------------------------- 4. build from the database
+if (DB_N > 0) {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...pickEnv(['MONGODB_URI']) });
+  const engine = await startEngine(config, { persistent: false, say: (m) => log(m) });
+  await connectDb(engine.uri, `bench_map_${Date.now()}`);
+  const t0 = performance.now();
+  await insertReports(generateReports(DB_N, { seed: 3, locator, now }), { batchSize: 2000 });
+  const insertMs = performance.now() - t0;
+  const runs: number[] = [];
+  let dbRetained = 0;
+  for (let k = 0; k < 3; k++) {
+    const mi = new MapIndex(createLogger({ level: 'silent' }));
+    const h0 = heap();
+    const t = performance.now();
+    await mi.build();
+    runs.push(performance.now() - t);
+    dbRetained = heap() - h0;
+  }
+  const perSec = DB_N / (median(runs) / 1000);
+  out.push(
+    `### Index build from the database (${engine.kind}, ${DB_N.toLocaleString('en-GB')} reports inserted in ${ms(insertMs / 1000)} s)\n`,
+    '| runs | median | reports/s | retained heap | extrapolated to 1,000,000 |',
+    '|---|---|---|---|---|',
+    `| ${runs.map((r) => ms(r)).join(', ')} ms | ${ms(median(runs))} ms | ${Math.round(perSec).toLocaleString('en-GB')} | ${mb(dbRetained)} MB | ${ms(1_000_000 / perSec)} s |`,
+    '',
+  );
+  log(out.slice(-2).join('\n'));
+  await disconnectDb();
+  await engine.stop();
+}
+
+function pickEnv(keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+}
+
+appendResults('Map index, clusters, heat and hotspots (bench:map)', `npm run bench:map -- ${N} ${DB_N}`, out.join('\n'));
+log('\nappended to bench/RESULTS.md');
+process.exit(0);
