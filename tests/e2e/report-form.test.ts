@@ -56,10 +56,11 @@ describe('the report form', () => {
     await dialog.waitFor();
     expect(await dialog.getByRole('link', { name: 'Call 999' }).getAttribute('href')).toBe('tel:999');
     expect(await page.evaluate(() => document.activeElement?.closest('dialog') != null)).toBe(true);
+    expect(await page.evaluate(() => document.querySelector('dialog.call999')?.matches(':modal'))).toBe(true);
     await page.keyboard.press('Escape');
     expect(await dialog.isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Review your report' }).isDisabled()).toBe(true);
-    await screenshot(page, 'report-999-phone');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report-999-dialog-phone.png') });
     await dialog.getByRole('button', { name: /safe to continue/ }).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -139,5 +140,22 @@ describe('the report form', () => {
     expect(blocked.length).toBeGreaterThan(0);
     expect(blocked.filter((u) => !u.startsWith('https://tile.openstreetmap.org/'))).toEqual([]);
     await page.context().close();
+  });
+
+  it("places the pin at the phone's position with Use my location", async () => {
+    const context = await browser.newContext({
+      viewport: PHONE,
+      geolocation: { latitude: 50.8179, longitude: -0.3729 },
+      permissions: ['geolocation'],
+    });
+    const page = await context.newPage();
+    await offlineOnly(page, app.url);
+    await page.goto(`${app.url}/report`);
+    await page.getByRole('button', { name: 'Use my location' }).click();
+    await page.getByText(/Pin placed at your current location/).waitFor();
+    expect(await page.getByLabel('Latitude').inputValue()).toBe('50.8179');
+    expect(await page.getByLabel('Longitude').inputValue()).toBe('-0.3729');
+    await page.locator('.report-pin').waitFor();
+    await context.close();
   });
 });
