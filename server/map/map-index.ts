@@ -3,6 +3,8 @@ import type { Logger } from '../logger';
 import { ReportModel } from '../reports/report.model';
 import { INDEX_PROJECTION, type IndexRecord, ReportIndex } from './report-index';
 
+const RECONCILE_OVERLAP_MS = 10_000;
+
 /**
  * Keeps a ReportIndex in step with the database: built at start by streaming a projected cursor,
  * updated on report events, reconciled by polling `updatedAt` (several app instances converge),
@@ -30,13 +32,15 @@ export class MapIndex {
   build(): Promise<void> {
     this.building ??= (async () => {
       const t0 = performance.now();
+      const startedAt = Date.now();
       const estimate = await ReportModel.estimatedDocumentCount();
       const next = new ReportIndex(Math.ceil(estimate * 1.1) + 1024);
       const cursor = ReportModel.collection.find({}, { projection: INDEX_PROJECTION, batchSize: 5000 });
       for await (const doc of cursor) next.upsert(doc as unknown as IndexRecord);
       next.buildSpatial();
-      // Anything that arrived through events while we streamed is picked up by the next reconcile,
-      // which starts from the latest updatedAt this build saw.
+      // Changes made while we streamed (events went to the old index) are pulled by the next
+      // reconcile, which starts from when this build began.
+      next.lastUpdatedMs = startedAt;
       this.index = next;
       this.ready = true;
       this.logger.info(
@@ -56,7 +60,8 @@ export class MapIndex {
         await this.building;
         return 0;
       }
-      const since = new Date(this.index.lastUpdatedMs);
+      // Overlap: a write stamped just before the last one we saw may commit after we looked.
+      const since = new Date(this.index.lastUpdatedMs - RECONCILE_OVERLAP_MS);
       const changed = await ReportModel.collection
         .find({ updatedAt: { $gte: since } }, { projection: INDEX_PROJECTION })
         .toArray();

@@ -242,7 +242,7 @@ export class MapService {
     }));
 
     // Near-repeats: distinct locations within D metres and T hours, among the most recent reports.
-    const maxNear = opts.maxNear ?? 50_000;
+    const maxNear = opts.maxNear ?? 20_000;
     let pool = Array.from(slots);
     if (pool.length > maxNear) pool = pool.sort((a, b) => ix.fromMs[b]! - ix.fromMs[a]!).slice(0, maxNear);
     const D = opts.nearDistanceM;
