@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportModel } from '../../server/reports/report.model';
 import { REFERENCE_REGEX } from '../../shared/schemas/reports';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { createUser } from '../support/factories';
 import {
   ARTIFACTS,
   DESKTOP,
@@ -157,5 +158,42 @@ describe('the report form', () => {
     expect(await page.getByLabel('Longitude').inputValue()).toBe('-0.3729');
     await page.locator('.report-pin').waitFor();
     await context.close();
+  });
+
+  it('pins the centre of the map for keyboard users', async () => {
+    const page = await openPage(browser, app.url, PHONE);
+    await page.goto(`${app.url}/report`);
+    await page.locator('.leaflet-container').focus();
+    await page.keyboard.press('ArrowUp');
+    await page.getByRole('button', { name: 'Pin the centre of the map' }).click();
+    await page.locator('.report-pin').waitFor();
+    expect(Number(await page.getByLabel('Latitude').inputValue())).toBeGreaterThan(50.95);
+    await page.context().close();
+  });
+
+  it('lists the reports a signed-in host filed', async () => {
+    const host = await createUser(app.services, 'host', { name: 'Hana Host' });
+    const api = app.client();
+    await api.login(host.email, host.password);
+    const filed = await api.post('/api/reports', {
+      location: { lat: 50.8225, lng: -0.1372 },
+      propertyType: 'S',
+      indicators: [1],
+      observedFrom: new Date(Date.now() - 7_200_000).toISOString(),
+      observedTo: new Date(Date.now() - 3_600_000).toISOString(),
+      reporterRole: 'host',
+    });
+    expect(filed.status).toBe(201);
+
+    const page = await openPage(browser, app.url, PHONE);
+    await page.goto(`${app.url}/sign-in`);
+    await page.getByLabel('Email').fill(host.email);
+    await page.getByLabel('Password').fill(host.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'My reports' }).waitFor();
+    await page.getByText(filed.body.reference).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await screenshot(page, 'my-reports-phone');
+    await page.context().close();
   });
 });

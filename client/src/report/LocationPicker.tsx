@@ -1,6 +1,6 @@
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, Marker, TileLayer, useMap, useMapEvents } from 'react-leaflet';
 import { OfflineBaseLayer } from './OfflineBaseLayer';
 
@@ -54,6 +54,7 @@ export function LocationPicker(props: {
   const [version, setVersion] = useState(0);
   const [geoStatus, setGeoStatus] = useState('');
   const [tilesFailed, setTilesFailed] = useState(false);
+  const mapRef = useRef<L.Map | null>(null);
   const point = useMemo<Point | null>(() => {
     const a = Number(lat);
     const b = Number(lng);
@@ -70,6 +71,12 @@ export function LocationPicker(props: {
   function handlePick(p: Point) {
     onChange(String(p.lat), String(p.lng));
     setGeoStatus(`Pin placed at ${p.lat.toFixed(5)}, ${p.lng.toFixed(5)}.`);
+  }
+
+  /** For keyboard users: pan with the arrow keys, zoom with + and -, then pin the centre. */
+  function handlePinAtCentre() {
+    const c = mapRef.current?.getCenter();
+    if (c) handlePick({ lat: round(c.lat), lng: round(c.lng) });
   }
 
   function handleUseMyLocation() {
@@ -93,10 +100,11 @@ export function LocationPicker(props: {
   return (
     <div className="location-picker">
       <p className="hint" id="map-hint">
-        Tap the map to place a pin on the property, then drag it to adjust. Or use your location, or type coordinates below.
+        Tap the map to place a pin on the property, then drag it to adjust. Or use your location, or type coordinates below. With
+        a keyboard: focus the map, move with the arrow keys and zoom with + and −, then pin the centre.
       </p>
       <div className="map-frame">
-        <MapContainer center={START} zoom={9} className="report-map" scrollWheelZoom={false}>
+        <MapContainer ref={mapRef} center={START} zoom={9} className="report-map" scrollWheelZoom={false}>
           {tilesFailed && <OfflineBaseLayer />}
           <TileLayer
             url={TILE_URL}
@@ -125,6 +133,9 @@ export function LocationPicker(props: {
       <div className="button-row">
         <button type="button" className="button" onClick={handleUseMyLocation}>
           Use my location
+        </button>
+        <button type="button" className="button button-quiet" onClick={handlePinAtCentre}>
+          Pin the centre of the map
         </button>
       </div>
       <p className="hint" aria-live="polite">
