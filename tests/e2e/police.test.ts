@@ -17,8 +17,7 @@ beforeAll(async () => {
   app = await startTestApp({ NODE_ENV: 'development' });
   await insertReports(generateReports(300, { seed: 5, locator: app.services.forces.locator }));
   // The map index is built at start; the reports above went straight into the database, so rebuild it.
-  const services = app.services as unknown as { mapIndex?: { build(): Promise<void> } };
-  await services.mapIndex?.build();
+  await app.services.mapIndex.build();
   officer = await createUser(app.services, 'police', { name: 'Pat Officer' });
   browser = await launchBrowser();
 });
@@ -151,8 +150,18 @@ describe('the police workspace', () => {
     await page.getByRole('button', { name: 'Update status' }).click();
     await page.getByText(`Status changed to ${firstOption}.`).waitFor();
     await expect(page.locator('.pw-history').first().textContent()).resolves.toContain('Checked by the e2e test');
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.getByText('Assigned to you.').waitFor();
+    await page.getByLabel('Add a police note').fill('Spoke to the hotel manager');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByText('Note added.').waitFor();
+    await page.getByText('Spoke to the hotel manager').waitFor();
+    // Releasing the owner alert of a safeguarding report asks first, with a special warning.
+    await page.getByRole('button', { name: 'Release owner alert' }).click();
+    await expect(page.getByRole('alertdialog').textContent()).resolves.toContain('This is a safeguarding report');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'police-report-detail-desktop');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
 
     // Export CSV of exactly these filters.
     await page.getByRole('button', { name: '← Back to queue' }).click();

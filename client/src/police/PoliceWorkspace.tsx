@@ -4,13 +4,30 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, TileLayer, useMap } from 'react-leaflet';
 import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import type { ForceView } from '../../../shared/schemas/forces';
-import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection, Repeats, Timeline } from '../../../shared/schemas/police';
+import type {
+  Bbox,
+  ClusterCollection,
+  HeatGrid,
+  HotspotCollection,
+  ReportDetail,
+  Repeats,
+  Timeline,
+} from '../../../shared/schemas/police';
 import { api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
 import { ExportButtons } from './ExportButtons';
 import { FilterPanel } from './FilterPanel';
-import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, OfflineLandLayer, ViewWatcher } from './map-layers';
+import {
+  ClusterLayer,
+  FlyTo,
+  HeatLayer,
+  HOTSPOT_STYLE,
+  HotspotLayer,
+  OfflineLandLayer,
+  SelectedReportMarker,
+  ViewWatcher,
+} from './map-layers';
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
 import { TriageQueue } from './TriageQueue';
@@ -78,6 +95,10 @@ function PoliceWorkspace() {
   const [version, setVersion] = useState(0);
   const [flyTo, setFlyTo] = useState<{ lat: number; lng: number; zoom: number; key: number } | null>(null);
   const [copied, setCopied] = useState(false);
+  const [selectedPoint, setSelectedPoint] = useState<{ lat: number; lng: number } | null>(null);
+  const handleLoaded = useCallback((d: ReportDetail | null) => {
+    setSelectedPoint((prev) => (d ? (prev?.lat === d.lat && prev.lng === d.lng ? prev : { lat: d.lat, lng: d.lng }) : null));
+  }, []);
 
   const update = useCallback(
     (patch: Partial<ViewState>, opts: { push?: boolean } = {}) => {
@@ -194,6 +215,7 @@ function PoliceWorkspace() {
               <FitForceArea forceId={user?.forceId ?? null} skip={initial.current.center !== null} />
               <ViewWatcher onView={handleView} />
               <FlyTo target={flyTo} />
+              <SelectedReportMarker point={view.report ? selectedPoint : null} />
               {view.layer === 'clusters' && <ClusterLayer data={clusters.data} onSelect={handleSelect} />}
               {view.layer === 'heat' && <HeatLayer data={heat.data} />}
               {view.layer === 'hotspots' && <HotspotLayer data={hotspots.data} />}
@@ -210,6 +232,7 @@ function PoliceWorkspace() {
               onClose={() => update({ report: null }, { push: true })}
               onChanged={handleChanged}
               onOpen={handleSelect}
+              onLoaded={handleLoaded}
             />
           ) : (
             <TriageQueue query={listQuery} version={version} selectedId={view.report} onSelect={handleSelect} />

@@ -1,5 +1,5 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import type { ReportDetail, ReportPatch } from '../../../shared/schemas/police';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import type { ReportDetail, ReportList, ReportPatch, ReportSummary } from '../../../shared/schemas/police';
 import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from '../../../shared/taxonomy';
 import { ApiError, api } from '../api/client';
 import type { UserView } from '../../../shared/schemas/auth';
@@ -17,18 +17,39 @@ export function ReportDetailPanel({
   onClose,
   onChanged,
   onOpen,
+  onLoaded,
 }: {
   id: string;
   me: UserView;
   onClose: () => void;
   onChanged: () => void;
   onOpen: (id: string) => void;
+  onLoaded?: (detail: ReportDetail | null) => void;
 }) {
   const [detail, setDetail] = useState<ReportDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirmAlert, setConfirmAlert] = useState(false);
+  const [sameAddress, setSameAddress] = useState<ReportSummary[]>([]);
+  const onLoadedRef = useRef(onLoaded);
+  onLoadedRef.current = onLoaded;
+
+  useEffect(() => {
+    onLoadedRef.current?.(detail);
+  }, [detail]);
+
+  // Other reports at the same address: the usual candidates for linking.
+  const address = detail?.address ?? null;
+  useEffect(() => {
+    setSameAddress([]);
+    if (!address) return;
+    const controller = new AbortController();
+    api<ReportList>('GET', `/api/reports?q=${encodeURIComponent(address)}&limit=20`, undefined, controller.signal)
+      .then((list) => setSameAddress(list.items))
+      .catch(() => undefined);
+    return () => controller.abort();
+  }, [address]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -98,14 +119,11 @@ export function ReportDetailPanel({
     const form = e.currentTarget;
     const ref = String(new FormData(form).get('link') ?? '').trim();
     if (!ref) return;
-    let target = ref;
-    if (!OBJECT_ID.test(ref)) {
-      try {
-        target = (await api<ReportDetail>('GET', `/api/reports/${encodeURIComponent(ref)}`)).id;
-      } catch {
-        setError(`No report found with the reference or id “${ref}”.`);
-        return;
-      }
+    const byReference = sameAddress.find((r) => r.reference.toLowerCase() === ref.toLowerCase());
+    const target = OBJECT_ID.test(ref) ? ref : byReference?.id;
+    if (!target) {
+      setError(`“${ref}” is not a report id or the reference of a report at this address.`);
+      return;
     }
     if (await patch({ link: target }, 'Reports linked.')) form.reset();
   }
@@ -133,6 +151,8 @@ export function ReportDetailPanel({
   const sg = detail.priority === 'safeguarding';
   const released = detail.ownerAlert === 'released';
   const assignedToMe = detail.assignedTo?.id === me.id;
+  const linkedIds = new Set(detail.linkedReports.map((l) => l.id));
+  const candidates = sameAddress.filter((r) => r.id !== detail.id && !linkedIds.has(r.id) && r.address === detail.address);
 
   return (
     <section className="pw-detail card" aria-labelledby="pw-detail-title">
@@ -340,7 +360,7 @@ export function ReportDetailPanel({
         </form>
         <form className="pw-inline-form" onSubmit={handleLink}>
           <div className="field">
-            <label htmlFor="pw-link">Link a report (reference or id)</label>
+            <label htmlFor="pw-link">Link a report (id, or reference of a report at this address)</label>
             <input id="pw-link" name="link" type="text" />
           </div>
           <button type="submit" className="button" disabled={busy}>
@@ -348,6 +368,30 @@ export function ReportDetailPanel({
           </button>
         </form>
       </div>
+
+      {candidates.length > 0 && (
+        <>
+          <h3>Other reports at this address</h3>
+          <ul className="pw-plain-list">
+            {candidates.map((c) => (
+              <li key={c.id}>
+                <button type="button" className="pw-linkish" onClick={() => onOpen(c.id)}>
+                  {c.reference}
+                </button>{' '}
+                <StatusBadge status={c.status} />
+                <button
+                  type="button"
+                  className="button button-quiet pw-small"
+                  disabled={busy}
+                  onClick={() => patch({ link: c.id }, `Linked ${c.reference}.`)}
+                >
+                  Link<span className="visually-hidden"> {c.reference}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
 
       <h3>Linked reports</h3>
       {detail.linkedReports.length ? (

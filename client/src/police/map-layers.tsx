@@ -265,3 +265,23 @@ export function FlyTo({ target }: { target: { lat: number; lng: number; zoom: nu
   }, [target, map]);
   return null;
 }
+
+/** A ring around the report open in the detail panel; pans to it when it is off screen. */
+export function SelectedReportMarker({ point }: { point: { lat: number; lng: number } | null }) {
+  const map = useMap();
+  useEffect(() => {
+    if (!point) return;
+    const ring = L.circleMarker([point.lat, point.lng], {
+      radius: 18,
+      color: '#ffbf47',
+      weight: 4,
+      fill: false,
+      interactive: false,
+    }).addTo(map);
+    if (!map.getBounds().contains([point.lat, point.lng])) map.panTo([point.lat, point.lng]);
+    return () => {
+      ring.remove();
+    };
+  }, [point, map]);
+  return null;
+}
