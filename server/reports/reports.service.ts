@@ -33,7 +33,7 @@ function nearbyG6(lat: number, lng: number, radiusM: number): string[] {
 
 /** Reporter-facing report rules: filing, follow-up by passphrase, addenda, a host's own reports. */
 export class ReportService {
-  constructor(private readonly deps: { forces: ForceService; events: EventBus }) {}
+  constructor(private readonly deps: { forces: ForceService; events: EventBus; newReference?: () => string }) {}
 
   /** Nearest registered property of the same type within 30 m, by a bounded query on the cell keys (no geo operators). */
   async suggestProperty(lat: number, lng: number, type: PropertyType): Promise<Types.ObjectId | null> {
@@ -95,27 +95,33 @@ export class ReportService {
       ownerAlert: 'withheld',
       releasedAt: null,
     };
-    // Claim a unique reference first (its own collection, keyed by _id), then store the report under a preset id.
+    const { reference, report } = await this.store(doc);
+    await this.deps.events.emit('report.created', { report });
+    return { reference, passphrase, priority, call999: needsCall999(input.indicators) };
+  }
+
+  /**
+   * Claims a unique reference (its own collection, keyed by _id), then stores the report under a preset id. A
+   * reference already taken in either place (a generated report has no reference entry) is retried with a new one.
+   */
+  private async store(doc: Omit<Report, 'reference' | 'createdAt' | 'updatedAt'>) {
     const reportId = new Types.ObjectId();
-    let reference = '';
-    for (let attempt = 1; !reference; attempt++) {
-      const candidate = newReference();
+    for (let attempt = 1; ; attempt++) {
+      const reference = (this.deps.newReference ?? newReference)();
       try {
-        await ReportRefModel.create({ _id: candidate, reportId });
-        reference = candidate;
+        await ReportRefModel.create({ _id: reference, reportId });
       } catch (err) {
+        if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
+        continue;
+      }
+      try {
+        const report = (await ReportModel.create({ ...doc, _id: reportId, reference })).toObject() as StoredReport;
+        return { reference, report };
+      } catch (err) {
+        await ReportRefModel.deleteOne({ _id: reference }).catch(() => undefined);
         if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
       }
     }
-    let report: StoredReport;
-    try {
-      report = (await ReportModel.create({ ...doc, _id: reportId, reference })).toObject() as StoredReport;
-    } catch (err) {
-      await ReportRefModel.deleteOne({ _id: reference }).catch(() => undefined);
-      throw err;
-    }
-    await this.deps.events.emit('report.created', { report });
-    return { reference, passphrase, priority, call999: needsCall999(input.indicators) };
   }
 
   /** The report if reference and passphrase match; the same 404, after the same hash work, otherwise. */

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PropertyModel } from '../../server/properties/property.model';
 import { cellKeys } from '../../server/geo/geohash';
 import { ReportModel } from '../../server/reports/report.model';
-import { REFERENCE_REGEX } from '../../shared/schemas/reports';
+import { REFERENCE_REGEX, ReportCreate } from '../../shared/schemas/reports';
+import { ReportService } from '../../server/reports/reports.service';
+import { ReportRefModel } from '../../server/reports/report-ref.model';
 import { LIMITS } from '../../shared/limits';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
@@ -132,6 +134,29 @@ describe('filing a report', () => {
 
     const elsewhere = await app.client().post('/api/reports', validReport({ location: { lat: 50.84, lng: -0.15 } }));
     expect((await ReportModel.findOne({ reference: elsewhere.body.reference }).lean())!.propertyId).toBeNull();
+  });
+
+  it('retries with a new reference when one is already taken', async () => {
+    const first = await app.client().post('/api/reports', validReport());
+    const queue = [first.body.reference, 'SW-2345-6789'];
+    const service = new ReportService({
+      forces: app.services.forces,
+      events: app.services.events,
+      newReference: () => queue.shift()!,
+    });
+    const input = ReportCreate.parse(validReport());
+    const res = await service.create(input, null);
+    expect(res.reference).toBe('SW-2345-6789');
+    expect(await ReportModel.countDocuments({ reference: first.body.reference })).toBe(1);
+    const followUp = await app.client().post('/api/reports/follow-up', { reference: 'SW-2345-6789', passphrase: res.passphrase });
+    expect(followUp.status).toBe(200);
+
+    // A generated report holds a reference with no reference entry: the report's unique index catches it.
+    await ReportRefModel.deleteOne({ _id: first.body.reference });
+    queue.push(first.body.reference, 'SW-2345-678A');
+    const again = await service.create(input, null);
+    expect(again.reference).toBe('SW-2345-678A');
+    expect(await ReportRefModel.countDocuments({ _id: first.body.reference })).toBe(0);
   });
 
   it('keeps optional contact details for police', async () => {
