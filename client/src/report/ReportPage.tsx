@@ -163,13 +163,11 @@ export function ReportPage() {
   const show999 = !acknowledged999 && needsCall999(f.indicators);
   const applicable = f.propertyType ? indicatorsFor(f.propertyType) : [];
 
-  const firstRender = useRef(true);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: move focus when the step changes, not on arrival
+  const shownStep = useRef(step);
+  // Move focus to the new heading when the step changes, not on arrival (StrictMode runs this twice on mount).
   useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
+    if (shownStep.current === step) return;
+    shownStep.current = step;
     headingRef.current?.focus();
     window.scrollTo(0, 0);
   }, [step]);
