@@ -15,19 +15,11 @@ import type {
 } from '../../../shared/schemas/police';
 import { api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
+import { OfflineBaseLayer } from '../report/OfflineBaseLayer';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
 import { ExportButtons } from './ExportButtons';
 import { FilterPanel } from './FilterPanel';
-import {
-  ClusterLayer,
-  FlyTo,
-  HeatLayer,
-  HOTSPOT_STYLE,
-  HotspotLayer,
-  OfflineLandLayer,
-  SelectedReportMarker,
-  ViewWatcher,
-} from './map-layers';
+import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, SelectedReportMarker, ViewWatcher } from './map-layers';
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
 import { TriageQueue } from './TriageQueue';
@@ -95,6 +87,8 @@ function PoliceWorkspace() {
   const [version, setVersion] = useState(0);
   const [flyTo, setFlyTo] = useState<{ lat: number; lng: number; zoom: number; key: number } | null>(null);
   const [copied, setCopied] = useState(false);
+  const [tilesFailed, setTilesFailed] = useState(false);
+  const handleTileError = useCallback(() => setTilesFailed(true), []);
   const [selectedPoint, setSelectedPoint] = useState<{ lat: number; lng: number } | null>(null);
   const handleLoaded = useCallback((d: ReportDetail | null) => {
     setSelectedPoint((prev) => (d ? (prev?.lat === d.lat && prev.lng === d.lng ? prev : { lat: d.lat, lng: d.lng }) : null));
@@ -210,8 +204,9 @@ function PoliceWorkspace() {
               className="pw-leaflet"
               preferCanvas={false}
             >
-              <OfflineLandLayer />
-              <TileLayer url={TILE_URL} attribution={TILE_ATTRIBUTION} />
+              {/* Coastline from our own origin, drawn under the tiles once they fail (offline, blocked, tests). */}
+              {tilesFailed && <OfflineBaseLayer />}
+              <TileLayer url={TILE_URL} attribution={TILE_ATTRIBUTION} eventHandlers={{ tileerror: handleTileError }} />
               <FitForceArea forceId={user?.forceId ?? null} skip={initial.current.center !== null} />
               <ViewWatcher onView={handleView} />
               <FlyTo target={flyTo} />

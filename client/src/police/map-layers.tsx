@@ -1,9 +1,6 @@
 import L from 'leaflet';
 import { useEffect, useRef } from 'react';
 import { useMap } from 'react-leaflet';
-import { feature } from 'topojson-client';
-import type { Topology } from 'topojson-specification';
-import landUrl from 'world-atlas/land-10m.json?url';
 import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection } from '../../../shared/schemas/police';
 
 /** Leaflet bounds as an API bbox, clamped to valid degrees. */
@@ -33,66 +30,6 @@ export function ViewWatcher({ onView }: { onView: (center: L.LatLng, zoom: numbe
     };
   }, [map]);
   return null;
-}
-
-/** Region kept from the world land polygons: the UK and near continent. */
-const LAND_REGION: Bbox = [-12, 48, 4, 61];
-
-/**
- * Offline base layer: coastline from world-atlas (served from our own origin), drawn under the tiles so the map
- * stays readable when tiles cannot load (tests, offline, blocked networks).
- */
-export function OfflineLandLayer() {
-  const map = useMap();
-  useEffect(() => {
-    const pane = map.getPane('land') ?? map.createPane('land');
-    pane.style.zIndex = '150';
-    pane.style.pointerEvents = 'none';
-    const controller = new AbortController();
-    let layer: L.GeoJSON | null = null;
-    fetch(landUrl, { signal: controller.signal })
-      .then((r) => r.json() as Promise<Topology>)
-      .then((topo) => {
-        const land = feature(topo, topo.objects.land!) as GeoJSON.FeatureCollection | GeoJSON.Feature;
-        const features = 'features' in land ? land.features : [land];
-        const polygons: GeoJSON.Position[][][] = [];
-        for (const f of features) {
-          const g = f.geometry;
-          const polys = g.type === 'MultiPolygon' ? g.coordinates : g.type === 'Polygon' ? [g.coordinates] : [];
-          for (const poly of polys) if (intersects(poly[0] ?? [], LAND_REGION)) polygons.push(poly);
-        }
-        const region: GeoJSON.Feature = {
-          type: 'Feature',
-          properties: {},
-          geometry: { type: 'MultiPolygon', coordinates: polygons },
-        };
-        layer = L.geoJSON(region, {
-          pane: 'land',
-          interactive: false,
-          style: { color: '#7d8a99', weight: 1, fillColor: '#eef0ea', fillOpacity: 1 },
-        }).addTo(map);
-      })
-      .catch(() => undefined);
-    return () => {
-      controller.abort();
-      layer?.remove();
-    };
-  }, [map]);
-  return null;
-}
-
-function intersects(ring: GeoJSON.Position[], [w, s, e, n]: Bbox): boolean {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const [x = 0, y = 0] of ring) {
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
-  return minX <= e && maxX >= w && minY <= n && maxY >= s;
 }
 
 function clusterIcon(count: number, safeguarding: number): L.DivIcon {
