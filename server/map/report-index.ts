@@ -64,6 +64,8 @@ export interface CompiledFilter {
   priority: -1 | 0 | 1;
   /** Per interned address: 1 if it matches the text filter; null if no text filter. */
   addrMatch: Uint8Array | null;
+  /** Indexed by slot code (type, status, priority, alive): 1 if allowed. */
+  allowed: Uint8Array;
 }
 
 export interface FilterInput {
@@ -136,6 +138,8 @@ export class ReportIndex {
   prio = new Uint8Array(0);
   force = new Uint8Array(0);
   alive = new Uint8Array(0);
+  /** 0 when dead; else 64 | type | status << 2 | priority << 5: one lookup tests all three. */
+  code = new Uint8Array(0);
   addr = new Uint32Array(0);
   private ids = new Uint8Array(0);
   private refs = new Uint8Array(0);
@@ -189,6 +193,7 @@ export class ReportIndex {
     this.prio = copy(this.prio, (l) => new Uint8Array(l));
     this.force = copy(this.force, (l) => new Uint8Array(l));
     this.alive = copy(this.alive, (l) => new Uint8Array(l));
+    this.code = copy(this.code, (l) => new Uint8Array(l));
     this.addr = copy(this.addr, (l) => new Uint32Array(l));
     this.ids = copy(this.ids, (l) => new Uint8Array(l), 12);
     this.refs = copy(this.refs, (l) => new Uint8Array(l), REF_BYTES);
@@ -330,6 +335,7 @@ export class ReportIndex {
       // Moved: the KD-tree holds the old position, so retire the slot and append a fresh one.
       if (this.alive[slot]) this.aliveCount--;
       this.alive[slot] = 0;
+      this.code[slot] = 0;
       slot = -1;
     }
     if (slot < 0) {
@@ -356,6 +362,7 @@ export class ReportIndex {
     this.type[slot] = TYPE_CODE.get(r.propertyType) ?? 0;
     this.status[slot] = STATUS_CODE.get(r.status) ?? 0;
     this.prio[slot] = r.priority === 'safeguarding' ? 1 : 0;
+    this.code[slot] = 64 | this.type[slot]! | (this.status[slot]! << 2) | (this.prio[slot]! << 5);
     this.force[slot] = this.forceCode(r.forceId);
     this.addr[slot] = this.addressCode(r.address);
     const ref = r.reference;
@@ -372,6 +379,7 @@ export class ReportIndex {
     const slot = this.slotOf(id);
     if (slot >= 0 && this.alive[slot]) {
       this.alive[slot] = 0;
+      this.code[slot] = 0;
       this.aliveCount--;
     }
   }
@@ -411,7 +419,14 @@ export class ReportIndex {
       addrMatch = new Uint8Array(this.addresses.length);
       for (let c = 1; c < this.addressLower.length; c++) if (this.addressLower[c]!.includes(q)) addrMatch[c] = 1;
     }
+    const pr = f.priority === 'safeguarding' ? 1 : f.priority === 'standard' ? 0 : -1;
+    const allowed = new Uint8Array(128);
+    for (let t = 0; t < 4; t++)
+      for (let st = 0; st < 8; st++)
+        for (let p = 0; p < 2; p++)
+          if ((typeMask >> t) & 1 && (statusMask >> st) & 1 && (pr < 0 || pr === p)) allowed[64 | t | (st << 2) | (p << 5)] = 1;
     return {
+      allowed,
       forces,
       box,
       fromMs: f.from ? f.from.getTime() : -Infinity,
@@ -450,29 +465,37 @@ export class ReportIndex {
     const single = f.forces && f.forces.length === 1 ? f.forces[0]! : -1;
     const multi = f.forces && f.forces.length > 1 ? new Set(f.forces) : null;
     const box = f.box;
+    const hasBox = box !== null;
     const bx0 = box ? box[0] : 0;
     const by0 = box ? box[1] : 0;
     const bx1 = box ? box[2] : 0;
     const by1 = box ? box[3] : 0;
-    const { fromMs, toMs, indMask, typeMask, statusMask, priority, addrMatch } = f;
-    const len = candidates ? candidates.length : n;
-    for (let k = 0; k < len; k++) {
-      const i = candidates ? candidates[k]! : k;
-      if (this.alive[i] === 0) continue;
-      if (single >= 0 && this.force[i] !== single) continue;
-      if (multi && !multi.has(this.force[i]!)) continue;
-      if (box) {
-        const x = this.x[i]!;
-        const y = this.y[i]!;
-        if (x < bx0 || x > bx1 || y < by0 || y > by1) continue;
+    const { fromMs, toMs, indMask, addrMatch, allowed } = f;
+    // Typed arrays in locals: property loads stay out of the hot loop.
+    const { code, force, x, y, ind, addr } = this;
+    const from = this.fromMs;
+    const to = this.toMs;
+    const ok = (i: number): boolean => {
+      if (allowed[code[i]!] === 0) return false;
+      if (single >= 0 && force[i] !== single) return false;
+      if (multi !== null && !multi.has(force[i]!)) return false;
+      if (hasBox) {
+        const xi = x[i]!;
+        const yi = y[i]!;
+        if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) return false;
       }
-      if (this.fromMs[i]! > toMs || this.toMs[i]! < fromMs) continue;
-      if (indMask !== 0 && (this.ind[i]! & indMask) === 0) continue;
-      if (((typeMask >> this.type[i]!) & 1) === 0) continue;
-      if (((statusMask >> this.status[i]!) & 1) === 0) continue;
-      if (priority >= 0 && this.prio[i] !== priority) continue;
-      if (addrMatch && addrMatch[this.addr[i]!] !== 1) continue;
-      out[m++] = i;
+      if (from[i]! > toMs || to[i]! < fromMs) return false;
+      if (indMask !== 0 && (ind[i]! & indMask) === 0) return false;
+      if (addrMatch !== null && addrMatch[addr[i]!] !== 1) return false;
+      return true;
+    };
+    if (candidates) {
+      for (let k = 0; k < candidates.length; k++) {
+        const i = candidates[k]!;
+        if (ok(i)) out[m++] = i;
+      }
+    } else {
+      for (let i = 0; i < n; i++) if (ok(i)) out[m++] = i;
     }
     return out.subarray(0, m);
   }
