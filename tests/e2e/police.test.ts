@@ -161,6 +161,8 @@ describe('the police workspace', () => {
     await expect(page.getByRole('alertdialog').textContent()).resolves.toContain('This is a safeguarding report');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'police-report-detail-desktop');
+    await page.getByRole('alertdialog').scrollIntoViewIfNeeded();
+    await viewportShot(page, 'police-release-confirm-desktop');
     await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
 
     // Export CSV of exactly these filters.
@@ -181,6 +183,12 @@ describe('the police workspace', () => {
   it('draws heat and hotspot layers with a legend, and works on a phone', async () => {
     const page = await openPage(browser, app.url, PHONE);
     await signInAsOfficer(page);
+    await waitForMarkers(page);
+    // Markers work from the keyboard: Enter on a cluster zooms in.
+    const z = new URL(page.url()).searchParams.get('z');
+    await page.locator('[data-testid="map-cluster"]').first().focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).searchParams.get('z'), { timeout: 5000 }).not.toBe(z);
     await waitForMarkers(page);
     await screenshot(page, 'police-workspace-phone');
     await viewportShot(page, 'police-workspace-phone-viewport');

@@ -98,6 +98,13 @@ export function ClusterLayer({ data, onSelect }: { data: ClusterCollection | nul
         marker = L.marker([lat, lng], { icon: singleIcon(sg), keyboard: true, title: name, zIndexOffset: sg ? 500 : 0 });
         marker.on('click', () => onSelectRef.current(p.id));
       }
+      // Leaflet makes markers focusable but does not activate them from the keyboard: Enter or Space does.
+      marker.on('keydown', (e: L.LeafletKeyboardEvent) => {
+        if (e.originalEvent.key === 'Enter' || e.originalEvent.key === ' ') {
+          e.originalEvent.preventDefault();
+          marker.fire('click');
+        }
+      });
       marker.addTo(group);
       const el = marker.getElement();
       if (el) {
