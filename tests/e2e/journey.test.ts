@@ -1,0 +1,178 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import { TestClient } from '../support/http';
+
+/**
+ * The whole product, started as `npm start` starts it (development mode, embedded engine, demo data, local
+ * mail catcher): an owner subscribes, a host reports, the officer triages and releases, the owner is told
+ * and unsubscribes in one click.
+ */
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'staywatch-journey-'));
+const port = 45000 + Math.floor(Math.random() * 2000);
+const base = `http://127.0.0.1:${port}`;
+const PASSWORD = 'demo-password-1';
+let server: ChildProcess;
+let browser: Browser;
+const a11y: Record<string, string[]> = {};
+
+async function check(page: Page, name: string): Promise<void> {
+  await screenshot(page, `journey-${name}`);
+  a11y[name] = await seriousA11yViolations(page);
+}
+
+async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in-as').waitFor();
+}
+
+/** Polls the development mail catcher for a message to `to` whose subject matches. */
+async function waitForMail(page: Page, to: string, subject: RegExp): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    await page.goto(`${base}/dev/mail`);
+    const link = page.locator('li', { hasText: to }).filter({ hasText: subject }).getByRole('link').first();
+    if ((await link.count()) > 0) {
+      await link.click();
+      await page.getByText('Message-ID').waitFor();
+      return;
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`no mail to ${to} matching ${subject}`);
+}
+
+beforeAll(async () => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: base,
+    LOCAL_ENGINE: 'ferretdb',
+    DEMO_REPORTS: '150',
+    LOG_LEVEL: 'warn',
+  };
+  delete env.MONGODB_URI;
+  delete env.SMTP_HOST;
+  server = spawn(process.execPath, ['--import', 'tsx', 'server/serve.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const c = new TestClient(base);
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await c.get('/api/health')).status === 200) break;
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const done = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await done;
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the whole journey, as npm start runs it', () => {
+  it('takes a concern from a host to the officer to the owner, who unsubscribes in one click', { timeout: 300_000 }, async () => {
+    // 1. The demo owner subscribes to alerts for one of their properties, and confirms from the email.
+    const owner = new TestClient(base);
+    expect((await owner.login('owner@demo.test', PASSWORD)).status).toBe(200);
+    const property = (await owner.get('/api/properties')).body.properties[0];
+    expect(property).toBeDefined();
+    const sub = await owner.post('/api/subscriptions', {
+      kind: 'property',
+      propertyId: property.id,
+      radiusM: 300,
+      mode: 'instant',
+    });
+    expect(sub.status).toBe(201);
+
+    const mail = await openPage(browser, base, DESKTOP);
+    await waitForMail(mail, 'owner@demo.test', /Confirm your StayWatch alert/);
+    await mail.getByRole('link', { name: /subscriptions\/confirm/ }).click();
+    await check(mail, 'confirm-page');
+    await mail.getByRole('button', { name: /Confirm/ }).click();
+    await mail
+      .getByText(/confirmed/i)
+      .first()
+      .waitFor();
+
+    // 2. The demo host reports a concern at that property, on a phone.
+    const host = await openPage(browser, base, PHONE);
+    await signIn(host, 'host@demo.test');
+    await host.goto(`${base}/report`);
+    await host.getByRole('heading', { level: 1, name: 'Report a concern' }).waitFor();
+    await host.getByLabel('Latitude').fill(String(property.lat));
+    await host.getByLabel('Longitude').fill(String(property.lng));
+    await host
+      .getByRole('radio', {
+        name: new RegExp(`^${{ H: 'Hotel', S: 'Short-let', R: 'Residential', U: 'Supported' }[property.type as 'H']}`),
+      })
+      .check();
+    await host.getByRole('checkbox', { name: /Cars or bikes pulling up/ }).check();
+    await host.getByLabel(/Describe what you saw/).fill('Journey test: secret detail the owner must never see.');
+    await host.getByLabel('Who are you?').selectOption('host');
+    await check(host, 'report-form');
+    await host.getByRole('button', { name: 'Review your report' }).click();
+    await host.getByRole('button', { name: 'Send report' }).click();
+    await host.getByRole('heading', { level: 1, name: /Report sent/ }).waitFor();
+    const reference = (await host.getByTestId('reference').textContent())!.trim();
+    await check(host, 'report-confirmation');
+
+    // 3. The demo officer sees it on the map and at the top of the standard queue, triages it and releases it.
+    const officer = await openPage(browser, base, DESKTOP);
+    await signIn(officer, 'officer@demo.test');
+    await officer.goto(`${base}/police?priority=standard`);
+    await officer.getByRole('heading', { name: 'Police workspace' }).waitFor();
+    await officer.locator('[data-testid="map-cluster"], [data-testid="map-report"]').first().waitFor({ timeout: 30_000 });
+    const item = officer.locator('.pw-queue-item', { hasText: reference });
+    await item.waitFor({ timeout: 30_000 });
+    await check(officer, 'police-workspace');
+    await item.click();
+    await officer.getByRole('heading', { name: `Report ${reference}` }).waitFor();
+    await officer.getByLabel('Change status').selectOption({ label: 'Triaged' });
+    await officer.getByRole('button', { name: 'Update status' }).click();
+    await officer.getByText('Status changed to Triaged.').waitFor();
+    await officer.getByRole('button', { name: 'Release owner alert' }).click();
+    const dialog = officer.getByRole('alertdialog');
+    await dialog.getByRole('button', { name: 'Yes, release to owners' }).click();
+    await officer.getByText('Owner alert released.').waitFor();
+    await check(officer, 'police-report-detail');
+
+    // 4. The owner's property-specific email arrives without the report's text; they unsubscribe in one click.
+    await waitForMail(mail, 'owner@demo.test', /police have shared a concern/);
+    const body = (await mail.locator('pre').textContent())!;
+    expect(body).not.toContain('secret detail');
+    expect(body).not.toContain(reference);
+    await check(mail, 'owner-email');
+    const unsubscribe = await mail
+      .getByRole('link', { name: /subscriptions\/unsubscribe/ })
+      .first()
+      .getAttribute('href');
+    expect(unsubscribe).toMatch(/\/api\/subscriptions\/unsubscribe\?token=/);
+    // As a mail client does it (RFC 8058): a bare POST, no cookie.
+    const oneClick = await fetch(unsubscribe!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.status).toBeLessThan(300);
+    const subs = (await owner.get('/api/subscriptions')).body.subscriptions;
+    expect(subs.find((s: { id: string }) => s.id === sub.body.id).status).toBe('unsubscribed');
+
+    expect(a11y).toEqual(Object.fromEntries(Object.keys(a11y).map((k) => [k, []])));
+  });
+});
