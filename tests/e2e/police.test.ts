@@ -178,7 +178,7 @@ describe('the police workspace', () => {
     expect(exportRequests.at(-1)).toContain('format=csv');
     await page.getByTestId('export-status').waitFor();
     await page.context().close();
-  });
+  }, 180_000);
 
   it('draws heat and hotspot layers with a legend, and works on a phone', async () => {
     const page = await openPage(browser, app.url, PHONE);
@@ -211,6 +211,13 @@ describe('the police workspace', () => {
     await page.locator('.pw-map').scrollIntoViewIfNeeded();
     await viewportShot(page, 'police-hotspots-phone-viewport');
     expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // Opening a report from the queue on a phone.
+    await page.locator('.pw-queue-item').first().click();
+    await page.getByRole('heading', { name: /^Report SW-/ }).waitFor();
+    await page.getByRole('heading', { name: /^Report SW-/ }).scrollIntoViewIfNeeded();
+    await viewportShot(page, 'police-report-detail-phone-viewport');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.context().close();
-  });
+  }, 180_000);
 });

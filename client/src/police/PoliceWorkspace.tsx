@@ -59,9 +59,14 @@ function FitForceArea({ forceId, skip }: { forceId: string | null; skip: boolean
     done.current = true;
     api<{ forces: ForceView[] }>('GET', '/api/forces')
       .then(({ forces }) => {
-        const f = forces.find((x) => x.id === forceId) ?? forces[0];
-        if (!f) return;
-        const [w, s, e, n] = f.bbox;
+        // An officer's own force; a police admin (no force) sees every force area.
+        const mine = forces.filter((x) => x.id === forceId);
+        const shown = mine.length ? mine : forces;
+        if (!shown.length) return;
+        const w = Math.min(...shown.map((f) => f.bbox[0]));
+        const s = Math.min(...shown.map((f) => f.bbox[1]));
+        const e = Math.max(...shown.map((f) => f.bbox[2]));
+        const n = Math.max(...shown.map((f) => f.bbox[3]));
         map.fitBounds(
           [
             [s, w],
