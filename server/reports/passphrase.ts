@@ -1,45 +1,55 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
-/**
- * Cheaper than account passwords (N=16384): a passphrase carries ~37+ bits of randomness of its own, follow-up is
- * rate limited, and report ingest must stay fast.
- */
-const PARAMS = { N: 4096, r: 8, p: 1, maxmem: 32 * 1024 * 1024 };
-const KEY_LEN = 32;
 
-function normalise(passphrase: string): string {
+/**
+ * A passphrase is a random secret of about 65 bits (four words and eight characters, see newPassphrase), not
+ * something a person chose, so like an API token it is stored as a SHA-256 digest bound to its report's
+ * reference: a stolen database cannot be brute-forced in any useful time, and filing a report costs
+ * microseconds instead of a slow KDF's tens of milliseconds (ingest must keep up with the database).
+ * Follow-up is also rate limited. Hashes made by the earlier scrypt scheme still verify.
+ */
+export const PASSPHRASE_HASH_PREFIX = 'sha256$';
+
+export function normalisePassphrase(passphrase: string): string {
   return passphrase.normalize('NFKC').trim().toLowerCase();
 }
 
-/** `scrypt$N$r$p$salt$hash` (base64url), like account passwords. */
-export async function hashPassphrase(passphrase: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(normalise(passphrase), salt, KEY_LEN, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+function digest(reference: string, passphrase: string): Buffer {
+  return createHash('sha256')
+    .update('staywatch-passphrase\0')
+    .update(reference)
+    .update('\0')
+    .update(normalisePassphrase(passphrase))
+    .digest();
 }
 
-export async function verifyPassphrase(passphrase: string, encoded: string): Promise<boolean> {
+export function hashPassphrase(passphrase: string, reference: string): string {
+  return PASSPHRASE_HASH_PREFIX + digest(reference, passphrase).toString('base64url');
+}
+
+/** Constant-time check; an unknown reference is checked against a dummy so both failures cost the same. */
+export async function verifyPassphrase(passphrase: string, encoded: string, reference: string): Promise<boolean> {
+  if (encoded.startsWith(PASSPHRASE_HASH_PREFIX)) {
+    const expected = Buffer.from(encoded.slice(PASSPHRASE_HASH_PREFIX.length), 'base64url');
+    const actual = digest(reference, passphrase);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
   const [algo, n, r, p, salt, hash] = encoded.split('$');
   if (algo !== 'scrypt' || !salt || !hash) {
-    // Still do the work so a report without a usable hash answers as slowly as any other.
-    await scrypt(normalise(passphrase), randomBytes(16), KEY_LEN, PARAMS);
+    digest(reference, passphrase);
     return false;
   }
   const expected = Buffer.from(hash, 'base64url');
-  const key = await scrypt(normalise(passphrase), Buffer.from(salt, 'base64url'), expected.length, {
+  const key = await scrypt(normalisePassphrase(passphrase), Buffer.from(salt, 'base64url'), expected.length, {
     N: Number(n),
     r: Number(r),
     p: Number(p),
-    maxmem: PARAMS.maxmem,
+    maxmem: 32 * 1024 * 1024,
   });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-let dummy: Promise<string> | undefined;
-/** A hash to check against when the reference is unknown, so both failures take the same time. */
-export function dummyPassphraseHash(): Promise<string> {
-  dummy ??= hashPassphrase('not-a-real-passphrase-00');
-  return dummy;
-}
+/** A hash to check against when the reference is unknown. */
+export const DUMMY_PASSPHRASE_HASH = `${PASSPHRASE_HASH_PREFIX}${randomBytes(32).toString('base64url')}`;

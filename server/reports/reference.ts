@@ -114,8 +114,11 @@ export function newReference(): string {
 
 export const REFERENCE_PATTERN = /^SW-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$/;
 
-/** Five words plus two digits (~37 bits from words alone before the digits): shown once, stored as a hash. */
+/**
+ * Four words and eight unambiguous characters, e.g. `amber-heron-slate-wren-7k3p-9qxd`: 96^4 × 30^8 ≈ 2^65.6,
+ * a random secret strong enough to store with a fast hash (see passphrase.ts). Shown once.
+ */
 export function newPassphrase(): string {
-  const words = Array.from({ length: 5 }, () => WORDS[randomInt(WORDS.length)]);
-  return `${words.join('-')}-${randomInt(10, 100)}`;
+  const words = Array.from({ length: 4 }, () => WORDS[randomInt(WORDS.length)]);
+  return `${words.join('-')}-${chars(4)}-${chars(4)}`.toLowerCase();
 }

@@ -6,7 +6,7 @@ import type { ForceService } from '../forces/forces.service';
 import { cellKeys, distanceM, geohash } from '../geo/geohash';
 import { HttpError } from '../http/errors';
 import { PropertyModel } from '../properties/property.model';
-import { dummyPassphraseHash, hashPassphrase, verifyPassphrase } from './passphrase';
+import { DUMMY_PASSPHRASE_HASH, hashPassphrase, verifyPassphrase } from './passphrase';
 import { newPassphrase, newReference } from './reference';
 import { type Report, ReportModel } from './report.model';
 import { presentPublic } from './report.presenter';
@@ -61,14 +61,10 @@ export class ReportService {
       );
     }
     const passphrase = newPassphrase();
-    const [passphraseHash, propertyId] = await Promise.all([
-      hashPassphrase(passphrase),
-      this.suggestProperty(lat, lng, input.propertyType),
-    ]);
+    const propertyId = await this.suggestProperty(lat, lng, input.propertyType);
     const now = new Date();
     const priority = priorityOf(input.indicators);
-    const doc: Omit<Report, 'reference' | 'createdAt' | 'updatedAt'> = {
-      passphraseHash,
+    const doc: Omit<Report, 'reference' | 'passphraseHash' | 'createdAt' | 'updatedAt'> = {
       lat,
       lng,
       cells: cellKeys(lat, lng),
@@ -95,7 +91,7 @@ export class ReportService {
       ownerAlert: 'withheld',
       releasedAt: null,
     };
-    const { reference, report } = await this.store(doc);
+    const { reference, report } = await this.store(doc, passphrase);
     await this.deps.events.emit('report.created', { report });
     return { reference, passphrase, priority, call999: needsCall999(input.indicators) };
   }
@@ -104,7 +100,7 @@ export class ReportService {
    * Claims a unique reference (its own collection, keyed by _id), then stores the report under a preset id. A
    * reference already taken in either place (a generated report has no reference entry) is retried with a new one.
    */
-  private async store(doc: Omit<Report, 'reference' | 'createdAt' | 'updatedAt'>) {
+  private async store(doc: Omit<Report, 'reference' | 'passphraseHash' | 'createdAt' | 'updatedAt'>, passphrase: string) {
     const reportId = new Types.ObjectId();
     for (let attempt = 1; ; attempt++) {
       const reference = (this.deps.newReference ?? newReference)();
@@ -115,7 +111,10 @@ export class ReportService {
         continue;
       }
       try {
-        const report = (await ReportModel.create({ ...doc, _id: reportId, reference })).toObject() as StoredReport;
+        const passphraseHash = hashPassphrase(passphrase, reference);
+        const report = (
+          await ReportModel.create({ ...doc, _id: reportId, reference, passphraseHash })
+        ).toObject() as StoredReport;
         return { reference, report };
       } catch (err) {
         await ReportRefModel.deleteOne({ _id: reference }).catch(() => undefined);
@@ -128,7 +127,7 @@ export class ReportService {
   private async authorise(body: FollowUpBody) {
     const ref = await ReportRefModel.findById(body.reference).lean();
     const report = ref ? await ReportModel.findById(ref.reportId).lean() : null;
-    const ok = await verifyPassphrase(body.passphrase, report?.passphraseHash ?? (await dummyPassphraseHash()));
+    const ok = await verifyPassphrase(body.passphrase, report?.passphraseHash ?? DUMMY_PASSPHRASE_HASH, body.reference);
     if (!report || !ok) throw notFound();
     return report;
   }
