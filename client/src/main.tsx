@@ -11,6 +11,8 @@ import { Layout } from './layout/Layout';
 import { NotFoundPage } from './layout/NotFoundPage';
 import { MyReportsPage } from './my-reports/MyReportsPage';
 import { PoliceWorkspacePage } from './police/PoliceWorkspace';
+import { OwnerPage } from './owner/OwnerPage';
+import { PoliceAlertsPage } from './police-alerts/PoliceAlertsPage';
 import { ReportPage } from './report/ReportPage';
 import './styles.css';
 
@@ -28,6 +30,8 @@ createRoot(document.getElementById('root')!).render(
             <Route path="follow-up" element={<FollowUpPage />} />
             <Route path="my-reports" element={<MyReportsPage />} />
             <Route path="police" element={<PoliceWorkspacePage />} />
+            <Route path="police/alerts" element={<PoliceAlertsPage />} />
+            <Route path="owner" element={<OwnerPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

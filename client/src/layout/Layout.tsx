@@ -43,7 +43,8 @@ export function Layout() {
           {user ? (
             <>
               {(user.role === 'police' || user.role === 'police_admin') && <NavLink to="/police">Workspace</NavLink>}
-              {user.role === 'owner' && <NavLink to="/owner">My properties</NavLink>}
+              {user.role === 'police' && <NavLink to="/police/alerts">Alerts</NavLink>}
+              {(user.role === 'owner' || user.role === 'host') && <NavLink to="/owner">My properties</NavLink>}
               {user.role === 'host' && <NavLink to="/my-reports">My reports</NavLink>}
               <NavLink to="/account">Account</NavLink>
               <span className="who" data-testid="signed-in-as">

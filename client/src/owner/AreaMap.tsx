@@ -1,0 +1,109 @@
+import '@geoman-io/leaflet-geoman-free';
+import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
+import type L from 'leaflet';
+import 'leaflet/dist/leaflet.css';
+import { useEffect, useState } from 'react';
+import { Circle, MapContainer, Polygon, TileLayer, useMap } from 'react-leaflet';
+import { OfflineBaseLayer } from '../report/OfflineBaseLayer';
+import { TILE_URL } from '../report/LocationPicker';
+
+export interface LatLngPoint {
+  lat: number;
+  lng: number;
+}
+export interface Shape {
+  id: string;
+  polygon?: LatLngPoint[] | null;
+  center?: LatLngPoint | null;
+  radiusM?: number | null;
+  muted?: boolean;
+}
+
+/** Geoman's polygon tool; hands the drawn ring to `onDraw` and leaves drawing the result to the parent. */
+function DrawControl({ onDraw }: { onDraw: (ring: LatLngPoint[]) => void }) {
+  const map = useMap();
+  useEffect(() => {
+    map.pm.addControls({
+      position: 'topleft',
+      drawPolygon: true,
+      drawMarker: false,
+      drawCircleMarker: false,
+      drawPolyline: false,
+      drawRectangle: true,
+      drawCircle: false,
+      drawText: false,
+      editMode: false,
+      dragMode: false,
+      cutPolygon: false,
+      removalMode: false,
+      rotateMode: false,
+    });
+    const handleCreate = (e: { layer: L.Layer }) => {
+      const layer = e.layer as L.Polygon;
+      const rings = layer.getLatLngs() as L.LatLng[][];
+      const ring = (rings[0] ?? []).map((p) => ({ lat: round(p.lat), lng: round(p.lng) }));
+      layer.remove();
+      if (ring.length >= 3) onDraw(ring);
+    };
+    map.on('pm:create', handleCreate);
+    return () => {
+      map.off('pm:create', handleCreate);
+      map.pm.removeControls();
+    };
+  }, [map, onDraw]);
+  return null;
+}
+
+function FitTo({ shapes }: { shapes: Shape[] }) {
+  const map = useMap();
+  const key = shapes.map((s) => s.id).join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refit only when the set of shapes changes
+  useEffect(() => {
+    const pts: [number, number][] = [];
+    for (const s of shapes) {
+      for (const p of s.polygon ?? []) pts.push([p.lat, p.lng]);
+      if (s.center) pts.push([s.center.lat, s.center.lng]);
+    }
+    if (pts.length === 1) map.setView(pts[0]!, 14);
+    else if (pts.length > 1) map.fitBounds(pts, { padding: [24, 24], maxZoom: 15 });
+  }, [key, map]);
+  return null;
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** A map of alert areas (circles around properties, drawn polygons), optionally with a polygon drawing tool. */
+export function AreaMap(props: { shapes: Shape[]; onDraw?: (ring: LatLngPoint[]) => void; label: string }) {
+  const [tilesFailed, setTilesFailed] = useState(false);
+  return (
+    <section className="map-frame" aria-label={props.label}>
+      <MapContainer center={[50.95, -0.35]} zoom={9} className="owner-map" scrollWheelZoom={false}>
+        {tilesFailed && <OfflineBaseLayer />}
+        <TileLayer
+          url={TILE_URL}
+          attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+          maxZoom={19}
+          eventHandlers={{ tileerror: () => setTilesFailed(true) }}
+        />
+        {props.shapes.map((s) =>
+          s.polygon ? (
+            <Polygon
+              key={s.id}
+              positions={s.polygon.map((p) => [p.lat, p.lng] as [number, number])}
+              pathOptions={{ color: s.muted ? '#8792a2' : '#1f4e8c', dashArray: s.muted ? '4 4' : undefined }}
+            />
+          ) : s.center ? (
+            <Circle
+              key={s.id}
+              center={[s.center.lat, s.center.lng]}
+              radius={Math.max(s.radiusM ?? 0, 15)}
+              pathOptions={{ color: s.muted ? '#8792a2' : '#1f4e8c', dashArray: s.muted ? '4 4' : undefined }}
+            />
+          ) : null,
+        )}
+        <FitTo shapes={props.shapes} />
+        {props.onDraw && <DrawControl onDraw={props.onDraw} />}
+      </MapContainer>
+    </section>
+  );
+}
