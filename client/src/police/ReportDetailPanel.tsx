@@ -39,6 +39,13 @@ export function ReportDetailPanel({
     onLoadedRef.current?.(detail);
   }, [detail]);
 
+  // Move focus (and, on a phone, the page) to the report once it has loaded.
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const loadedId = detail?.id;
+  useEffect(() => {
+    if (loadedId) headingRef.current?.focus();
+  }, [loadedId]);
+
   // Other reports at the same address: the usual candidates for linking.
   const address = detail?.address ?? null;
   useEffect(() => {
@@ -161,7 +168,7 @@ export function ReportDetailPanel({
           ← Back to queue
         </button>
       </div>
-      <h2 id="pw-detail-title" tabIndex={-1}>
+      <h2 id="pw-detail-title" tabIndex={-1} ref={headingRef}>
         Report {detail.reference}
       </h2>
       <p className="pw-badges">
