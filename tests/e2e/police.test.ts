@@ -128,6 +128,7 @@ describe('the police workspace', () => {
     await colleague.close();
 
     // Open a report from the map: zoom into clusters until single reports show, then click one.
+    await page.getByText('Legend').click(); // fold it so it cannot cover a marker
     for (let i = 0; i < 12 && (await page.locator('[data-testid="map-report"]').count()) === 0; i++) {
       const z = new URL(page.url()).searchParams.get('z');
       await page.locator('[data-testid="map-cluster"]').first().click();
