@@ -178,6 +178,17 @@ describe('the police workspace', () => {
     expect(exportRequests.at(-1)).toContain('priority=safeguarding');
     expect(exportRequests.at(-1)).toContain('format=csv');
     await page.getByTestId('export-status').waitFor();
+    const csvRows = csv.trim().split(/\r?\n/).length - 1;
+    await expect(page.getByTestId('export-status').textContent()).resolves.toContain(`${csvRows} reports`);
+
+    // GeoJSON of the same filters: the same number of reports.
+    const [geoDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export GeoJSON' }).click(),
+    ]);
+    const geo = JSON.parse(fs.readFileSync((await geoDownload.path())!, 'utf8'));
+    expect(geo.type).toBe('FeatureCollection');
+    expect(geo.features).toHaveLength(csvRows);
     await page.context().close();
   }, 180_000);
 
