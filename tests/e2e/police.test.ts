@@ -91,6 +91,10 @@ describe('the police workspace', () => {
     expect(markers).toBeGreaterThan(0);
     expect(markers).toBeLessThanOrEqual(1000);
     const before = await queueTotal(page);
+    // Paging: 50 at a time, then "Load more".
+    await expect.poll(() => page.locator('.pw-queue-item').count()).toBe(50);
+    await page.getByRole('button', { name: /Load more/ }).click();
+    await expect.poll(() => page.locator('.pw-queue-item').count()).toBeGreaterThan(50);
     expect(page.url()).toMatch(/[?&]c=[-\d.]+,[-\d.]+/);
     expect(page.url()).toMatch(/[?&]z=\d+/);
     expect(await seriousA11yViolations(page)).toEqual([]);

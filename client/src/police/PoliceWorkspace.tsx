@@ -225,7 +225,7 @@ function PoliceWorkspace() {
         </section>
 
         <div className="pw-area-side">
-          {view.report && user ? (
+          {view.report && user && (
             <ReportDetailPanel
               id={view.report}
               me={user}
@@ -234,9 +234,11 @@ function PoliceWorkspace() {
               onOpen={handleSelect}
               onLoaded={handleLoaded}
             />
-          ) : (
-            <TriageQueue query={listQuery} version={version} selectedId={view.report} onSelect={handleSelect} />
           )}
+          {/* Kept mounted while a report is open, so "Load more" pages survive a look at one report. */}
+          <div hidden={Boolean(view.report)}>
+            <TriageQueue query={listQuery} version={version} selectedId={view.report} onSelect={handleSelect} />
+          </div>
         </div>
       </div>
 
