@@ -244,7 +244,12 @@ export class MapService {
     // Near-repeats: distinct locations within D metres and T hours, among the most recent reports.
     const maxNear = opts.maxNear ?? 20_000;
     let pool = Array.from(slots);
-    if (pool.length > maxNear) pool = pool.sort((a, b) => ix.fromMs[b]! - ix.fromMs[a]!).slice(0, maxNear);
+    if (pool.length > maxNear) {
+      // The most recent `maxNear` observations: find the time cut-off with a typed (numeric) sort.
+      const times = Float64Array.from(pool, (i) => ix.fromMs[i]!).sort();
+      const cutoff = times[times.length - maxNear]!;
+      pool = pool.filter((i) => ix.fromMs[i]! >= cutoff).slice(0, maxNear);
+    }
     const D = opts.nearDistanceM;
     const T = opts.nearHours * HOUR_MS;
     const lat0 = pool.length ? ix.lat[pool[0]!]! : 0;

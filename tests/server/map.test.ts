@@ -170,6 +170,50 @@ describe('other map analytics', () => {
   });
 });
 
+describe('the API document', () => {
+  it('describes every police route with its roles', async () => {
+    const doc = (await app.client().get('/api/openapi.json')).body;
+    for (const [path, method] of [
+      ['/api/reports', 'get'],
+      ['/api/reports/export', 'get'],
+      ['/api/reports/{id}', 'get'],
+      ['/api/reports/{id}', 'patch'],
+      ['/api/audit', 'get'],
+      ['/api/map/clusters', 'get'],
+      ['/api/map/heat', 'get'],
+      ['/api/map/hotspots', 'get'],
+      ['/api/map/repeats', 'get'],
+      ['/api/map/timeline', 'get'],
+    ] as const) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op['x-roles'].every((r: string) => r === 'police' || r === 'police_admin')).toBe(true);
+    }
+  });
+
+  it('answers nonsense map queries with 400, never 500', async () => {
+    for (const qs of [
+      'clusters?zoom=99',
+      'clusters',
+      'clusters?zoom=5&bbox=10,10,5,5',
+      'heat?bandwidth=-5',
+      'hotspots?cellSize=1',
+      'repeats?limit=100000',
+      'timeline?from=not-a-date',
+      'timeline?priority=urgent',
+    ]) {
+      expect((await sussex.get(`/api/map/${qs}`)).status, qs).toBe(400);
+    }
+    for (const qs of [
+      'heat?bbox=-180,-85,180,85&bandwidth=10',
+      'hotspots?bbox=-180,-85,180,85&cellSize=50',
+      'clusters?zoom=0&bbox=-180,-85,180,85',
+    ]) {
+      expect((await sussex.get(`/api/map/${qs}`)).status, qs).toBe(200);
+    }
+  });
+});
+
 describe('index reconciliation', () => {
   it('picks up a report inserted directly into the database by another instance', async () => {
     const [gen] = [...generateReports(1, { seed: 99, locator: app.services.forces.locator })];
