@@ -256,7 +256,7 @@ appendResults(
 | One report matching ${FANOUT.toLocaleString('en')} subscriptions: deliveries recorded | ${recorded.toLocaleString('en')} in ${Math.round(recordMs)} ms | ≤ 2,000 ms |
 | Sent to a local SMTP sink (pool of ${poolSize} connections, 20 lanes) | ${received.toLocaleString('en')} in ${(sendMs / 1000).toFixed(1)} s = ${rate.toFixed(0)} msg/s (${pendingLeft} left pending) | ≥ 100 msg/s |
 
-Matching: ${RUNS} runs × ${QUERIES} report points clustered around 8 towns (baseline: 200 points per run); medians of the per-run percentiles. Delivery: each message is claimed by \`_id\` with a conditional findOneAndUpdate, sent, and marked sent (2 database writes per message).`,
+Matching: ${RUNS} runs × ${QUERIES} report points clustered around 8 towns (baseline: 200 points per run); medians of the per-run percentiles. Delivery: each message is read by \`_id\`, claimed by inserting a \`<delivery>:<attempt>\` claim row, sent, and marked sent (3 writes per message).`,
 );
 
 await new Promise<void>((r) => sink.close(() => r()));

@@ -120,3 +120,18 @@ export const HotspotModel: Model<Hotspot> = model<Hotspot>(
     { versionKey: false },
   ),
 );
+
+/**
+ * One row per (delivery, attempt) claimed: `_id` = `<deliveryId>:<attempt>`. The engine enforces `_id`
+ * uniqueness atomically even where a conditional findOneAndUpdate is not (FerretDB 1.24 reads then writes),
+ * so exactly one worker wins each attempt.
+ */
+export interface DeliveryClaim {
+  _id: string;
+  workerId: string;
+  at: Date;
+}
+export const DeliveryClaimModel: Model<DeliveryClaim> = model<DeliveryClaim>(
+  'DeliveryClaim',
+  new Schema<DeliveryClaim>({ _id: String, workerId: String, at: Date }, { versionKey: false }),
+);

@@ -98,19 +98,17 @@ export async function runDigests(now = new Date()): Promise<number> {
     const first = items[0]!;
     const key = `digest:${k}:${day}`;
     const email = digestEmail(items, ALERT_LIMITS.digestItemsMax);
-    const made1 = await recordDeliveries(
-      [
-        {
-          key,
-          kind: 'digest',
-          subscriptionId: first.subscriptionId ? String(first.subscriptionId) : null,
-          userId: first.userId ? String(first.userId) : null,
-          to: first.to,
-          email,
-          itemIds: items.map((i) => i._id),
-        },
-      ],
-    );
+    const made1 = await recordDeliveries([
+      {
+        key,
+        kind: 'digest',
+        subscriptionId: first.subscriptionId ? String(first.subscriptionId) : null,
+        userId: first.userId ? String(first.userId) : null,
+        to: first.to,
+        email,
+        itemIds: items.map((i) => i._id),
+      },
+    ]);
     made += made1;
     const digest = await DeliveryModel.findOne({ key }, { _id: 1, itemIds: 1 }).lean();
     if (!digest) continue;

@@ -30,6 +30,7 @@ worker.start();
 logger.info({ worker: worker.id }, 'delivery worker started');
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.once(sig, () => {
+    setTimeout(() => process.exit(0), 5000).unref();
     void (async () => {
       await worker.stop();
       await disconnectDb();

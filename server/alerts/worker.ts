@@ -3,7 +3,7 @@ import { trusted, type Types } from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { DeliveryModel, type StoredDelivery, SuppressionModel } from './delivery.model';
+import { DeliveryClaimModel, DeliveryModel, isDuplicateKey, type StoredDelivery, SuppressionModel } from './delivery.model';
 import { runDigests } from './outbox';
 import { headerSafe, withFooter } from './render';
 import { SubscriptionModel } from './subscription.model';
@@ -72,6 +72,7 @@ export class DeliveryWorker {
   private again = false;
   private stopped = false;
   private lastDigestDay = '';
+  private suppressed = new Set<string>();
 
   constructor(
     private readonly smtp: SmtpSettings,
@@ -82,7 +83,7 @@ export class DeliveryWorker {
     this.opts = {
       leaseMs: opts.leaseMs ?? 60_000,
       pollMs: opts.pollMs ?? 2_000,
-      concurrency: opts.concurrency ?? smtp.poolSize,
+      concurrency: opts.concurrency ?? smtp.poolSize * 2,
       retryBaseMs: opts.retryBaseMs ?? 30_000,
       retryMaxMs: opts.retryMaxMs ?? 3_600_000,
       maxAttempts: opts.maxAttempts ?? 30,
@@ -142,6 +143,8 @@ export class DeliveryWorker {
   /** Sends everything due now; resolves when nothing due is left (or only other workers' leases). */
   async drain(): Promise<{ sent: number; retried: number; failed: number; skipped: number }> {
     const totals = { sent: 0, retried: 0, failed: 0, skipped: 0 };
+    // Suppressed addresses, read once per pass (a small collection) and extended as 5xx answers come in.
+    this.suppressed = new Set((await SuppressionModel.find({}, { _id: 1 }).lean()).map((s) => s._id));
     for (;;) {
       if (this.stopped) return totals;
       const now = new Date();
@@ -152,18 +155,21 @@ export class DeliveryWorker {
             { status: 'sending', leaseUntil: trusted({ $lt: now }) },
           ],
         },
-        { _id: 1, status: 1 },
+        { _id: 1 },
       )
         .sort({ nextAttemptAt: 1 })
         .limit(200)
         .lean();
       if (due.length === 0) return totals;
+      // Workers start at different places in the list so that, running together, they rarely race for one delivery.
+      const shift = Math.floor(Math.random() * due.length);
+      due.push(...due.splice(0, shift));
       let claimedAny = false;
       let next = 0;
       const lane = async () => {
         while (next < due.length && !this.stopped) {
           const d = due[next++]!;
-          const claimed = await this.claim(d._id, d.status);
+          const claimed = await this.claim(d._id);
           if (!claimed) continue;
           claimedAny = true;
           const outcome = await this.deliver(claimed);
@@ -178,21 +184,28 @@ export class DeliveryWorker {
     }
   }
 
-  private async claim(id: Types.ObjectId, seenStatus: string): Promise<StoredDelivery | null> {
+  /**
+   * Claim by `_id`: re-read the delivery, check it is due (pending and due, or its lease expired), then insert
+   * the claim row for its current attempt number. Only the worker whose insert succeeds sends this attempt.
+   */
+  private async claim(id: Types.ObjectId): Promise<StoredDelivery | null> {
+    const doc = await DeliveryModel.findById(id).lean<StoredDelivery>();
+    if (!doc) return null;
     const now = new Date();
-    const filter: Record<string, unknown> =
-      seenStatus === 'pending'
-        ? { _id: id, status: 'pending', nextAttemptAt: trusted({ $lte: now }) }
-        : { _id: id, status: 'sending', leaseUntil: trusted({ $lt: now }) };
-    const doc = await DeliveryModel.findOneAndUpdate(
-      filter,
-      {
-        $set: { status: 'sending', leaseUntil: new Date(now.getTime() + this.opts.leaseMs), workerId: this.id },
-        $inc: { attempts: 1 },
-      },
-      { returnDocument: 'after' },
-    ).lean<StoredDelivery>();
-    return doc && doc.workerId === this.id && doc.status === 'sending' ? doc : null;
+    const due =
+      (doc.status === 'pending' && new Date(doc.nextAttemptAt) <= now) ||
+      (doc.status === 'sending' && doc.leaseUntil !== null && new Date(doc.leaseUntil) < now);
+    if (!due) return null;
+    try {
+      await DeliveryClaimModel.create({ _id: `${String(id)}:${doc.attempts}`, workerId: this.id, at: now });
+    } catch (err) {
+      if (isDuplicateKey(err)) return null;
+      throw err;
+    }
+    const leaseUntil = new Date(now.getTime() + this.opts.leaseMs);
+    const attempts = doc.attempts + 1;
+    await DeliveryModel.updateOne({ _id: id }, { $set: { status: 'sending', leaseUntil, workerId: this.id, attempts } });
+    return { ...doc, status: 'sending', leaseUntil, workerId: this.id, attempts };
   }
 
   private async finish(d: StoredDelivery, set: Record<string, unknown>): Promise<void> {
@@ -201,7 +214,7 @@ export class DeliveryWorker {
 
   private async deliver(d: StoredDelivery): Promise<Outcome> {
     const to = d.to.toLowerCase();
-    if (await SuppressionModel.exists({ _id: to })) {
+    if (this.suppressed.has(to)) {
       await this.finish(d, { status: 'skipped', lastError: 'address suppressed after a permanent failure' });
       return 'skipped';
     }
@@ -237,6 +250,7 @@ export class DeliveryWorker {
       const e = err as { responseCode?: number; code?: string; message?: string };
       const msg = headerSafe(`${e.code ?? ''} ${e.responseCode ?? ''} ${e.message ?? String(err)}`, 300);
       if (e.responseCode && e.responseCode >= 500 && e.responseCode < 600) {
+        this.suppressed.add(to);
         await SuppressionModel.updateOne({ _id: to }, { $setOnInsert: { reason: msg, at: new Date() } }, { upsert: true }).catch(
           () => undefined,
         );
