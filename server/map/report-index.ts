@@ -494,6 +494,26 @@ export class ReportIndex {
         const i = candidates[k]!;
         if (ok(i)) out[m++] = i;
       }
+    } else if (multi === null && !hasBox && addrMatch === null) {
+      // The common whole-force case, written out flat (no per-slot call).
+      for (let i = 0; i < n; i++) {
+        if (allowed[code[i]!] === 0) continue;
+        if (single >= 0 && force[i] !== single) continue;
+        if (from[i]! > toMs || to[i]! < fromMs) continue;
+        if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+        out[m++] = i;
+      }
+    } else if (multi === null && addrMatch === null) {
+      for (let i = 0; i < n; i++) {
+        if (allowed[code[i]!] === 0) continue;
+        if (single >= 0 && force[i] !== single) continue;
+        const xi = x[i]!;
+        const yi = y[i]!;
+        if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+        if (from[i]! > toMs || to[i]! < fromMs) continue;
+        if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+        out[m++] = i;
+      }
     } else {
       for (let i = 0; i < n; i++) if (ok(i)) out[m++] = i;
     }
