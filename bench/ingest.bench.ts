@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
+import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
-import { createApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { connectDb, disconnectDb } from '../server/db/connection';
 import { startEngine } from '../server/db/engine';
@@ -15,30 +14,55 @@ import { appendResults, median } from './support';
 /**
  * Report ingest over HTTP (autocannon) against the engine's raw insert rate through the same driver,
  * at the same concurrency, plus latency at a fixed 100 requests/s. Targets: ≥ 70 % of raw, p99 ≤ 50 ms.
+ * The server runs in its own process (as in production), so the load generator does not share its thread.
  */
 const RUNS = Number(process.argv[2] ?? 5);
 const SECONDS = 5;
 const CONNECTIONS = 10;
 
-const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REPORT_RATE_LIMIT: '100000000', LOCAL_ENGINE: 'ferretdb', ...pick(process.env, ['MONGODB_URI']) });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  REPORT_RATE_LIMIT: '100000000',
+  LOCAL_ENGINE: 'ferretdb',
+  ...pick(process.env, ['MONGODB_URI']),
+});
 function pick(env: NodeJS.ProcessEnv, keys: string[]) {
   return Object.fromEntries(keys.filter((k) => env[k]).map((k) => [k, env[k]!]));
 }
 
 const engine = await startEngine(config, { persistent: false, say: (m) => console.error(m) });
-await connectDb(engine.uri, `bench_ingest_${Date.now()}`);
+const dbName = `bench_ingest_${Date.now()}`;
+await connectDb(engine.uri, dbName);
 const services = createServices(config, createLogger({ level: 'silent' }), engine.kind);
 await seedForces(services);
 await services.forces.load();
-const { app } = createApp(services);
-const server: Server = await new Promise((r) => {
-  const s = app.listen(0, '127.0.0.1', () => r(s));
-});
-const port = (server.address() as { port: number }).port;
+
+const port = 46000 + Math.floor(Math.random() * 2000);
 const url = `http://127.0.0.1:${port}/api/reports`;
-// biome-ignore lint/suspicious/noExplicitAny: the map index is optional at this stage of the app
-const mapIndex = (services as any).mapIndex;
-if (mapIndex?.build) await mapIndex.build();
+const server = spawn(process.execPath, ['--import', 'tsx', 'server/serve.ts'], {
+  env: {
+    ...process.env,
+    NODE_ENV: 'test',
+    MONGODB_URI: engine.uri,
+    DB_NAME: dbName,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    SEED_DEMO: 'false',
+    REPORT_RATE_LIMIT: '100000000',
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+for (let i = 0; ; i++) {
+  const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (ok) break;
+  if (i > 300) throw new Error('server did not start');
+  await new Promise((r) => setTimeout(r, 200));
+}
 
 const now = Date.now();
 const body = JSON.stringify({
@@ -69,10 +93,27 @@ async function rawInsertRate(): Promise<number> {
 }
 
 function cannon(opts: Partial<autocannon.Options>): Promise<autocannon.Result> {
-  return autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: CONNECTIONS, duration: SECONDS, ...opts });
+  return autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    ...opts,
+  });
 }
 
-const rows: Array<{ raw: number; http: number; p50: number; p95: number; p99: number; errors: number; fixedP99: number; fixedRate: number }> = [];
+const rows: Array<{
+  raw: number;
+  http: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  fixedP99: number;
+  fixedRate: number;
+}> = [];
 for (let run = 1; run <= RUNS; run++) {
   const raw = await rawInsertRate();
   const r = await cannon({});
@@ -108,8 +149,8 @@ const table = [
 console.log(`\n${table}\n`);
 appendResults(`Report ingest (${engine.kind}, ${RUNS} runs)`, `npm run bench:ingest -- ${RUNS}`, table);
 
-server.closeAllConnections();
-server.close();
+server.kill('SIGTERM');
+await new Promise((r) => server.once('exit', r));
 await disconnectDb();
 await engine.stop();
 process.exit(0);
