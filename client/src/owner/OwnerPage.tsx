@@ -224,7 +224,7 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
 }
 
 export function OwnerPage() {
-  const { user } = useAuth();
+  const { user, ready } = useAuth();
   const [properties, setProperties] = useState<PropertyView[]>([]);
   const [subs, setSubs] = useState<SubscriptionView[]>([]);
   const [alerts, setAlerts] = useState<AlertView[]>([]);
@@ -246,7 +246,8 @@ export function OwnerPage() {
     if (user && (user.role === 'owner' || user.role === 'host')) load().catch(() => setNotice('Could not load your data.'));
   }, [user, load]);
 
-  if (!user) return <Navigate to="/sign-in" replace />;
+  if (!ready) return <p className="page">Loading…</p>;
+  if (!user) return <Navigate to="/sign-in?next=/owner" replace />;
   if (user.role !== 'owner' && user.role !== 'host') return <Navigate to="/" replace />;
 
   async function handleDeleteProperty(p: PropertyView) {

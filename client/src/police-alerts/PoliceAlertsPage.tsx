@@ -124,7 +124,7 @@ function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
 }
 
 export function PoliceAlertsPage() {
-  const { user } = useAuth();
+  const { user, ready } = useAuth();
   const [subs, setSubs] = useState<SubscriptionView[]>([]);
   const [advisories, setAdvisories] = useState<AdvisoryView[]>([]);
   const [notice, setNotice] = useState('');
@@ -139,7 +139,8 @@ export function PoliceAlertsPage() {
   useEffect(() => {
     if (user?.role === 'police') load().catch(() => setNotice('Could not load your alerts.'));
   }, [user, load]);
-  if (!user) return <Navigate to="/sign-in" replace />;
+  if (!ready) return <p className="page">Loading…</p>;
+  if (!user) return <Navigate to="/sign-in?next=/police/alerts" replace />;
   if (user.role !== 'police') return <Navigate to="/" replace />;
 
   async function handleDelete(id: string) {
