@@ -199,8 +199,19 @@ export class DeliveryWorker {
     try {
       await DeliveryClaimModel.create({ _id: `${String(id)}:${doc.attempts}`, workerId: this.id, at: now });
     } catch (err) {
-      if (isDuplicateKey(err)) return null;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // Someone claimed this attempt. If they died between the claim and marking it sending (the delivery is
+      // still pending long after the claim), move it to the next attempt so it can be claimed again.
+      if (doc.status === 'pending') {
+        const c = await DeliveryClaimModel.findById(`${String(id)}:${doc.attempts}`).lean();
+        if (c && now.getTime() - new Date(c.at).getTime() > this.opts.leaseMs) {
+          await DeliveryModel.updateOne(
+            { _id: id, status: 'pending', attempts: doc.attempts },
+            { $set: { attempts: doc.attempts + 1 } },
+          );
+        }
+      }
+      return null;
     }
     const leaseUntil = new Date(now.getTime() + this.opts.leaseMs);
     const attempts = doc.attempts + 1;
