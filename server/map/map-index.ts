@@ -15,6 +15,8 @@ export class MapIndex {
   ready = false;
   private building: Promise<void> | null = null;
   private reconciling: Promise<number> | null = null;
+  /** Consecutive reconciles that saw a different count: one can be a write committed mid-check on another instance. */
+  private driftStreak = 0;
 
   constructor(
     private readonly logger: Logger,
@@ -53,7 +55,7 @@ export class MapIndex {
     return this.building;
   }
 
-  /** Pull reports changed since the last seen `updatedAt`; rebuild if the count has drifted. */
+  /** Pull reports changed since the last seen `updatedAt`; rebuild if the count stays different twice in a row (deletions, back-dated inserts). */
   reconcile(): Promise<number> {
     this.reconciling ??= (async () => {
       if (this.building) {
@@ -67,8 +69,10 @@ export class MapIndex {
         .toArray();
       for (const doc of changed) this.index.upsert(doc as unknown as IndexRecord);
       const count = await ReportModel.estimatedDocumentCount();
-      if (count !== this.index.size) {
+      this.driftStreak = count === this.index.size ? 0 : this.driftStreak + 1;
+      if (this.driftStreak >= 2) {
         this.logger.info({ db: count, index: this.index.size }, 'map index drifted from the database: rebuilding');
+        this.driftStreak = 0;
         await this.build();
       }
       return changed.length;
