@@ -222,7 +222,7 @@ const sink = new SMTPServer({
 });
 await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
 const port = (sink.server.address() as { port: number }).port;
-const poolSize = 10;
+const poolSize = 5;
 const worker = new DeliveryWorker(
   { host: '127.0.0.1', port, secure: false, poolSize, from: 'StayWatch <alerts@bench.test>' },
   {
@@ -231,11 +231,15 @@ const worker = new DeliveryWorker(
     logger,
     digestHour: 7,
   },
-  { digests: false, concurrency: 20 },
+  { digests: false },
 );
+// Send for at most SEND_CAP_MS (a shared machine can be slow); the rate is what arrived per second.
+const SEND_CAP_MS = Number(process.env.BENCH_SEND_CAP_MS ?? 60_000);
 const tSend = performance.now();
+const cap = setTimeout(() => void worker.stop(), SEND_CAP_MS);
 const result = await worker.drain();
 const sendMs = performance.now() - tSend;
+clearTimeout(cap);
 await worker.stop();
 const rate = received / (sendMs / 1000);
 console.log('sent', result, 'received', received, 'in', Math.round(sendMs), 'ms =', rate.toFixed(1), 'msg/s');
@@ -254,7 +258,7 @@ appendResults(
 | Index build (${N.toLocaleString('en')} areas) | ${matching.buildMs.toFixed(0)} ms | – |
 | Subscriptions matched per report (mean) | ${matching.matchedAvg.toFixed(1)} | – |
 | One report matching ${FANOUT.toLocaleString('en')} subscriptions: deliveries recorded | ${recorded.toLocaleString('en')} in ${Math.round(recordMs)} ms | ≤ 2,000 ms |
-| Sent to a local SMTP sink (pool of ${poolSize} connections, 20 lanes) | ${received.toLocaleString('en')} in ${(sendMs / 1000).toFixed(1)} s = ${rate.toFixed(0)} msg/s (${pendingLeft} left pending) | ≥ 100 msg/s |
+| Sent to a local SMTP sink (pool of ${poolSize} connections, ${poolSize * 2} lanes) | ${received.toLocaleString('en')} in ${(sendMs / 1000).toFixed(1)} s = ${rate.toFixed(0)} msg/s (${pendingLeft} left pending) | ≥ 100 msg/s |
 
 Matching: ${RUNS} runs × ${QUERIES} report points clustered around 8 towns (baseline: 200 points per run); medians of the per-run percentiles. Delivery: each message is read by \`_id\`, claimed by inserting a \`<delivery>:<attempt>\` claim row, sent, and marked sent (3 writes per message).`,
 );

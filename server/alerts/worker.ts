@@ -54,6 +54,19 @@ export function createTransport(smtp: SmtpSettings): Transporter {
   });
 }
 
+/** FerretDB on SQLite answers concurrent writes with "database is locked" now and then: retry those briefly. */
+async function retryBusy<T>(fn: () => Promise<T>, tries = 6): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const msg = String((err as Error)?.message ?? err);
+      if (i >= tries - 1 || !/database is locked|SQLITE_BUSY/i.test(msg)) throw err;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** i + Math.random() * 20));
+    }
+  }
+}
+
 export const messageIdFor = (id: Types.ObjectId | string) => `<delivery-${String(id)}@staywatch>`;
 
 type Outcome = 'sent' | 'retry' | 'failed' | 'skipped';
@@ -169,10 +182,17 @@ export class DeliveryWorker {
       const lane = async () => {
         while (next < due.length && !this.stopped) {
           const d = due[next++]!;
-          const claimed = await this.claim(d._id);
-          if (!claimed) continue;
-          claimedAny = true;
-          const outcome = await this.deliver(claimed);
+          let outcome: Outcome;
+          try {
+            const claimed = await this.claim(d._id);
+            if (!claimed) continue;
+            claimedAny = true;
+            outcome = await this.deliver(claimed);
+          } catch (err) {
+            // A database hiccup: the lease (or the claim repair) brings this delivery back later.
+            this.ctx.logger.warn({ err, delivery: String(d._id) }, 'delivery step failed');
+            continue;
+          }
           if (outcome === 'sent') totals.sent++;
           else if (outcome === 'retry') totals.retried++;
           else if (outcome === 'failed') totals.failed++;
@@ -197,7 +217,7 @@ export class DeliveryWorker {
       (doc.status === 'sending' && doc.leaseUntil !== null && new Date(doc.leaseUntil) < now);
     if (!due) return null;
     try {
-      await DeliveryClaimModel.create({ _id: `${String(id)}:${doc.attempts}`, workerId: this.id, at: now });
+      await retryBusy(() => DeliveryClaimModel.create({ _id: `${String(id)}:${doc.attempts}`, workerId: this.id, at: now }));
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Someone claimed this attempt. If they died between the claim and marking it sending (the delivery is
@@ -215,12 +235,16 @@ export class DeliveryWorker {
     }
     const leaseUntil = new Date(now.getTime() + this.opts.leaseMs);
     const attempts = doc.attempts + 1;
-    await DeliveryModel.updateOne({ _id: id }, { $set: { status: 'sending', leaseUntil, workerId: this.id, attempts } });
+    await retryBusy(() =>
+      DeliveryModel.updateOne({ _id: id }, { $set: { status: 'sending', leaseUntil, workerId: this.id, attempts } }),
+    );
     return { ...doc, status: 'sending', leaseUntil, workerId: this.id, attempts };
   }
 
   private async finish(d: StoredDelivery, set: Record<string, unknown>): Promise<void> {
-    await DeliveryModel.updateOne({ _id: d._id, workerId: this.id, status: 'sending' }, { $set: { leaseUntil: null, ...set } });
+    await retryBusy(() =>
+      DeliveryModel.updateOne({ _id: d._id, workerId: this.id, status: 'sending' }, { $set: { leaseUntil: null, ...set } }),
+    );
   }
 
   private async deliver(d: StoredDelivery): Promise<Outcome> {
