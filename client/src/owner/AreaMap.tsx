@@ -38,6 +38,10 @@ function DrawControl({ onDraw }: { onDraw: (ring: LatLngPoint[]) => void }) {
       removalMode: false,
       rotateMode: false,
     });
+    // Geoman's toolbar links have only a title: give them accessible names.
+    for (const c of map.getContainer().querySelectorAll('.leaflet-pm-toolbar .button-container')) {
+      c.querySelector('a')?.setAttribute('aria-label', c.getAttribute('title') ?? 'Draw');
+    }
     const handleCreate = (e: { layer: L.Layer }) => {
       const layer = e.layer as L.Polygon;
       const rings = layer.getLatLngs() as L.LatLng[][];

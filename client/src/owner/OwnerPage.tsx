@@ -128,6 +128,14 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
   const [mode, setMode] = useState<'instant' | 'daily'>('daily');
   const [error, setError] = useState('');
   const handleDraw = useCallback((ring: LatLngPoint[]) => setPolygon(ring), []);
+  // The first property registered after this form appeared becomes the default choice.
+  const firstId = props.properties[0]?.id ?? '';
+  useEffect(() => {
+    if (!propertyId && firstId) {
+      setPropertyId(firstId);
+      setKind('property');
+    }
+  }, [firstId, propertyId]);
   const property = props.properties.find((p) => p.id === propertyId);
 
   const preview: Shape[] = [
