@@ -243,7 +243,8 @@ export class DeliveryWorker {
 
   private async finish(d: StoredDelivery, set: Record<string, unknown>): Promise<void> {
     await retryBusy(() =>
-      DeliveryModel.updateOne({ _id: d._id, workerId: this.id, status: 'sending' }, { $set: { leaseUntil: null, ...set } }),
+      // By `_id` alone (the claim row made this attempt ours); FerretDB uses an index only for a bare `_id` filter.
+      DeliveryModel.updateOne({ _id: d._id }, { $set: { leaseUntil: null, ...set } }),
     );
   }
 
