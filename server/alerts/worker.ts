@@ -170,7 +170,7 @@ export class DeliveryWorker {
         },
         { _id: 1 },
       )
-        .sort({ nextAttemptAt: 1 })
+        // No sort: on FerretDB a sort reads and orders the whole collection; the random start below spreads work.
         .limit(200)
         .lean();
       if (due.length === 0) return totals;
