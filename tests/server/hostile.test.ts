@@ -39,12 +39,13 @@ afterAll(async () => {
   await dropTestDatabase();
 });
 
-/** Walks a filter; `$eq` wraps (sanitizeFilter) hold literals, so their content is skipped. */
+/** Walks a filter; `$eq` wraps (sanitizeFilter) hold literals, so their content is skipped; $or/$and/$nor are structure. */
 function injectedOperators(filter: unknown, found: string[] = []): string[] {
   if (!filter || typeof filter !== 'object') return found;
   for (const [k, v] of Object.entries(filter as Record<string, unknown>)) {
     if (k === '$eq') continue;
-    if (k.startsWith('$') && JSON.stringify(v ?? null).includes(MARKER)) found.push(k);
+    const logical = k === '$or' || k === '$and' || k === '$nor';
+    if (k.startsWith('$') && !logical && JSON.stringify(v ?? null).includes(MARKER)) found.push(k);
     injectedOperators(v, found);
   }
   return found;
