@@ -47,7 +47,10 @@ export class DevMailbox {
               to: Array.isArray(m.to) ? m.to.map((t) => t.text).join(', ') : (m.to?.text ?? ''),
               subject: m.subject ?? '',
               messageId: m.messageId ?? '',
-              listUnsubscribe: header('list-unsubscribe'),
+              // mailparser folds List-* headers into one object; the raw line keeps the header as sent.
+              listUnsubscribe:
+                m.headerLines.find((l) => l.key === 'list-unsubscribe')?.line.replace(/^list-unsubscribe:\s*/i, '') ??
+                header('list-unsubscribe'),
               text: m.text ?? '',
             });
             if (this.messages.length > this.max) this.messages.length = this.max;
@@ -72,7 +75,7 @@ export class DevMailbox {
 function shell(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)} · Dev mail</title><link rel="stylesheet" href="/api/alerts/page.css"></head>
-<body><main style="max-width:60rem"><span class="brand">StayWatch · development mail catcher</span><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+<body><main class="wide"><span class="brand">StayWatch · development mail catcher</span><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 }
 
 /** GET /dev/mail (list) and /dev/mail/:id (one message as text): mounted only in development. */
@@ -105,7 +108,7 @@ export function devMailRouter(box: DevMailbox): Router {
       shell(
         m.subject,
         `<p class="note">From ${escapeHtml(m.from)} to ${escapeHtml(m.to)}<br>Message-ID ${escapeHtml(m.messageId)}<br>List-Unsubscribe ${escapeHtml(m.listUnsubscribe || '–')}</p>
-<pre style="white-space:pre-wrap;font:inherit">${linked}</pre><p><a href="/dev/mail">All messages</a></p>`,
+<pre class="mail">${linked}</pre><p><a href="/dev/mail">All messages</a></p>`,
       ),
     );
   });

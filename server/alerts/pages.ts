@@ -6,7 +6,8 @@ main{max-width:34rem;margin:4rem auto;background:#fff;border:1px solid #d9e2ec;b
 h1{font-size:1.4rem;margin:0 0 1rem}p{margin:0 0 1rem}.brand{font-weight:700;color:#243b53;margin-bottom:1.5rem;display:block}
 button{font:inherit;font-weight:600;background:#2f5d8a;color:#fff;border:0;border-radius:8px;padding:.7rem 1.3rem;cursor:pointer}
 button:hover{background:#244a6e}button:focus-visible{outline:3px solid #f0b429;outline-offset:2px}
-.danger{background:#a61b1b}.danger:hover{background:#8a1414}.note{font-size:.9rem;color:#52606d}a{color:#2f5d8a}`;
+.danger{background:#a61b1b}.danger:hover{background:#8a1414}.note{font-size:.9rem;color:#52606d}a{color:#2f5d8a}
+main.wide{max-width:60rem}pre.mail{white-space:pre-wrap;overflow-wrap:anywhere;font:inherit}`;
 
 export function page(title: string, paragraphs: string[], form?: { action: string; button: string; danger?: boolean }): string {
   const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');

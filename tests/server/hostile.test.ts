@@ -117,7 +117,9 @@ describe('hostile input against every route in the OpenAPI document', () => {
     expect(injectedOperators({ createdAt: { $gte: new Date(0) } })).toEqual([]);
   });
 
-  it('never answers 5xx, stores nothing and passes no injected operator to a query, for generated bodies', async () => {
+  it('never answers 5xx, stores nothing and passes no injected operator to a query, for generated bodies', {
+    timeout: 300_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(), hostileBody, pathValue, who, async (i, body, pv, role) => {
         const op = ops[i % ops.length]!;
@@ -140,7 +142,7 @@ describe('hostile input against every route in the OpenAPI document', () => {
     expect(leaks).toEqual([]);
   });
 
-  it('never answers 5xx for generated query strings', async () => {
+  it('never answers 5xx for generated query strings', { timeout: 300_000 }, async () => {
     const params = fc.dictionary(
       fc.oneof(
         fc.constantFrom(
@@ -181,7 +183,7 @@ describe('hostile input against every route in the OpenAPI document', () => {
     );
   });
 
-  it('never answers 5xx for generated headers and cookies', async () => {
+  it('never answers 5xx for generated headers and cookies', { timeout: 300_000 }, async () => {
     const header = fc.record({
       cookie: fc.oneof(fc.string({ maxLength: 100 }), fc.constantFrom('sid=x', '__Host-sid=%', `__Host-sid=${'a'.repeat(500)}`)),
       'x-csrf-token': fc.string({ maxLength: 80 }),
