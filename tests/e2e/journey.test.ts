@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
 import { TestClient } from '../support/http';
+import { type ServerProcess, startServerProcess, waitForHealthy } from '../support/server-process';
 
 /**
  * The whole product, started as `npm start` starts it (development mode, embedded engine, demo data, local
@@ -16,7 +16,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'staywatch-journey-'));
 const port = 45000 + Math.floor(Math.random() * 2000);
 const base = `http://127.0.0.1:${port}`;
 const PASSWORD = 'demo-password-1';
-let server: ChildProcess;
+let server: ServerProcess;
 let browser: Browser;
 const a11y: Record<string, string[]> = {};
 
@@ -49,39 +49,25 @@ async function waitForMail(page: Page, to: string, subject: RegExp): Promise<voi
 }
 
 beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: base,
-    LOCAL_ENGINE: 'ferretdb',
-    DEMO_REPORTS: '150',
-    LOG_LEVEL: 'warn',
-  };
-  delete env.MONGODB_URI;
-  delete env.SMTP_HOST;
-  server = spawn(process.execPath, ['--import', 'tsx', 'server/serve.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const c = new TestClient(base);
-  for (let i = 0; i < 400; i++) {
-    try {
-      if ((await c.get('/api/health')).status === 200) break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  server = startServerProcess(
+    port,
+    {
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      PUBLIC_URL: base,
+      LOCAL_ENGINE: 'ferretdb',
+      DEMO_REPORTS: '150',
+      LOG_LEVEL: 'warn',
+    },
+    ['MONGODB_URI', 'SMTP_HOST'],
+  );
+  await waitForHealthy(server, 150_000);
   browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const done = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await done;
-  }
+  await server?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -160,7 +146,12 @@ describe('the whole journey, as npm start runs it', () => {
     await check(mail, 'owner-email');
     // The List-Unsubscribe header, as the catcher received it, is what a mail program's button uses.
     const unsubscribe = (await mail.locator('.note').textContent())!.match(/List-Unsubscribe <([^>]+)>/)?.[1];
-    expect(await mail.getByRole('link', { name: /subscriptions\/unsubscribe/ }).first().getAttribute('href')).toBe(unsubscribe);
+    expect(
+      await mail
+        .getByRole('link', { name: /subscriptions\/unsubscribe/ })
+        .first()
+        .getAttribute('href'),
+    ).toBe(unsubscribe);
     expect(unsubscribe).toMatch(/\/api\/subscriptions\/unsubscribe\?token=/);
     // As a mail client does it (RFC 8058): a bare POST, no cookie.
     const oneClick = await fetch(unsubscribe!, {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import mongoose, { trusted } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -9,46 +8,22 @@ import { createLogger } from '../../server/logger';
 import { ReportModel } from '../../server/reports/report.model';
 import { createServices } from '../../server/services';
 import { dropTestDatabase } from '../support/app';
+import { startServerProcess, waitForHealthy } from '../support/server-process';
 
 const dbName = `crash_${randomBytes(4).toString('hex')}`;
 const port = 41000 + Math.floor(Math.random() * 2000);
 const base = `http://127.0.0.1:${port}`;
 
-/** The real server as `npm start` runs it (without the client build), in its own process. */
-function startServer(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/serve.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      MONGODB_URI: inject('mongoUri'),
-      DB_NAME: dbName,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
-      REPORT_RATE_LIMIT: '100000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** The real server, against the shared test engine, in its own process so it can be SIGKILLed. */
+const startServer = () =>
+  startServerProcess(port, {
+    NODE_ENV: 'test',
+    MONGODB_URI: inject('mongoUri'),
+    DB_NAME: dbName,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    REPORT_RATE_LIMIT: '100000',
   });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => child.once('exit', () => r()));
-}
-
-async function waitForHealth(timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not become healthy');
-}
 
 function report(i: number) {
   const now = Date.now();
@@ -74,7 +49,7 @@ afterAll(async () => {
 describe('a crash during a burst of report submissions', () => {
   it('keeps every report that was acknowledged with 201 after SIGKILL and restart', async () => {
     let server = startServer();
-    await waitForHealth();
+    await waitForHealthy(server);
     const acknowledged: string[] = [];
     let sent = 0;
     const statuses = new Set<string>();
@@ -99,23 +74,20 @@ describe('a crash during a burst of report submissions', () => {
     const deadline = Date.now() + 30_000;
     while (acknowledged.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect([...statuses]).toEqual([]);
-    const killed = exited(server);
-    server.kill('SIGKILL');
+    const killed = server.stop('SIGKILL');
     stop = true;
     await Promise.all(burst);
     await killed;
 
     server = startServer();
     try {
-      await waitForHealth();
+      await waitForHealthy(server);
       const stored = await ReportModel.find({ reference: trusted({ $in: acknowledged }) }, { reference: 1 }).lean();
       expect(acknowledged.length).toBeGreaterThanOrEqual(40);
       expect(sent).toBeGreaterThan(acknowledged.length);
       expect(new Set(stored.map((r) => r.reference))).toEqual(new Set(acknowledged));
     } finally {
-      const done = exited(server);
-      server.kill('SIGTERM');
-      await done;
+      await server.stop();
     }
     expect(mongoose.connection.readyState).toBe(1);
   });
