@@ -1,4 +1,5 @@
 import type { Role } from '../../shared/schemas/auth';
+import { isDuplicateKey } from '../db/errors';
 import { HttpError, notFound } from '../http/errors';
 import { dummyHash, hashPassword, verifyPassword } from './password';
 import type { SessionService } from './sessions.service';
@@ -10,11 +11,6 @@ export interface NewUser {
   name: string;
   role: Role;
   forceId?: string | null;
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: number; message?: string };
-  return e?.code === 11000 || /duplicate key/i.test(e?.message ?? '');
 }
 
 export class UserService {

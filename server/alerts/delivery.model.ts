@@ -98,11 +98,6 @@ export const AdvisoryModel: Model<Advisory> = model<Advisory>(
   ),
 );
 
-export function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: number; message?: string };
-  return e?.code === 11000 || /duplicate key|E11000/i.test(e?.message ?? '');
-}
-
 /** An emerging hotspot already announced in a window: `_id` = `<forceId>:<g6>:<window>`. */
 export interface Hotspot {
   _id: string;

@@ -1,6 +1,7 @@
 import { trusted, Types } from 'mongoose';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
-import { type Delivery, type DeliveryKind, DeliveryModel, isDuplicateKey } from './delivery.model';
+import { isDuplicateKey } from '../db/errors';
+import { type Delivery, type DeliveryKind, DeliveryModel } from './delivery.model';
 import { digestEmail, type Email } from './render';
 
 export interface NewDelivery {

@@ -1,5 +1,6 @@
 import { indicatorsFor, type PropertyType, priorityOf, REPORTER_ROLE_IDS, type ReportStatus } from '../../shared/taxonomy';
 import { cellKeys } from '../geo/geohash';
+import { REFERENCE_ALPHABET } from '../reports/reference';
 import type { ForceLocator } from '../geo/force-locator';
 import { STREETS, type Town, TOWNS } from './areas';
 import { Random } from './random';
@@ -104,13 +105,12 @@ function statusFor(rnd: Random, ageDays: number): ReportStatus {
   ).s;
 }
 
-const REF_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
 function generatedReference(i: number, seed: number): string {
   // Deterministic and unique per (seed, i); the Z prefix keeps them apart from random live references.
   let n = i * 7919 + seed * 104729;
   let s = '';
   for (let k = 0; k < 7; k++) {
-    s += REF_ALPHABET[n % 30];
+    s += REFERENCE_ALPHABET[n % 30];
     n = Math.floor(n / 30);
   }
   return `SW-Z${s.slice(0, 3)}-${s.slice(3, 7)}`;

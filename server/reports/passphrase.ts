@@ -1,7 +1,5 @@
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
-
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { verifyPassword } from '../accounts/password';
 
 /**
  * A passphrase is a random secret of about 65 bits (four words and eight characters, see newPassphrase), not
@@ -36,19 +34,8 @@ export async function verifyPassphrase(passphrase: string, encoded: string, refe
     const actual = digest(reference, passphrase);
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
-  const [algo, n, r, p, salt, hash] = encoded.split('$');
-  if (algo !== 'scrypt' || !salt || !hash) {
-    digest(reference, passphrase);
-    return false;
-  }
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await scrypt(normalisePassphrase(passphrase), Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 32 * 1024 * 1024,
-  });
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  // Hashes from the earlier scheme were made like account passwords, over the normalised passphrase.
+  return verifyPassword(normalisePassphrase(passphrase), encoded);
 }
 
 /** A hash to check against when the reference is unknown. */

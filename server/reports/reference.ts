@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 
 /** Crockford-style alphabet without 0/O, 1/I/L, U: easy to read aloud and type. */
-const ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const REFERENCE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
 const WORDS = [
   'amber',
   'anchor',
@@ -103,7 +103,7 @@ const WORDS = [
 
 function chars(n: number): string {
   let s = '';
-  for (let i = 0; i < n; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  for (let i = 0; i < n; i++) s += REFERENCE_ALPHABET[randomInt(REFERENCE_ALPHABET.length)];
   return s;
 }
 
@@ -111,8 +111,6 @@ function chars(n: number): string {
 export function newReference(): string {
   return `SW-${chars(4)}-${chars(4)}`;
 }
-
-export const REFERENCE_PATTERN = /^SW-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$/;
 
 /**
  * Four words and eight unambiguous characters, e.g. `amber-heron-slate-wren-7k3p-9qxd`: 96^4 × 30^8 ≈ 2^65.6,

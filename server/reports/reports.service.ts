@@ -4,6 +4,7 @@ import { needsCall999, type PropertyType, priorityOf } from '../../shared/taxono
 import type { EventBus, StoredReport } from '../events';
 import type { ForceService } from '../forces/forces.service';
 import { cellKeys, distanceM, geohash } from '../geo/geohash';
+import { isDuplicateKey } from '../db/errors';
 import { HttpError } from '../http/errors';
 import { PropertyModel } from '../properties/property.model';
 import { DUMMY_PASSPHRASE_HASH, hashPassphrase, verifyPassphrase } from './passphrase';
@@ -17,10 +18,6 @@ export const PROPERTY_MATCH_M = 30;
 const REFERENCE_ATTEMPTS = 5;
 
 const notFound = () => new HttpError(404, 'not_found', 'No report matches that reference and passphrase');
-
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}
 
 /** The g6 cells (≈1.2 × 0.6 km) that a circle of `radiusM` around the point can touch. */
 function nearbyG6(lat: number, lng: number, radiusM: number): string[] {
