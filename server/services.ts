@@ -38,11 +38,11 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const forces = new ForceService();
   const users = new UserService(sessions, (id) => forces.locator.has(id));
   const events = new EventBus(logger);
-  const reports = new ReportService({ forces, events });
+  const properties = new PropertyService();
+  const reports = new ReportService({ forces, events, properties });
   const mapIndex = new MapIndex(logger, events);
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events });
-  const properties = new PropertyService();
   const alerts = new AlertsService({ config, logger, forces, events, properties });
   return { config, logger, engineKind, sessions, users, forces, events, reports, mapIndex, map, triage, properties, alerts };
 }

@@ -1,11 +1,13 @@
 import { ReportModel } from '../reports/report.model';
+import { reportIdFor } from '../reports/report-id';
 import type { GeneratedReport } from './generate';
 
-/** Generated reports cannot be followed up: their passphrase hash matches nothing. */
+/** Generated reports cannot be followed up: their passphrase hash matches nothing. Their ids derive from their references, as live ones do. */
 const NO_PASSPHRASE = 'generated:none';
 
 export function toReportDocument(r: GeneratedReport) {
   return {
+    _id: reportIdFor(r.reference),
     ...r,
     passphraseHash: NO_PASSPHRASE,
     listingUrl: null,

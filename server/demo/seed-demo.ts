@@ -4,6 +4,7 @@ import { ForceModel } from '../forces/force.model';
 import { polygonsFromGeoJson } from '../forces/geojson';
 import { cellKeys } from '../geo/geohash';
 import { PropertyModel } from '../properties/property.model';
+import { bumpPropertyVersion } from '../properties/property-version.model';
 import type { Services } from '../services';
 import { DEMO_FORCES } from './areas';
 import { generateProperties, generateReports } from './generate';
@@ -53,6 +54,7 @@ export async function seedDemoIfEmpty(s: Services): Promise<boolean> {
       type: p.type,
     })),
   );
+  await bumpPropertyVersion(); // running instances reload their property grid
   const n = await insertReports(
     generateReports(s.config.demoReports, {
       seed: 42,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
-import { UserModel } from '../accounts/user.model';
 import { hashPassword } from '../accounts/password';
+import { UserModel } from '../accounts/user.model';
 import { loadConfig } from '../config';
 import { connectDb, disconnectDb } from '../db/connection';
 import { startEngine } from '../db/engine';
@@ -9,6 +9,7 @@ import { ForceModel } from '../forces/force.model';
 import { cellKeys } from '../geo/geohash';
 import { createLogger } from '../logger';
 import { PropertyModel } from '../properties/property.model';
+import { bumpPropertyVersion } from '../properties/property-version.model';
 import { createServices } from '../services';
 import { generateProperties, generateReports } from './generate';
 import { insertReports } from './insert';
@@ -90,6 +91,7 @@ try {
       bar.update(i + n);
     }
     bar.done(owners);
+    await bumpPropertyVersion(); // running instances reload their property grid
   }
 
   const bar = progressBar(reports, 'reports ');

@@ -1,8 +1,18 @@
 import { Types } from 'mongoose';
 import { ALERT_LIMITS, type PropertyCreate, type PropertyUpdate, type PropertyView } from '../../shared/schemas/alerts';
+import type { PropertyType } from '../../shared/taxonomy';
 import { cellKeys } from '../geo/geohash';
 import { HttpError, notFound } from '../http/errors';
 import { type Property, PropertyModel } from './property.model';
+import { type GridProperty, PropertyGrid } from './property-grid';
+import { bumpPropertyVersion, currentPropertyVersion } from './property-version.model';
+
+/** How often (at most) a lookup checks whether another app instance or a script changed properties. */
+const VERSION_CHECK_MS = 5_000;
+
+function gridEntry(p: Pick<Property, 'ownerId' | 'lat' | 'lng' | 'type'> & { _id: Types.ObjectId }): GridProperty {
+  return { id: String(p._id), ownerId: String(p.ownerId), lat: p.lat, lng: p.lng, type: p.type };
+}
 
 export function presentProperty(p: Property & { _id: Types.ObjectId }): PropertyView {
   return {
@@ -26,9 +36,63 @@ export interface PropertyListener {
 /** An owner's (or host's) registered properties: every read and write is scoped to the signed-in owner. */
 export class PropertyService {
   private listener: PropertyListener | null = null;
+  private grid = new PropertyGrid();
+  private loading: Promise<void> | null = null;
+  private version = -1;
+  private checkedAt = 0;
+  private checking: Promise<void> | null = null;
 
   setListener(l: PropertyListener): void {
     this.listener = l;
+  }
+
+  /**
+   * The nearest registered property of `type` within `radiusM`, from the in-memory grid (loaded on first use).
+   * At most every few seconds a lookup also starts, without waiting for it, a check of the shared version counter,
+   * and reloads the grid when someone else (another instance, the seed script) changed properties.
+   */
+  async nearest(lat: number, lng: number, type: PropertyType, radiusM: number): Promise<string | null> {
+    await this.ready();
+    if (Date.now() - this.checkedAt > VERSION_CHECK_MS && !this.checking) {
+      this.checking = this.reloadIfChanged().finally(() => {
+        this.checking = null;
+      });
+      this.checking.catch(() => undefined); // a failed check is retried by a later lookup
+    }
+    return this.grid.nearest(lat, lng, type, radiusM);
+  }
+
+  /** Loads the grid if it never was (the first lookup does this by itself). */
+  async ready(): Promise<void> {
+    this.loading ??= this.reload().catch((err) => {
+      this.loading = null;
+      throw err;
+    });
+    await this.loading;
+  }
+
+  /** Reloads the grid when the shared version counter moved past the one it was loaded at. */
+  async reloadIfChanged(): Promise<void> {
+    this.checkedAt = Date.now();
+    if ((await currentPropertyVersion()) !== this.version) await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    const version = await currentPropertyVersion();
+    const rows = await PropertyModel.find({}, { ownerId: 1, lat: 1, lng: 1, type: 1 }).lean();
+    const grid = new PropertyGrid();
+    for (const p of rows) grid.put(gridEntry(p));
+    this.grid = grid;
+    this.version = version;
+    this.checkedAt = Date.now();
+  }
+
+  /** After a write of ours: count it, and apply it to the grid; a write by someone else in between means reload. */
+  private async changed(apply: (grid: PropertyGrid) => void): Promise<void> {
+    apply(this.grid);
+    const version = await bumpPropertyVersion();
+    if (version === this.version + 1) this.version = version;
+    else this.checkedAt = 0;
   }
 
   async list(ownerId: string) {
@@ -58,7 +122,9 @@ export class PropertyService {
       type: input.type,
       listingUrl: input.listingUrl ?? null,
     });
-    return doc.toObject();
+    const created = doc.toObject();
+    await this.changed((grid) => grid.put(gridEntry(created)));
+    return created;
   }
 
   async update(ownerId: string, id: string, input: PropertyUpdate) {
@@ -76,6 +142,7 @@ export class PropertyService {
     }
     await PropertyModel.updateOne({ _id: existing._id }, { $set: set });
     const updated = await this.get(ownerId, id);
+    await this.changed((grid) => grid.put(gridEntry(updated)));
     if (moved || input.address !== undefined) await this.listener?.propertyMoved(id, updated.lat, updated.lng, updated.address);
     return updated;
   }
@@ -84,9 +151,11 @@ export class PropertyService {
     const existing = await this.get(ownerId, id);
     await this.listener?.propertyDeleted(id);
     await PropertyModel.deleteOne({ _id: existing._id });
+    await this.changed((grid) => grid.remove(id));
   }
 
   async removeAllFor(ownerId: string): Promise<void> {
     await PropertyModel.deleteMany({ ownerId: new Types.ObjectId(ownerId) });
+    await this.changed((grid) => grid.removeOwner(ownerId));
   }
 }

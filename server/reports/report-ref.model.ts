@@ -1,8 +1,9 @@
-import { model, Schema, type Model, type Types } from 'mongoose';
+import { type Model, model, Schema, type Types } from 'mongoose';
 
 /**
- * Reference → report id, keyed by `_id` so a follow-up finds its report with two `_id` lookups (the only
- * indexed queries on FerretDB) instead of scanning every report, and so a duplicate reference fails on insert.
+ * Legacy reference → report id rows, from before report ids were derived from references (report-id.ts).
+ * Nothing writes them any more; a follow-up still reads them so reports filed before the change stay reachable
+ * with `_id` lookups.
  */
 export interface ReportRef {
   _id: string;

@@ -1,49 +1,49 @@
-import { Types, trusted } from 'mongoose';
+import { Types } from 'mongoose';
 import type { AddendumBody, FollowUpBody, ReportCreate, ReportCreated, ReportPublicView } from '../../shared/schemas/reports';
 import { needsCall999, type PropertyType, priorityOf } from '../../shared/taxonomy';
+import { isDuplicateKey } from '../db/errors';
 import type { EventBus, StoredReport } from '../events';
 import type { ForceService } from '../forces/forces.service';
-import { cellKeys, distanceM, geohash } from '../geo/geohash';
-import { isDuplicateKey } from '../db/errors';
+import { cellKeys } from '../geo/geohash';
 import { HttpError } from '../http/errors';
-import { PropertyModel } from '../properties/property.model';
+import type { PropertyService } from '../properties/properties.service';
 import { DUMMY_PASSPHRASE_HASH, hashPassphrase, verifyPassphrase } from './passphrase';
 import { newPassphrase, newReference } from './reference';
 import { type Report, ReportModel } from './report.model';
 import { presentPublic } from './report.presenter';
+import { reportIdFor } from './report-id';
 import { ReportRefModel } from './report-ref.model';
 
 /** A registered property this close (same type) is suggested to police as the report's subject. */
 export const PROPERTY_MATCH_M = 30;
 const REFERENCE_ATTEMPTS = 5;
+const BUSY_ATTEMPTS = 5;
+
+/** FerretDB on SQLite answers concurrent writes with "database is locked" now and then; nothing was written. */
+async function insertRetryingBusy<T>(insert: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insert();
+    } catch (err) {
+      const busy = /database is locked|SQLITE_BUSY/i.test((err as Error | null)?.message ?? '');
+      if (!busy || attempt >= BUSY_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 2 * attempt + Math.random() * 5));
+    }
+  }
+}
 
 const notFound = () => new HttpError(404, 'not_found', 'No report matches that reference and passphrase');
 
-/** The g6 cells (≈1.2 × 0.6 km) that a circle of `radiusM` around the point can touch. */
-function nearbyG6(lat: number, lng: number, radiusM: number): string[] {
-  const dLat = radiusM / 111_320;
-  const dLng = radiusM / (111_320 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
-  const cells = new Set<string>();
-  for (const a of [-dLat, 0, dLat]) for (const b of [-dLng, 0, dLng]) cells.add(geohash(lat + a, lng + b, 6));
-  return [...cells];
-}
-
 /** Reporter-facing report rules: filing, follow-up by passphrase, addenda, a host's own reports. */
 export class ReportService {
-  constructor(private readonly deps: { forces: ForceService; events: EventBus; newReference?: () => string }) {}
+  constructor(
+    private readonly deps: { forces: ForceService; events: EventBus; properties: PropertyService; newReference?: () => string },
+  ) {}
 
-  /** Nearest registered property of the same type within 30 m, by a bounded query on the cell keys (no geo operators). */
+  /** Nearest registered property of the same type within 30 m (the properties' in-memory grid). */
   async suggestProperty(lat: number, lng: number, type: PropertyType): Promise<Types.ObjectId | null> {
-    const candidates = await PropertyModel.find({ type, 'cells.g6': trusted({ $in: nearbyG6(lat, lng, PROPERTY_MATCH_M) }) })
-      .select({ lat: 1, lng: 1 })
-      .limit(500)
-      .lean();
-    let best: { id: Types.ObjectId; d: number } | null = null;
-    for (const p of candidates) {
-      const d = distanceM(lat, lng, p.lat, p.lng);
-      if (d <= PROPERTY_MATCH_M && (!best || d < best.d)) best = { id: p._id, d };
-    }
-    return best?.id ?? null;
+    const id = await this.deps.properties.nearest(lat, lng, type, PROPERTY_MATCH_M);
+    return id ? new Types.ObjectId(id) : null;
   }
 
   async create(input: ReportCreate, filedBy: string | null): Promise<ReportCreated> {
@@ -94,36 +94,37 @@ export class ReportService {
   }
 
   /**
-   * Claims a unique reference (its own collection, keyed by _id), then stores the report under a preset id. A
-   * reference already taken in either place (a generated report has no reference entry) is retried with a new one.
+   * Stores the report under the id its reference derives (report-id.ts): one insert claims the reference, and a
+   * reference already taken (by `_id`, or by the unique `reference` index for reports stored before ids were
+   * derived) is retried with a new one. "database is locked" from FerretDB on SQLite committed nothing: retried.
    */
   private async store(doc: Omit<Report, 'reference' | 'passphraseHash' | 'createdAt' | 'updatedAt'>, passphrase: string) {
-    const reportId = new Types.ObjectId();
     for (let attempt = 1; ; attempt++) {
       const reference = (this.deps.newReference ?? newReference)();
+      const passphraseHash = hashPassphrase(passphrase, reference);
+      const _id = reportIdFor(reference);
       try {
-        await ReportRefModel.create({ _id: reference, reportId });
-      } catch (err) {
-        if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
-        continue;
-      }
-      try {
-        const passphraseHash = hashPassphrase(passphrase, reference);
         const report = (
-          await ReportModel.create({ ...doc, _id: reportId, reference, passphraseHash })
+          await insertRetryingBusy(() => ReportModel.create({ ...doc, _id, reference, passphraseHash }))
         ).toObject() as StoredReport;
         return { reference, report };
       } catch (err) {
-        await ReportRefModel.deleteOne({ _id: reference }).catch(() => undefined);
         if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
+        // A retried insert whose first try did commit after all is ours, not a clash.
+        const existing = await ReportModel.findById(_id).lean();
+        if (existing?.passphraseHash === passphraseHash) return { reference, report: existing as StoredReport };
       }
     }
   }
 
-  /** The report if reference and passphrase match; the same 404, after the same hash work, otherwise. */
+  /** The report if reference and passphrase match; the same 404, after the same lookups and hash work, otherwise. */
   private async authorise(body: FollowUpBody) {
-    const ref = await ReportRefModel.findById(body.reference).lean();
-    const report = ref ? await ReportModel.findById(ref.reportId).lean() : null;
+    const [derived, legacy] = await Promise.all([
+      ReportModel.findById(reportIdFor(body.reference)).lean(),
+      ReportRefModel.findById(body.reference).lean(),
+    ]);
+    const report =
+      derived?.reference === body.reference ? derived : legacy ? await ReportModel.findById(legacy.reportId).lean() : null;
     const ok = await verifyPassphrase(body.passphrase, report?.passphraseHash ?? DUMMY_PASSPHRASE_HASH, body.reference);
     if (!report || !ok) throw notFound();
     return report;

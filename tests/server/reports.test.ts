@@ -1,12 +1,15 @@
 import fc from 'fast-check';
+import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PropertyModel } from '../../server/properties/property.model';
 import { cellKeys } from '../../server/geo/geohash';
+import { PropertyModel } from '../../server/properties/property.model';
+import { bumpPropertyVersion } from '../../server/properties/property-version.model';
 import { ReportModel } from '../../server/reports/report.model';
-import { REFERENCE_REGEX, ReportCreate } from '../../shared/schemas/reports';
-import { ReportService } from '../../server/reports/reports.service';
+import { reportIdFor } from '../../server/reports/report-id';
 import { ReportRefModel } from '../../server/reports/report-ref.model';
+import { ReportService } from '../../server/reports/reports.service';
 import { LIMITS } from '../../shared/limits';
+import { REFERENCE_REGEX, ReportCreate } from '../../shared/schemas/reports';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 
@@ -107,33 +110,57 @@ describe('filing a report', () => {
   it('suggests the registered property of the same type within 30 m, and only to police', async () => {
     const owner = await createUser(app.services, 'owner');
     const near = { lat: 50.83, lng: -0.14 };
-    const [sameType] = await PropertyModel.insertMany([
-      {
-        ownerId: owner.id,
-        address: 'Flat 1',
-        lat: near.lat + 0.0001,
-        lng: near.lng,
-        cells: cellKeys(near.lat + 0.0001, near.lng),
-        type: 'S',
-      },
-      { ownerId: owner.id, address: 'Hotel', lat: near.lat, lng: near.lng, cells: cellKeys(near.lat, near.lng), type: 'H' },
-      {
-        ownerId: owner.id,
-        address: 'Far',
-        lat: near.lat + 0.001,
-        lng: near.lng,
-        cells: cellKeys(near.lat + 0.001, near.lng),
-        type: 'S',
-      },
-    ]);
+    const properties = app.services.properties;
+    const sameType = await properties.create(owner.id, { address: 'Flat 1', lat: near.lat + 0.0001, lng: near.lng, type: 'S' });
+    await properties.create(owner.id, { address: 'Hotel', lat: near.lat, lng: near.lng, type: 'H' });
+    await properties.create(owner.id, { address: 'Far', lat: near.lat + 0.001, lng: near.lng, type: 'S' });
     const res = await app.client().post('/api/reports', validReport({ location: near }));
     expect(res.status).toBe(201);
     expect(res.body).not.toHaveProperty('propertyId');
     const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
-    expect(stored!.propertyId?.toString()).toBe(sameType!._id.toString());
+    expect(stored!.propertyId?.toString()).toBe(sameType._id.toString());
 
     const elsewhere = await app.client().post('/api/reports', validReport({ location: { lat: 50.84, lng: -0.15 } }));
     expect((await ReportModel.findOne({ reference: elsewhere.body.reference }).lean())!.propertyId).toBeNull();
+  });
+
+  it('stops suggesting a property once its owner moves or deletes it', async () => {
+    const owner = await createUser(app.services, 'owner');
+    const spot = { lat: 50.835, lng: -0.145 };
+    const properties = app.services.properties;
+    const flat = await properties.create(owner.id, { address: 'Flat 2', lat: spot.lat, lng: spot.lng, type: 'S' });
+    const suggested = async () => {
+      const res = await app.client().post('/api/reports', validReport({ location: spot }));
+      return (await ReportModel.findOne({ reference: res.body.reference }).lean())!.propertyId?.toString() ?? null;
+    };
+    expect(await suggested()).toBe(flat._id.toString());
+    await properties.update(owner.id, flat._id.toString(), { lat: spot.lat + 0.01, lng: spot.lng });
+    expect(await suggested()).toBeNull();
+    await properties.update(owner.id, flat._id.toString(), { lat: spot.lat, lng: spot.lng });
+    expect(await suggested()).toBe(flat._id.toString());
+    await properties.remove(owner.id, flat._id.toString());
+    expect(await suggested()).toBeNull();
+  });
+
+  it('picks up properties written by another instance or a script', async () => {
+    const owner = await createUser(app.services, 'owner');
+    const spot = { lat: 50.825, lng: -0.155 };
+    await app.services.properties.ready();
+    const [written] = await PropertyModel.insertMany([
+      { ownerId: owner.id, address: 'Flat 3', lat: spot.lat, lng: spot.lng, cells: cellKeys(spot.lat, spot.lng), type: 'S' },
+    ]);
+    await bumpPropertyVersion();
+    await app.services.properties.reloadIfChanged();
+    const res = await app.client().post('/api/reports', validReport({ location: spot }));
+    const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
+    expect(stored!.propertyId?.toString()).toBe(written!._id.toString());
+  });
+
+  it('stores each report once, under an id derived from its reference', async () => {
+    const res = await app.client().post('/api/reports', validReport());
+    const stored = await ReportModel.findOne({ reference: res.body.reference }).lean();
+    expect(stored!._id.toString()).toBe(reportIdFor(res.body.reference).toString());
+    expect(await ReportRefModel.countDocuments({ _id: res.body.reference })).toBe(0);
   });
 
   it('retries with a new reference when one is already taken', async () => {
@@ -142,6 +169,7 @@ describe('filing a report', () => {
     const service = new ReportService({
       forces: app.services.forces,
       events: app.services.events,
+      properties: app.services.properties,
       newReference: () => queue.shift()!,
     });
     const input = ReportCreate.parse(validReport());
@@ -150,13 +178,31 @@ describe('filing a report', () => {
     expect(await ReportModel.countDocuments({ reference: first.body.reference })).toBe(1);
     const followUp = await app.client().post('/api/reports/follow-up', { reference: 'SW-2345-6789', passphrase: res.passphrase });
     expect(followUp.status).toBe(200);
+  });
 
-    // A generated report holds a reference with no reference entry: the report's unique index catches it.
-    await ReportRefModel.deleteOne({ _id: first.body.reference });
-    queue.push(first.body.reference, 'SW-2345-678A');
-    const again = await service.create(input, null);
+  it('retries when a report stored before ids were derived holds the reference, and still follows that one up', async () => {
+    const legacy = await app.client().post('/api/reports', validReport());
+    const stored = (await ReportModel.findOne({ reference: legacy.body.reference }).lean())!;
+    await ReportModel.deleteOne({ _id: stored._id });
+    const legacyId = new Types.ObjectId();
+    await ReportModel.collection.insertOne({ ...stored, _id: legacyId });
+    await ReportRefModel.create({ _id: legacy.body.reference, reportId: legacyId });
+
+    const { reference, passphrase } = legacy.body;
+    const followUp = await app.client().post('/api/reports/follow-up', { reference, passphrase });
+    expect(followUp.status).toBe(200);
+    expect(followUp.body.reference).toBe(legacy.body.reference);
+
+    const queue = [legacy.body.reference, 'SW-2345-678A'];
+    const service = new ReportService({
+      forces: app.services.forces,
+      events: app.services.events,
+      properties: app.services.properties,
+      newReference: () => queue.shift()!,
+    });
+    const again = await service.create(ReportCreate.parse(validReport()), null);
     expect(again.reference).toBe('SW-2345-678A');
-    expect(await ReportRefModel.countDocuments({ _id: first.body.reference })).toBe(0);
+    expect(await ReportModel.countDocuments({ reference: legacy.body.reference })).toBe(1);
   });
 
   it('keeps optional contact details for police', async () => {
