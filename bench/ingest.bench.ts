@@ -7,7 +7,10 @@ import { generateReports } from '../server/demo/generate';
 import { toReportDocument } from '../server/demo/insert';
 import { seedForces } from '../server/demo/seed-demo';
 import { createLogger } from '../server/logger';
+import { hashPassphrase } from '../server/reports/passphrase';
+import { newPassphrase, newReference } from '../server/reports/reference';
 import { ReportModel } from '../server/reports/report.model';
+import { reportIdFor } from '../server/reports/report-id';
 import { createServices } from '../server/services';
 import { appendResults, median } from './support';
 
@@ -16,7 +19,12 @@ import { appendResults, median } from './support';
  * at the same concurrency, plus latency at a fixed 100 requests/s. Targets: ≥ 70 % of raw, p99 ≤ 50 ms.
  * The server runs in its own process (as in production), so the load generator does not share its thread.
  */
-const RUNS = Number(process.argv[2] ?? 5);
+// `npm run bench:ingest -- [runs] [--no-record] [--profile]`: --no-record leaves bench/RESULTS.md alone (trial runs);
+// --profile writes the server's CPU profile to /tmp/ingest-profiles/.
+const args = process.argv.slice(2);
+const RUNS = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
+const RECORD = !args.includes('--no-record');
+const PROFILE = args.includes('--profile');
 const SECONDS = 5;
 const CONNECTIONS = 10;
 
@@ -40,7 +48,8 @@ await services.forces.load();
 
 const port = 46000 + Math.floor(Math.random() * 2000);
 const url = `http://127.0.0.1:${port}/api/reports`;
-const server = spawn(process.execPath, ['--import', 'tsx', 'server/serve.ts'], {
+const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/ingest-profiles'] : [];
+const server = spawn(process.execPath, [...profileArgs, '--import', 'tsx', 'server/serve.ts'], {
   env: {
     ...process.env,
     NODE_ENV: 'test',
@@ -84,7 +93,14 @@ async function rawInsertRate(): Promise<number> {
       while (Date.now() < until) {
         const next = docs.next();
         if (next.done) return;
-        await ReportModel.collection.insertOne({ ...toReportDocument(next.value), reference: `SW-B${n}-${Math.random()}` });
+        // The document the HTTP path stores: a fresh reference, the id derived from it, a passphrase hash.
+        const reference = newReference();
+        await ReportModel.collection.insertOne({
+          ...toReportDocument(next.value),
+          _id: reportIdFor(reference),
+          reference,
+          passphraseHash: hashPassphrase(newPassphrase(), reference),
+        });
         n++;
       }
     }),
@@ -147,7 +163,7 @@ const table = [
   `| p99 at a fixed 100 req/s (target ≤ 50 ms) | ${m('fixedP99')} ms (achieved ${m('fixedRate').toFixed(0)} req/s) |`,
 ].join('\n');
 console.log(`\n${table}\n`);
-appendResults(`Report ingest (${engine.kind}, ${RUNS} runs)`, `npm run bench:ingest -- ${RUNS}`, table);
+if (RECORD) appendResults(`Report ingest (${engine.kind}, ${RUNS} runs)`, `npm run bench:ingest -- ${RUNS}`, table);
 
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));

@@ -9,7 +9,7 @@ import { HttpError } from '../http/errors';
 import type { PropertyService } from '../properties/properties.service';
 import { DUMMY_PASSPHRASE_HASH, hashPassphrase, verifyPassphrase } from './passphrase';
 import { newPassphrase, newReference } from './reference';
-import { type Report, ReportModel } from './report.model';
+import { type Contact, type Report, ReportModel } from './report.model';
 import { presentPublic } from './report.presenter';
 import { reportIdFor } from './report-id';
 import { ReportRefModel } from './report-ref.model';
@@ -33,6 +33,12 @@ async function insertRetryingBusy<T>(insert: () => Promise<T>): Promise<T> {
 }
 
 const notFound = () => new HttpError(404, 'not_found', 'No report matches that reference and passphrase');
+
+/** The reporter's contact details without empty fields, or null when they gave none. */
+function contactOf(contact: ReportCreate['contact']): Contact | null {
+  const kept = Object.fromEntries(Object.entries(contact ?? {}).filter(([, v]) => Boolean(v)));
+  return Object.keys(kept).length ? kept : null;
+}
 
 /** Reporter-facing report rules: filing, follow-up by passphrase, addenda, a host's own reports. */
 export class ReportService {
@@ -74,14 +80,14 @@ export class ReportService {
       observedFrom: new Date(input.observedFrom),
       observedTo: new Date(input.observedTo),
       reporterRole: input.reporterRole,
-      contact: input.contact && Object.values(input.contact).some(Boolean) ? input.contact : null,
+      contact: contactOf(input.contact),
       priority,
       status: 'new',
       statusHistory: [{ status: 'new', at: now, by: null }],
       forceId,
       addenda: [],
       questions: [],
-      filedBy: filedBy as unknown as Types.ObjectId | null, // mongoose casts the id string
+      filedBy: filedBy ? new Types.ObjectId(filedBy) : null,
       notes: [],
       assignedTo: null,
       linkedReportIds: [],
@@ -97,16 +103,26 @@ export class ReportService {
    * Stores the report under the id its reference derives (report-id.ts): one insert claims the reference, and a
    * reference already taken (by `_id`, or by the unique `reference` index for reports stored before ids were
    * derived) is retried with a new one. "database is locked" from FerretDB on SQLite committed nothing: retried.
+   * The document is inserted through the driver: every field is built above from zod-validated input (and typed
+   * as a `Report`), so mongoose's per-document casting and validation would only add CPU to the hot path.
    */
   private async store(doc: Omit<Report, 'reference' | 'passphraseHash' | 'createdAt' | 'updatedAt'>, passphrase: string) {
     for (let attempt = 1; ; attempt++) {
       const reference = (this.deps.newReference ?? newReference)();
       const passphraseHash = hashPassphrase(passphrase, reference);
       const _id = reportIdFor(reference);
+      const now = doc.statusHistory[0]!.at;
+      const report: Report & { _id: Types.ObjectId; __v: number } = {
+        _id,
+        reference,
+        passphraseHash,
+        ...doc,
+        createdAt: now,
+        updatedAt: now,
+        __v: 0,
+      };
       try {
-        const report = (
-          await insertRetryingBusy(() => ReportModel.create({ ...doc, _id, reference, passphraseHash }))
-        ).toObject() as StoredReport;
+        await insertRetryingBusy(() => ReportModel.collection.insertOne(report));
         return { reference, report };
       } catch (err) {
         if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
