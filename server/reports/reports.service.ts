@@ -13,6 +13,7 @@ import { type Contact, type Report, ReportModel } from './report.model';
 import { presentPublic } from './report.presenter';
 import { reportIdFor } from './report-id';
 import { ReportRefModel } from './report-ref.model';
+import { ReportWriter } from './report-writer';
 
 /** A registered property this close (same type) is suggested to police as the report's subject. */
 export const PROPERTY_MATCH_M = 30;
@@ -42,6 +43,8 @@ function contactOf(contact: ReportCreate['contact']): Contact | null {
 
 /** Reporter-facing report rules: filing, follow-up by passphrase, addenda, a host's own reports. */
 export class ReportService {
+  private readonly writer = new ReportWriter(() => ReportModel.collection);
+
   constructor(
     private readonly deps: { forces: ForceService; events: EventBus; properties: PropertyService; newReference?: () => string },
   ) {}
@@ -122,7 +125,7 @@ export class ReportService {
         __v: 0,
       };
       try {
-        await insertRetryingBusy(() => ReportModel.collection.insertOne(report));
+        await insertRetryingBusy(() => this.writer.insert(report));
         return { reference, report };
       } catch (err) {
         if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Types } from 'mongoose';
+import { Types, trusted } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellKeys } from '../../server/geo/geohash';
 import { PropertyModel } from '../../server/properties/property.model';
@@ -178,6 +178,29 @@ describe('filing a report', () => {
     expect(await ReportModel.countDocuments({ reference: first.body.reference })).toBe(1);
     const followUp = await app.client().post('/api/reports/follow-up', { reference: 'SW-2345-6789', passphrase: res.passphrase });
     expect(followUp.status).toBe(200);
+  });
+
+  it('stores a burst of concurrent reports once each, even when two of them draw the same reference', async () => {
+    const refs = Array.from({ length: 24 }, (_, i) => `SW-7777-${'23456789ABCDEFGHJKMNPQRSTVWXYZ'[i]}${'2345'[i % 4]}22`);
+    const queue = [...refs.slice(0, 20)];
+    queue[9] = queue[8]!;
+    queue[15] = queue[3]!;
+    queue.push(...refs.slice(20));
+    const service = new ReportService({
+      forces: app.services.forces,
+      events: app.services.events,
+      properties: app.services.properties,
+      newReference: () => queue.shift()!,
+    });
+    const input = ReportCreate.parse(validReport());
+    const created = await Promise.all(Array.from({ length: 20 }, () => service.create(input, null)));
+    const references = created.map((c) => c.reference);
+    expect(new Set(references).size).toBe(20);
+    expect(await ReportModel.countDocuments({ reference: trusted({ $in: references }) })).toBe(20);
+    for (const c of [created[8]!, created[9]!, created[15]!]) {
+      const res = await app.client().post('/api/reports/follow-up', { reference: c.reference, passphrase: c.passphrase });
+      expect(res.status).toBe(200);
+    }
   });
 
   it('retries when a report stored before ids were derived holds the reference, and still follows that one up', async () => {
