@@ -38,8 +38,8 @@ export class MapIndex {
       const estimate = await ReportModel.estimatedDocumentCount();
       const next = new ReportIndex(Math.ceil(estimate * 1.1) + 1024);
       const cursor = ReportModel.collection.find({}, { projection: INDEX_PROJECTION, batchSize: 5000 });
-      for await (const doc of cursor) next.upsert(doc as unknown as IndexRecord);
-      next.buildSpatial();
+      for await (const doc of cursor) next.append(doc as unknown as IndexRecord);
+      next.sortSpatially();
       // Changes made while we streamed (events went to the old index) are pulled by the next
       // reconcile, which starts from when this build began.
       next.lastUpdatedMs = startedAt;

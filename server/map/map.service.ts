@@ -50,24 +50,13 @@ export class MapService {
     return [w, s, e, n];
   }
 
-  clusters(f: FilterInput, zoom: number, opts: { singlesZoom?: number; maxFeatures?: number } = {}): ClusterCollection {
+  /** Select the matching slots, then aggregate them on the grid (any zoom; singles when few). */
+  clustersBySelect(f: FilterInput, zoom: number, opts: { singlesZoom?: number; maxFeatures?: number } = {}): ClusterCollection {
     const ix = this.ix;
     const maxFeatures = opts.maxFeatures ?? 1000;
     const slots = this.select(f);
     const features: ClusterFeature[] = [];
-    const single = (i: number): ClusterFeature => ({
-      type: 'Feature',
-      geometry: { type: 'Point', coordinates: [ix.lng[i]!, ix.lat[i]!] },
-      properties: {
-        cluster: false,
-        id: ix.idAt(i),
-        reference: ix.referenceAt(i),
-        priority: ix.priorityAt(i),
-        status: ix.statusAt(i),
-        propertyType: ix.typeAt(i),
-        count: 1,
-      },
-    });
+    const single = (i: number) => this.singleFeature(i);
     if (zoom >= (opts.singlesZoom ?? 17) && slots.length <= maxFeatures) {
       for (let k = 0; k < slots.length; k++) features.push(single(slots[k]!));
       return { type: 'FeatureCollection', features, total: slots.length };
@@ -80,6 +69,44 @@ export class MapService {
       box = this.ix.compile({ bbox: ext }).box!;
     }
     const { cells } = gridClusters(ix, slots, box, zoom, { maxCells: maxFeatures });
+    return this.clusterFeatures(cells, slots.length, single);
+  }
+
+  /** Clusters from Morton runs, aggregated while filtering (zoom ≤ 16); else select + grid. */
+  clusters(f: FilterInput, zoom: number, opts: { singlesZoom?: number; maxFeatures?: number } = {}): ClusterCollection {
+    const ix = this.ix;
+    const maxFeatures = opts.maxFeatures ?? 1000;
+    if (zoom < (opts.singlesZoom ?? 17)) {
+      const c = ix.compile(f);
+      const res = ix.clusterCells(c, c.box ?? ix.worldExtent(), zoom, maxFeatures);
+      if (res) return this.clusterFeatures(res.cells, res.total, (i) => this.singleFeature(i));
+    }
+    return this.clustersBySelect(f, zoom, opts);
+  }
+
+  private singleFeature(i: number): ClusterFeature {
+    const ix = this.ix;
+    return {
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [ix.lng[i]!, ix.lat[i]!] },
+      properties: {
+        cluster: false,
+        id: ix.idAt(i),
+        reference: ix.referenceAt(i),
+        priority: ix.priorityAt(i),
+        status: ix.statusAt(i),
+        propertyType: ix.typeAt(i),
+        count: 1,
+      },
+    };
+  }
+
+  private clusterFeatures(
+    cells: Array<{ count: number; safeguarding: number; lat: number; lng: number; bounds: Bbox; firstSlot: number }>,
+    total: number,
+    single: (slot: number) => ClusterFeature,
+  ): ClusterCollection {
+    const features: ClusterFeature[] = [];
     for (const cell of cells) {
       if (cell.count === 1) {
         features.push(single(cell.firstSlot));
@@ -97,7 +124,7 @@ export class MapService {
         },
       });
     }
-    return { type: 'FeatureCollection', features, total: slots.length };
+    return { type: 'FeatureCollection', features, total };
   }
 
   /** The naive baseline (benchmarks only): every matching report in the view as a GeoJSON Point. */

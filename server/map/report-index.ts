@@ -1,12 +1,14 @@
-import KDBush from 'kdbush';
 import { PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../../shared/taxonomy';
+import { argsortKeys, lowerBound, mortonKey, toQ } from './morton';
 
 /**
  * Compact in-memory index of every report: typed arrays per field, one slot per report.
  * Position (lat/lng and Web-Mercator x/y in 0..1), observation window (minutes since epoch),
  * creation time, indicator bits, type/status/priority/force codes, 12-byte ids, references, and
- * interned addresses. A KD-tree covers the first `kdCount` slots; later slots are scanned linearly
- * until the tree is rebuilt. The database stays the source of truth: the index is rebuilt at start,
+ * interned addresses. The first `sortedN` slots are in Morton order of position (`mk` holds their keys),
+ * so a viewport or a cluster cell is a few contiguous runs of slots; reports added later are appended
+ * and scanned linearly until `compacted()` sorts them in (MapIndex swaps the new index in, so a
+ * request holding the old one keeps consistent slots). The database stays the source of truth: the index is rebuilt at start,
  * updated on events, and reconciled by polling `updatedAt`.
  */
 
@@ -64,8 +66,12 @@ export interface CompiledFilter {
   priority: -1 | 0 | 1;
   /** Per interned address: 1 if it matches the text filter; null if no text filter. */
   addrMatch: Uint8Array | null;
-  /** Indexed by slot code (type, status, priority, alive): 1 if allowed. */
+  /** Indexed by slot code (force, type, status, priority, alive): 1 if allowed. */
   allowed: Uint8Array;
+  /** A time window is set; fromMin/toMin are its bounds in whole minutes (floor). */
+  hasTime: boolean;
+  fromMin: number;
+  toMin: number;
 }
 
 export interface FilterInput {
@@ -111,8 +117,25 @@ function hexToBytes(hex: string, out: Uint8Array, at: number): boolean {
   }
   return true;
 }
+/** Whole minutes since the epoch, clamped to a Uint32. */
+const minutes = (ms: number): number => Math.min(0xffffffff, Math.max(0, Math.floor(ms / 60_000)));
 const time = (d: Date | string | number): number => (d instanceof Date ? d.getTime() : new Date(d).getTime());
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+const UNSORTED_MAX = 20_000;
+
+/** A run of slots [lo, hi) and whether its reports are certainly inside the filter box. */
+type Run = { lo: number; hi: number; inside: boolean };
+
+/** One cluster-grid cell's aggregate. */
+export interface CellAggregate {
+  count: number;
+  safeguarding: number;
+  lat: number;
+  lng: number;
+  bounds: [number, number, number, number];
+  firstSlot: number;
+}
 
 export class ReportIndex {
   /** Number of slots used (alive or dead). */
@@ -125,6 +148,9 @@ export class ReportIndex {
   /** Observation window, ms since epoch. */
   fromMs = new Float64Array(0);
   toMs = new Float64Array(0);
+  /** The same window in whole minutes (floor), 4 bytes each: the hot loops test these, then ms only on a tie. */
+  fromMin = new Uint32Array(0);
+  toMin = new Uint32Array(0);
   /** Reporter role code (index in REPORTER_ROLE_IDS). */
   role = new Uint8Array(0);
   /** 1 when the owner alert is released. */
@@ -138,24 +164,28 @@ export class ReportIndex {
   prio = new Uint8Array(0);
   force = new Uint8Array(0);
   alive = new Uint8Array(0);
-  /** 0 when dead; else 64 | type | status << 2 | priority << 5: one lookup tests all three. */
-  code = new Uint8Array(0);
+  /** 0 when dead; else force << 7 | 64 | type | status << 2 | priority << 5: one lookup tests all four. */
+  code = new Uint16Array(0);
   addr = new Uint32Array(0);
-  private ids = new Uint8Array(0);
-  private refs = new Uint8Array(0);
+  /** 12-byte ObjectIds and 16-byte ASCII references, per slot. */
+  ids = new Uint8Array(0);
+  refs = new Uint8Array(0);
+  /** Morton keys of the first `sortedN` slots, ascending. */
+  mk = new Float64Array(0);
+  sortedN = 0;
   /** Open-addressing hash: id → slot + 1 (0 = empty). */
   private table = new Int32Array(0);
   private aliveCount = 0;
 
-  private forceIds: string[] = [];
+  forceIds: string[] = [];
   private forceCodes = new Map<string, number>();
   /** Interned addresses; code 0 is "no address". */
-  private addresses: Array<string | null> = [null];
+  addresses: Array<string | null> = [null];
   private addressLower: Array<string | null> = [null];
   private addressCodes = new Map<string, number>();
+  assignees: Array<string | null> = [null];
+  private assigneeCodes = new Map<string, number>();
 
-  private kd: KDBush | null = null;
-  kdCount = 0;
   /** Latest `updatedAt` seen (ms), for reconciliation. */
   lastUpdatedMs = 0;
 
@@ -168,13 +198,13 @@ export class ReportIndex {
   }
 
   private grow(cap: number): void {
-    const copy = <T extends Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array>(
+    const copy = <T extends Float64Array | Float32Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(
       a: T,
       make: (len: number) => T,
       per = 1,
     ): T => {
       const b = make(cap * per);
-      b.set(a.subarray(0, this.n * per));
+      b.set(a.subarray(0, Math.min(this.n, cap) * per));
       return b;
     };
     this.lat = copy(this.lat, (l) => new Float64Array(l));
@@ -183,6 +213,8 @@ export class ReportIndex {
     this.y = copy(this.y, (l) => new Float32Array(l));
     this.fromMs = copy(this.fromMs, (l) => new Float64Array(l));
     this.toMs = copy(this.toMs, (l) => new Float64Array(l));
+    this.fromMin = copy(this.fromMin, (l) => new Uint32Array(l));
+    this.toMin = copy(this.toMin, (l) => new Uint32Array(l));
     this.role = copy(this.role, (l) => new Uint8Array(l));
     this.released = copy(this.released, (l) => new Uint8Array(l));
     this.assignee = copy(this.assignee, (l) => new Uint32Array(l));
@@ -193,16 +225,28 @@ export class ReportIndex {
     this.prio = copy(this.prio, (l) => new Uint8Array(l));
     this.force = copy(this.force, (l) => new Uint8Array(l));
     this.alive = copy(this.alive, (l) => new Uint8Array(l));
-    this.code = copy(this.code, (l) => new Uint8Array(l));
+    this.code = copy(this.code, (l) => new Uint16Array(l));
     this.addr = copy(this.addr, (l) => new Uint32Array(l));
     this.ids = copy(this.ids, (l) => new Uint8Array(l), 12);
     this.refs = copy(this.refs, (l) => new Uint8Array(l), REF_BYTES);
     this.cap = cap;
-    // Rehash: table size is a power of two ≥ 2 × capacity.
+    this.rehash();
+  }
+
+  /** Rebuild the id table (power of two ≥ 1.5 × capacity). A repeated id keeps its last slot; earlier ones die. */
+  private rehash(): void {
     let size = 1;
-    while (size < cap * 2) size <<= 1;
-    this.table = new Int32Array(size);
-    for (let i = 0; i < this.n; i++) this.tablePut(i);
+    while (size < this.cap * 1.5) size <<= 1;
+    if (this.table.length !== size) this.table = new Int32Array(size);
+    else this.table.fill(0);
+    for (let i = 0; i < this.n; i++) {
+      const prev = this.tablePut(i);
+      if (prev >= 0 && this.alive[prev]) {
+        this.alive[prev] = 0;
+        this.code[prev] = 0;
+        this.aliveCount--;
+      }
+    }
   }
 
   private hashAt(buf: Uint8Array, at: number): number {
@@ -212,14 +256,19 @@ export class ReportIndex {
     return h >>> 0;
   }
 
-  private tablePut(slot: number): void {
+  /** Puts a slot in the id table; returns the slot it replaced (same id), or -1. */
+  private tablePut(slot: number): number {
     const mask = this.table.length - 1;
     let h = this.hashAt(this.ids, slot * 12) & mask;
     for (;;) {
       const v = this.table[h]!;
-      if (v === 0 || this.sameId(v - 1, this.ids, slot * 12)) {
+      if (v === 0) {
         this.table[h] = slot + 1;
-        return;
+        return -1;
+      }
+      if (this.sameId(v - 1, this.ids, slot * 12)) {
+        this.table[h] = slot + 1;
+        return v - 1 === slot ? -1 : v - 1;
       }
       h = (h + 1) & mask;
     }
@@ -235,12 +284,16 @@ export class ReportIndex {
   /** Slot of an id (alive or not), or -1. */
   slotOf(id: string): number {
     if (!hexToBytes(id, this.scratch, 0)) return -1;
+    return this.slotOfBytes(this.scratch, 0);
+  }
+
+  private slotOfBytes(buf: Uint8Array, at: number): number {
     const mask = this.table.length - 1;
-    let h = this.hashAt(this.scratch, 0) & mask;
+    let h = this.hashAt(buf, at) & mask;
     for (;;) {
       const v = this.table[h]!;
       if (v === 0) return -1;
-      if (this.sameId(v - 1, this.scratch, 0)) return v - 1;
+      if (this.sameId(v - 1, buf, at)) return v - 1;
       h = (h + 1) & mask;
     }
   }
@@ -284,6 +337,12 @@ export class ReportIndex {
     for (let b = 0; b < 32; b++) if (bits & (1 << b)) out.push(b + 1);
     return out;
   }
+  assigneeAt(slot: number): string | null {
+    return this.assignees[this.assignee[slot]!] ?? null;
+  }
+  roleAt(slot: number): (typeof REPORTER_ROLE_IDS)[number] {
+    return REPORTER_ROLE_IDS[this.role[slot]!]!;
+  }
 
   forceCode(id: string): number {
     let c = this.forceCodes.get(id);
@@ -296,8 +355,6 @@ export class ReportIndex {
     return c;
   }
 
-  private assignees: Array<string | null> = [null];
-  private assigneeCodes = new Map<string, number>();
   private assigneeCode(id: string | null): number {
     if (!id) return 0;
     let c = this.assigneeCodes.get(id);
@@ -307,12 +364,6 @@ export class ReportIndex {
       this.assigneeCodes.set(id, c);
     }
     return c;
-  }
-  assigneeAt(slot: number): string | null {
-    return this.assignees[this.assignee[slot]!] ?? null;
-  }
-  roleAt(slot: number): (typeof REPORTER_ROLE_IDS)[number] {
-    return REPORTER_ROLE_IDS[this.role[slot]!]!;
   }
 
   private addressCode(a: string | null): number {
@@ -327,31 +378,43 @@ export class ReportIndex {
     return c;
   }
 
-  /** Insert or update one report. Returns its slot. */
-  upsert(r: IndexRecord): number {
-    const id = typeof r._id === 'string' ? r._id : r._id.toString();
-    let slot = this.slotOf(id);
-    if (slot >= 0 && (this.lat[slot] !== r.lat || this.lng[slot] !== r.lng) && slot < this.kdCount) {
-      // Moved: the KD-tree holds the old position, so retire the slot and append a fresh one.
-      if (this.alive[slot]) this.aliveCount--;
-      this.alive[slot] = 0;
-      this.code[slot] = 0;
-      slot = -1;
+  /** Restores string tables (snapshots): codes are positions. */
+  setTables(t: { forceIds: string[]; addresses: Array<string | null>; assignees: Array<string | null> }): void {
+    this.forceIds = [];
+    this.forceCodes.clear();
+    for (const f of t.forceIds) this.forceCode(f);
+    this.addresses = [null];
+    this.addressLower = [null];
+    this.addressCodes.clear();
+    for (let k = 1; k < t.addresses.length; k++) {
+      const a = t.addresses[k] ?? '';
+      this.addresses.push(a);
+      this.addressLower.push(a.toLowerCase());
+      this.addressCodes.set(a, k);
     }
-    if (slot < 0) {
-      if (this.n >= this.cap) this.grow(this.cap * 2);
-      slot = this.n++;
-      if (!hexToBytes(id, this.ids, slot * 12)) throw new Error(`not an ObjectId: ${id}`);
-      this.tablePut(slot);
+    this.assignees = [null];
+    this.assigneeCodes.clear();
+    for (let k = 1; k < t.assignees.length; k++) {
+      const a = t.assignees[k] ?? '';
+      this.assignees.push(a);
+      this.assigneeCodes.set(a, k);
     }
+  }
+
+  /** Writes a record's fields into a slot (no id table work). */
+  private fill(slot: number, r: IndexRecord): void {
     if (!this.alive[slot]) this.aliveCount++;
     this.alive[slot] = 1;
     this.lat[slot] = r.lat;
     this.lng[slot] = r.lng;
     this.x[slot] = lngToX(r.lng);
     this.y[slot] = latToY(r.lat);
-    this.fromMs[slot] = time(r.observedFrom);
-    this.toMs[slot] = time(r.observedTo);
+    const fromMs = time(r.observedFrom);
+    const toMs = time(r.observedTo);
+    this.fromMs[slot] = fromMs;
+    this.toMs[slot] = toMs;
+    this.fromMin[slot] = minutes(fromMs);
+    this.toMin[slot] = minutes(toMs);
     this.role[slot] = ROLE_CODE.get(r.reporterRole ?? '') ?? 0;
     this.released[slot] = r.ownerAlert === 'released' ? 1 : 0;
     this.assignee[slot] = this.assigneeCode(r.assignedTo ? String(r.assignedTo) : null);
@@ -359,11 +422,15 @@ export class ReportIndex {
     let bits = 0;
     for (const i of r.indicators) if (i >= 1 && i <= 32) bits |= 1 << (i - 1);
     this.ind[slot] = bits >>> 0;
-    this.type[slot] = TYPE_CODE.get(r.propertyType) ?? 0;
-    this.status[slot] = STATUS_CODE.get(r.status) ?? 0;
-    this.prio[slot] = r.priority === 'safeguarding' ? 1 : 0;
-    this.code[slot] = 64 | this.type[slot]! | (this.status[slot]! << 2) | (this.prio[slot]! << 5);
-    this.force[slot] = this.forceCode(r.forceId);
+    const type = TYPE_CODE.get(r.propertyType) ?? 0;
+    const status = STATUS_CODE.get(r.status) ?? 0;
+    const prio = r.priority === 'safeguarding' ? 1 : 0;
+    const force = this.forceCode(r.forceId);
+    this.type[slot] = type;
+    this.status[slot] = status;
+    this.prio[slot] = prio;
+    this.force[slot] = force;
+    this.code[slot] = (force << 7) | 64 | type | (status << 2) | (prio << 5);
     this.addr[slot] = this.addressCode(r.address);
     const ref = r.reference;
     const ra = slot * REF_BYTES;
@@ -372,6 +439,48 @@ export class ReportIndex {
       const u = time(r.updatedAt);
       if (u > this.lastUpdatedMs) this.lastUpdatedMs = u;
     }
+  }
+
+  /** Writes an id's 12 bytes at a slot. */
+  private putId(r: IndexRecord, slot: number): void {
+    const raw = (r._id as { id?: unknown }).id;
+    if (raw instanceof Uint8Array && raw.length === 12) {
+      this.ids.set(raw, slot * 12);
+      return;
+    }
+    const id = typeof r._id === 'string' ? r._id : r._id.toString();
+    if (!hexToBytes(id, this.ids, slot * 12)) throw new Error(`not an ObjectId: ${id}`);
+  }
+
+  /**
+   * Bulk path: append a record without touching the id table (the caller promises `sortSpatially()`
+   * before any lookup). Builds from a stream or a seed cost a few µs per record.
+   */
+  append(r: IndexRecord): void {
+    if (this.n >= this.cap) this.grow(Math.ceil(this.cap * 1.5));
+    const slot = this.n++;
+    this.putId(r, slot);
+    this.fill(slot, r);
+  }
+
+  /** Insert or update one report. Returns its slot. */
+  upsert(r: IndexRecord): number {
+    const id = typeof r._id === 'string' ? r._id : r._id.toString();
+    let slot = this.slotOf(id);
+    if (slot >= 0 && slot < this.sortedN && (this.lat[slot] !== r.lat || this.lng[slot] !== r.lng)) {
+      // Moved: its Morton position is stale, so retire the slot and append a fresh one.
+      if (this.alive[slot]) this.aliveCount--;
+      this.alive[slot] = 0;
+      this.code[slot] = 0;
+      slot = -1;
+    }
+    if (slot < 0) {
+      if (this.n >= this.cap) this.grow(Math.ceil(this.cap * 1.25) + 1024);
+      slot = this.n++;
+      if (!hexToBytes(id, this.ids, slot * 12)) throw new Error(`not an ObjectId: ${id}`);
+      this.tablePut(slot);
+    }
+    this.fill(slot, r);
     return slot;
   }
 
@@ -384,19 +493,128 @@ export class ReportIndex {
     }
   }
 
-  /** (Re)build the KD-tree over every slot so far. */
-  buildSpatial(): void {
-    const kd = new KDBush(Math.max(1, this.n), 64, Float32Array);
-    for (let i = 0; i < this.n; i++) kd.add(this.x[i]!, this.y[i]!);
-    if (this.n === 0) kd.add(0, 0);
-    kd.finish();
-    this.kd = kd;
-    this.kdCount = this.n;
+  /** Too many appended (unsorted) or dead slots: time for `compacted()`. */
+  needsCompaction(): boolean {
+    const tail = this.n - this.sortedN;
+    const dead = this.n - this.aliveCount;
+    return tail > Math.max(UNSORTED_MAX, this.n * 0.02) || dead > Math.max(UNSORTED_MAX, this.n * 0.05);
   }
 
-  private ensureSpatial(): void {
-    const delta = this.n - this.kdCount;
-    if (!this.kd || delta > Math.max(5000, this.n * 0.05)) this.buildSpatial();
+  /**
+   * Sorts every alive slot into Morton order in place, drops dead slots, rebuilds the id table.
+   * Only for an index nobody else holds yet (a bulk build); live indexes use `compacted()`.
+   */
+  sortSpatially(): void {
+    // Drop duplicates first (the last copy of an id wins), then dead slots.
+    this.rehash();
+    const keys = new Float64Array(this.aliveCount);
+    const slots = new Uint32Array(this.aliveCount);
+    let m = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (!this.alive[i]) continue;
+      keys[m] = mortonKey(toQ(lngToX(this.lng[i]!)), toQ(latToY(this.lat[i]!)));
+      slots[m++] = i;
+    }
+    const order = argsortKeys(keys, m);
+    const perm = new Uint32Array(m);
+    const mk = new Float64Array(m);
+    for (let k = 0; k < m; k++) {
+      perm[k] = slots[order[k]!]!;
+      mk[k] = keys[order[k]!]!;
+    }
+    const cap = m + Math.max(1024, Math.ceil(m * 0.02));
+    const take = <T extends Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
+      const per = a.length / Math.max(1, this.cap);
+      const make = a.constructor as new (len: number) => T;
+      const b = new make(cap * per);
+      permuteBytes(a, b, perm, m, per * a.BYTES_PER_ELEMENT);
+      return b;
+    };
+    this.lat = take(this.lat);
+    this.lng = take(this.lng);
+    this.x = take(this.x);
+    this.y = take(this.y);
+    this.fromMs = take(this.fromMs);
+    this.toMs = take(this.toMs);
+    this.fromMin = take(this.fromMin);
+    this.toMin = take(this.toMin);
+    this.role = take(this.role);
+    this.released = take(this.released);
+    this.assignee = take(this.assignee);
+    this.createdMs = take(this.createdMs);
+    this.ind = take(this.ind);
+    this.type = take(this.type);
+    this.status = take(this.status);
+    this.prio = take(this.prio);
+    this.force = take(this.force);
+    this.alive = take(this.alive);
+    this.code = take(this.code);
+    this.addr = take(this.addr);
+    this.ids = take(this.ids);
+    this.refs = take(this.refs);
+    this.mk = mk;
+    this.n = m;
+    this.sortedN = m;
+    this.aliveCount = m;
+    this.cap = cap;
+    this.rehash();
+    this.extentAt = -1;
+  }
+
+  /** A new index with the same reports, every one in Morton order (the old one stays valid for its holders). */
+  compacted(): ReportIndex {
+    const next = this.clone();
+    next.sortSpatially();
+    return next;
+  }
+
+  private clone(): ReportIndex {
+    const c = new ReportIndex(16);
+    c.n = this.n;
+    c.cap = this.n;
+    c.lat = this.lat.slice(0, this.n);
+    c.lng = this.lng.slice(0, this.n);
+    c.x = this.x.slice(0, this.n);
+    c.y = this.y.slice(0, this.n);
+    c.fromMs = this.fromMs.slice(0, this.n);
+    c.toMs = this.toMs.slice(0, this.n);
+    c.fromMin = this.fromMin.slice(0, this.n);
+    c.toMin = this.toMin.slice(0, this.n);
+    c.role = this.role.slice(0, this.n);
+    c.released = this.released.slice(0, this.n);
+    c.assignee = this.assignee.slice(0, this.n);
+    c.createdMs = this.createdMs.slice(0, this.n);
+    c.ind = this.ind.slice(0, this.n);
+    c.type = this.type.slice(0, this.n);
+    c.status = this.status.slice(0, this.n);
+    c.prio = this.prio.slice(0, this.n);
+    c.force = this.force.slice(0, this.n);
+    c.alive = this.alive.slice(0, this.n);
+    c.code = this.code.slice(0, this.n);
+    c.addr = this.addr.slice(0, this.n);
+    c.ids = this.ids.slice(0, this.n * 12);
+    c.refs = this.refs.slice(0, this.n * REF_BYTES);
+    c.aliveCount = this.aliveCount;
+    c.setTables({ forceIds: this.forceIds, addresses: this.addresses, assignees: this.assignees });
+    c.lastUpdatedMs = this.lastUpdatedMs;
+    return c;
+  }
+
+  /**
+   * Adopt arrays restored from a snapshot (`sortedN` of the `n` slots in Morton order). The caller sets
+   * string tables first. Arrays have length n (× 12 / × 16 for ids and refs; sortedN for mk).
+   */
+  adopt(a: Record<SnapshotField, ArrayBufferView>, n: number, sortedN: number, lastUpdatedMs: number): void {
+    Object.assign(this, a);
+    this.n = n;
+    this.sortedN = sortedN;
+    this.cap = n;
+    let alive = 0;
+    for (let i = 0; i < n; i++) alive += this.alive[i]!;
+    this.aliveCount = alive;
+    this.lastUpdatedMs = lastUpdatedMs;
+    this.rehash();
+    this.extentAt = -1;
   }
 
   compile(f: FilterInput): CompiledFilter {
@@ -420,109 +638,244 @@ export class ReportIndex {
       for (let c = 1; c < this.addressLower.length; c++) if (this.addressLower[c]!.includes(q)) addrMatch[c] = 1;
     }
     const pr = f.priority === 'safeguarding' ? 1 : f.priority === 'standard' ? 0 : -1;
-    const allowed = new Uint8Array(128);
+    const codes: number[] = [];
     for (let t = 0; t < 4; t++)
       for (let st = 0; st < 8; st++)
         for (let p = 0; p < 2; p++)
-          if ((typeMask >> t) & 1 && (statusMask >> st) & 1 && (pr < 0 || pr === p)) allowed[64 | t | (st << 2) | (p << 5)] = 1;
+          if ((typeMask >> t) & 1 && (statusMask >> st) & 1 && (pr < 0 || pr === p)) codes.push(64 | t | (st << 2) | (p << 5));
+    const allowed = new Uint8Array(256 << 7);
+    const forceList = forces ?? Array.from({ length: 256 }, (_, k) => k);
+    for (const fc of forceList) for (const c of codes) allowed[(fc << 7) | c] = 1;
+    const fromMs = f.from ? f.from.getTime() : -Infinity;
+    const toMs = f.to ? f.to.getTime() : Infinity;
     return {
       allowed,
       forces,
       box,
-      fromMs: f.from ? f.from.getTime() : -Infinity,
-      toMs: f.to ? f.to.getTime() : Infinity,
+      fromMs,
+      toMs,
       indMask: indMask >>> 0,
       typeMask,
       statusMask,
-      priority: f.priority === 'safeguarding' ? 1 : f.priority === 'standard' ? 0 : -1,
+      priority: pr as -1 | 0 | 1,
       addrMatch,
+      hasTime: fromMs !== -Infinity || toMs !== Infinity,
+      fromMin: Math.floor(fromMs / 60_000),
+      toMin: Math.floor(toMs / 60_000),
     };
+  }
+
+  /**
+   * Runs of slots that may hold reports inside a world box, ascending: the Morton cells of a coarse
+   * grid (at most ~16 × 16) over the box, then the unsorted tail. `inside` marks runs whose cell lies
+   * strictly inside the box (no per-report box test needed).
+   */
+  private runs(box: [number, number, number, number] | null): Run[] {
+    const tail: Run = { lo: this.sortedN, hi: this.n, inside: false };
+    if (!box) return [{ lo: 0, hi: this.n, inside: true }];
+    const qx0 = toQ(box[0]);
+    const qy0 = toQ(box[1]);
+    const qx1 = toQ(box[2]);
+    const qy1 = toQ(box[3]);
+    let s = 0;
+    while ((qx1 >> s) - (qx0 >> s) >= 16 || (qy1 >> s) - (qy0 >> s) >= 16) s++;
+    const runs: Run[] = [];
+    const span = 2 ** (2 * s);
+    for (let r = qy0 >> s; r <= qy1 >> s; r++)
+      for (let c = qx0 >> s; c <= qx1 >> s; c++) {
+        const key = mortonKey(c, r) * span;
+        const lo = lowerBound(this.mk, this.sortedN, key);
+        const hi = lowerBound(this.mk, this.sortedN, key + span);
+        if (hi > lo) runs.push({ lo, hi, inside: cellInside(c, r, s, qx0, qy0, qx1, qy1) });
+      }
+    runs.sort((a, b) => a.lo - b.lo);
+    if (tail.hi > tail.lo) runs.push(tail);
+    return runs;
   }
 
   /** Slots of every alive report matching the filter, ascending. */
   select(f: CompiledFilter): Int32Array {
     if (f.forces && f.forces.length === 0) return new Int32Array(0);
-    this.ensureSpatial();
-    const n = this.n;
-    let candidates: ArrayLike<number> | null = null;
-    if (f.box && this.kd) {
-      const [minX, minY, maxX, maxY] = f.box;
-      // A small viewport: ask the KD-tree; a large one: a linear scan is cheaper than materialising ids.
-      const area = (maxX - minX) * (maxY - minY);
-      const ext = this.extentArea();
-      if (ext > 0 && area < ext * 0.2) {
-        const hits = this.kd.range(minX, minY, maxX, maxY);
-        const tail = n - this.kdCount;
-        const all = new Int32Array(hits.length + tail);
-        for (let k = 0; k < hits.length; k++) all[k] = hits[k]!;
-        for (let k = 0; k < tail; k++) all[hits.length + k] = this.kdCount + k;
-        all.sort();
-        candidates = all;
-      }
-    }
-    const out = new Int32Array(candidates ? candidates.length : n);
+    const runs = this.runs(f.box);
+    let total = 0;
+    for (const r of runs) total += r.hi - r.lo;
+    const out = new Int32Array(total);
     let m = 0;
-    const single = f.forces && f.forces.length === 1 ? f.forces[0]! : -1;
-    const multi = f.forces && f.forces.length > 1 ? new Set(f.forces) : null;
-    const box = f.box;
-    const hasBox = box !== null;
-    const bx0 = box ? box[0] : 0;
-    const by0 = box ? box[1] : 0;
-    const bx1 = box ? box[2] : 0;
-    const by1 = box ? box[3] : 0;
-    const { fromMs, toMs, indMask, addrMatch, allowed } = f;
-    // Typed arrays in locals: property loads stay out of the hot loop.
-    const { code, force, x, y, ind, addr } = this;
+    const { code, x, y, ind, addr, fromMin, toMin } = this;
     const from = this.fromMs;
     const to = this.toMs;
-    const ok = (i: number): boolean => {
-      if (allowed[code[i]!] === 0) return false;
-      if (single >= 0 && force[i] !== single) return false;
-      if (multi !== null && !multi.has(force[i]!)) return false;
-      if (hasBox) {
-        const xi = x[i]!;
-        const yi = y[i]!;
-        if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) return false;
-      }
-      if (from[i]! > toMs || to[i]! < fromMs) return false;
-      if (indMask !== 0 && (ind[i]! & indMask) === 0) return false;
-      if (addrMatch !== null && addrMatch[addr[i]!] !== 1) return false;
-      return true;
-    };
-    if (candidates) {
-      for (let k = 0; k < candidates.length; k++) {
-        const i = candidates[k]!;
-        if (ok(i)) out[m++] = i;
-      }
-    } else if (multi === null && !hasBox && addrMatch === null) {
-      // The common whole-force case, written out flat (no per-slot call).
-      for (let i = 0; i < n; i++) {
+    const { allowed, fromMs, toMs, indMask, addrMatch, hasTime } = f;
+    const qMin = f.fromMin;
+    const qMax = f.toMin;
+    const box = f.box ?? [0, 0, 1, 1];
+    const bx0 = box[0];
+    const by0 = box[1];
+    const bx1 = box[2];
+    const by1 = box[3];
+    for (const run of runs) {
+      const testBox = !run.inside;
+      for (let i = run.lo; i < run.hi; i++) {
         if (allowed[code[i]!] === 0) continue;
-        if (single >= 0 && force[i] !== single) continue;
-        if (from[i]! > toMs || to[i]! < fromMs) continue;
+        if (hasTime) {
+          const a = fromMin[i]!;
+          const b = toMin[i]!;
+          if (a > qMax || b < qMin) continue;
+          if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+        }
         if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+        if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+        if (testBox) {
+          const xi = x[i]!;
+          const yi = y[i]!;
+          if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+        }
         out[m++] = i;
       }
-    } else if (multi === null && addrMatch === null) {
-      for (let i = 0; i < n; i++) {
-        if (allowed[code[i]!] === 0) continue;
-        if (single >= 0 && force[i] !== single) continue;
-        const xi = x[i]!;
-        const yi = y[i]!;
-        if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
-        if (from[i]! > toMs || to[i]! < fromMs) continue;
-        if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-        out[m++] = i;
-      }
-    } else {
-      for (let i = 0; i < n; i++) if (ok(i)) out[m++] = i;
     }
     return out.subarray(0, m);
   }
 
-  private extent: [number, number, number, number] | null = null;
+  /**
+   * Cluster cells without materialising slots: the grid of `cellPx = 60` cells at `zoom` (doubled
+   * until at most `maxCells` cells cover the box) is a Morton level, so each cell is one run of
+   * sorted slots, aggregated with the filter applied on the way; the unsorted tail is added after.
+   * Returns null when the grid is finer than the Morton unit (zoom > 18).
+   */
+  clusterCells(
+    f: CompiledFilter,
+    box: [number, number, number, number],
+    zoom: number,
+    maxCells: number,
+  ): { cells: CellAggregate[]; total: number } | null {
+    let s = 18 - zoom;
+    if (s < 0) return null;
+    if (f.forces && f.forces.length === 0) return { cells: [], total: 0 };
+    const qx0 = toQ(box[0]);
+    const qy0 = toQ(box[1]);
+    const qx1 = toQ(box[2]);
+    const qy1 = toQ(box[3]);
+    while (((qx1 >> s) - (qx0 >> s) + 1) * ((qy1 >> s) - (qy0 >> s) + 1) > maxCells) s++;
+    const c0 = qx0 >> s;
+    const r0 = qy0 >> s;
+    const cols = (qx1 >> s) - c0 + 1;
+    const rows = (qy1 >> s) - r0 + 1;
+    const size = cols * rows;
+    // Accumulated in Web-Mercator x/y (Float32, half the bytes of lat/lng); converted back per cell.
+    const count = new Uint32Array(size);
+    const sg = new Uint32Array(size);
+    const sumX = new Float64Array(size);
+    const sumY = new Float64Array(size);
+    const minX = new Float64Array(size).fill(Infinity);
+    const minY = new Float64Array(size).fill(Infinity);
+    const maxX = new Float64Array(size).fill(-Infinity);
+    const maxY = new Float64Array(size).fill(-Infinity);
+    const first = new Int32Array(size);
+    const { code, x, y, ind, addr, fromMin, toMin } = this;
+    const from = this.fromMs;
+    const to = this.toMs;
+    const { allowed, fromMs, toMs, indMask, addrMatch, hasTime } = f;
+    const qMin = f.fromMin;
+    const qMax = f.toMin;
+    const [bx0, by0, bx1, by1] = box;
+    const span = 2 ** (2 * s);
+    const sortedN = this.sortedN;
+    const mk = this.mk;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const key = mortonKey(c0 + c, r0 + r) * span;
+        const lo = lowerBound(mk, sortedN, key);
+        const hi = lo < sortedN && mk[lo]! < key + span ? lowerBound(mk, sortedN, key + span) : lo;
+        if (hi === lo) continue;
+        const testBox = !cellInside(c0 + c, r0 + r, s, qx0, qy0, qx1, qy1);
+        let n = 0;
+        let g = 0;
+        let sx = 0;
+        let sy = 0;
+        let x0 = Infinity;
+        let y0 = Infinity;
+        let x1 = -Infinity;
+        let y1 = -Infinity;
+        let fst = -1;
+        for (let i = lo; i < hi; i++) {
+          const cd = code[i]!;
+          if (allowed[cd] === 0) continue;
+          if (hasTime) {
+            const a = fromMin[i]!;
+            const b = toMin[i]!;
+            if (a > qMax || b < qMin) continue;
+            if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+          }
+          if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+          if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+          const xi = x[i]!;
+          const yi = y[i]!;
+          if (testBox && (xi < bx0 || xi > bx1 || yi < by0 || yi > by1)) continue;
+          if (n === 0) fst = i;
+          n++;
+          g += (cd >> 5) & 1;
+          sx += xi;
+          sy += yi;
+          if (xi < x0) x0 = xi;
+          if (xi > x1) x1 = xi;
+          if (yi < y0) y0 = yi;
+          if (yi > y1) y1 = yi;
+        }
+        if (n === 0) continue;
+        const j = r * cols + c;
+        count[j] = n;
+        sg[j] = g;
+        sumX[j] = sx;
+        sumY[j] = sy;
+        minX[j] = x0;
+        maxX[j] = x1;
+        minY[j] = y0;
+        maxY[j] = y1;
+        first[j] = fst;
+      }
+    // Reports appended since the last sort: test each and drop it in its cell.
+    for (let i = sortedN; i < this.n; i++) {
+      if (allowed[code[i]!] === 0) continue;
+      if (hasTime && (from[i]! > toMs || to[i]! < fromMs)) continue;
+      if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+      if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+      const xi = x[i]!;
+      const yi = y[i]!;
+      if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+      const c = Math.min(cols - 1, Math.max(0, (toQ(lngToX(this.lng[i]!)) >> s) - c0));
+      const r = Math.min(rows - 1, Math.max(0, (toQ(latToY(this.lat[i]!)) >> s) - r0));
+      const j = r * cols + c;
+      if (count[j] === 0) first[j] = i;
+      count[j]!++;
+      sg[j]! += this.prio[i]!;
+      sumX[j]! += xi;
+      sumY[j]! += yi;
+      if (xi < minX[j]!) minX[j] = xi;
+      if (xi > maxX[j]!) maxX[j] = xi;
+      if (yi < minY[j]!) minY[j] = yi;
+      if (yi > maxY[j]!) maxY[j] = yi;
+    }
+    const cells: CellAggregate[] = [];
+    let total = 0;
+    for (let j = 0; j < size; j++) {
+      const n = count[j]!;
+      if (n === 0) continue;
+      total += n;
+      cells.push({
+        count: n,
+        safeguarding: sg[j]!,
+        lat: yToLat(sumY[j]! / n),
+        lng: xToLng(sumX[j]! / n),
+        bounds: [xToLng(minX[j]!), yToLat(maxY[j]!), xToLng(maxX[j]!), yToLat(minY[j]!)],
+        firstSlot: first[j]!,
+      });
+    }
+    return { cells, total };
+  }
+
+  private extent: [number, number, number, number] = [0, 0, 0, 0];
   private extentAt = -1;
-  private extentArea(): number {
+  /** World box of every slot (cached until the slot count changes). */
+  worldExtent(): [number, number, number, number] {
     if (this.extentAt !== this.n) {
       let x0 = 1;
       let y0 = 1;
@@ -536,11 +889,10 @@ export class ReportIndex {
         if (y < y0) y0 = y;
         if (y > y1) y1 = y;
       }
-      this.extent = [x0, y0, x1, y1];
+      this.extent = x1 >= x0 ? [x0, y0, x1, y1] : [0, 0, 0, 0];
       this.extentAt = this.n;
     }
-    const e = this.extent!;
-    return Math.max(0, e[2] - e[0]) * Math.max(0, e[3] - e[1]);
+    return this.extent;
   }
 
   /**
@@ -582,30 +934,84 @@ export class ReportIndex {
     return best;
   }
 
+  /** The per-slot arrays, by name (snapshots). */
+  fields(): Record<SnapshotField, ArrayBufferView> {
+    const out = {} as Record<SnapshotField, ArrayBufferView>;
+    for (const k of SNAPSHOT_FIELDS) out[k] = this[k];
+    return out;
+  }
+
   /** Approximate bytes held by the typed arrays (for benchmarks and logs). */
   bytes(): number {
-    const arrays = [
-      this.lat,
-      this.lng,
-      this.x,
-      this.y,
-      this.fromMs,
-      this.toMs,
-      this.role,
-      this.released,
-      this.assignee,
-      this.createdMs,
-      this.ind,
-      this.type,
-      this.status,
-      this.prio,
-      this.force,
-      this.alive,
-      this.addr,
-      this.ids,
-      this.refs,
-      this.table,
-    ];
-    return arrays.reduce((s, a) => s + a.byteLength, 0) + (this.kd ? this.kd.data.byteLength : 0);
+    let b = this.table.byteLength;
+    for (const k of SNAPSHOT_FIELDS) b += this[k].byteLength;
+    return b;
   }
 }
+
+/**
+ * b[k] = a[perm[k]] for slots of `width` bytes, through word views of one fixed type each so every
+ * loop stays monomorphic (a generic typed-array loop here cost seconds at 1M slots).
+ */
+function permuteBytes(a: ArrayBufferView, b: ArrayBufferView, perm: Uint32Array, m: number, width: number): void {
+  if (width % 4 === 0) {
+    const w = width / 4;
+    const src = new Uint32Array(a.buffer, a.byteOffset, (a.byteLength / 4) | 0);
+    const dst = new Uint32Array(b.buffer, b.byteOffset, (b.byteLength / 4) | 0);
+    if (w === 1) for (let k = 0; k < m; k++) dst[k] = src[perm[k]!]!;
+    else if (w === 2)
+      for (let k = 0; k < m; k++) {
+        const p = perm[k]! * 2;
+        dst[k * 2] = src[p]!;
+        dst[k * 2 + 1] = src[p + 1]!;
+      }
+    else
+      for (let k = 0; k < m; k++) {
+        const p = perm[k]! * w;
+        for (let j = 0; j < w; j++) dst[k * w + j] = src[p + j]!;
+      }
+  } else if (width === 2) {
+    const src = new Uint16Array(a.buffer, a.byteOffset, (a.byteLength / 2) | 0);
+    const dst = new Uint16Array(b.buffer, b.byteOffset, (b.byteLength / 2) | 0);
+    for (let k = 0; k < m; k++) dst[k] = src[perm[k]!]!;
+  } else {
+    const src = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const dst = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    for (let k = 0; k < m; k++) dst[k] = src[perm[k]!]!;
+  }
+}
+
+/** Is Morton cell (c, r) at level s strictly inside the unit box (so every report in it is inside)? */
+function cellInside(c: number, r: number, s: number, qx0: number, qy0: number, qx1: number, qy1: number): boolean {
+  const cx0 = c * 2 ** s;
+  const cy0 = r * 2 ** s;
+  return cx0 > qx0 && cx0 + 2 ** s - 1 < qx1 && cy0 > qy0 && cy0 + 2 ** s - 1 < qy1;
+}
+
+/** Per-slot arrays that make up a snapshot, in a fixed order. */
+export const SNAPSHOT_FIELDS = [
+  'lat',
+  'lng',
+  'x',
+  'y',
+  'fromMs',
+  'toMs',
+  'fromMin',
+  'toMin',
+  'role',
+  'released',
+  'assignee',
+  'createdMs',
+  'ind',
+  'type',
+  'status',
+  'prio',
+  'force',
+  'alive',
+  'code',
+  'addr',
+  'ids',
+  'refs',
+  'mk',
+] as const;
+export type SnapshotField = (typeof SNAPSHOT_FIELDS)[number];
