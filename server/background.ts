@@ -12,10 +12,11 @@ export function startBackground(s: Services): () => void {
   };
   every(5 * 60_000, 'session-sweep', () => s.sessions.sweep());
   every(30_000, 'force-reload', () => s.forces.reloadIfChanged());
-  every(5_000, 'map-index-reconcile', () => s.mapIndex.reconcile());
+  const stopMapIndex = s.mapIndex.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   const stopAlerts = s.alerts.startBackground();
   return () => {
     for (const t of timers) clearInterval(t);
+    void stopMapIndex();
     stopAlerts();
   };
 }

@@ -1,73 +1,185 @@
+import { Types } from 'mongoose';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import { ReportModel } from '../reports/report.model';
+import { ChangeLog, OVERLAP_MS } from './change-log';
 import { INDEX_PROJECTION, type IndexRecord, ReportIndex } from './report-index';
+import { claimLease, loadSnapshot, markPruned, readHead, readPrunedBefore, type SnapshotHead, writeSnapshot } from './snapshot';
 
-const RECONCILE_OVERLAP_MS = 10_000;
+/** Changes logged this long before a snapshot's capture time are replayed when it is loaded. */
+export const REPLAY_MARGIN_MS = 2 * 60_000;
+/** A snapshot is written when the current one is this old, or after SNAPSHOT_AFTER_CHANGES changes. */
+export const SNAPSHOT_EVERY_MS = 10 * 60_000;
+export const SNAPSHOT_AFTER_CHANGES = 20_000;
+/** Change-log entries are kept at least this long (and always back to the snapshot before the current one). */
+export const LOG_RETENTION_MS = 60 * 60_000;
+const FETCH_CONCURRENCY = 8;
 
 /**
- * Keeps a ReportIndex in step with the database: built at start by streaming a projected cursor,
- * updated on report events, reconciled by polling `updatedAt` (several app instances converge),
- * and rebuilt when the document count drifts (direct inserts with old timestamps, deletions).
+ * Keeps a ReportIndex in step with the database, cheaply on FerretDB (where only `_id` lookups are
+ * indexed):
+ * - start: load the newest snapshot (a few binary chunks read by `_id`) and replay the change log
+ *   since it; without a usable snapshot, stream every report (bulk append + one sort);
+ * - this instance's writes: applied from report events, and noted in the change log (batched);
+ * - other instances' writes: every 5 s one scan of the small change log, then each changed report
+ *   fetched by `_id`;
+ * - drift (deletions or inserts that bypassed the app): the document count, checked each reconcile;
+ *   twice in a row different → load a newer snapshot if there is one, else stream everything;
+ * - snapshots: written in the background by whichever instance wins the lease, every 10 minutes or
+ *   after 20,000 changes; the change log is pruned behind them.
  */
 export class MapIndex {
   index = new ReportIndex();
   ready = false;
+  readonly changes: ChangeLog;
   private building: Promise<void> | null = null;
   private reconciling: Promise<number> | null = null;
+  private snapshotting: Promise<SnapshotHead | null> | null = null;
   /** Consecutive reconciles that saw a different count: one can be a write committed mid-check on another instance. */
   private driftStreak = 0;
+  /** The snapshot this index was loaded from or last wrote. */
+  private knownSnapshot: string | null = null;
+  /** Changes applied since the last snapshot this instance knows of. */
+  private changesSinceSnapshot = 0;
+  /** Ids changed by events while a build runs (the new index did not see them). */
+  private duringBuild: Set<string> | null = null;
 
   constructor(
     private readonly logger: Logger,
     events?: EventBus,
   ) {
-    events?.on('report.created', ({ report }) => {
-      this.index.upsert(report as unknown as IndexRecord);
-    });
-    events?.on('report.updated', ({ report }) => {
-      this.index.upsert(report as unknown as IndexRecord);
-    });
+    this.changes = new ChangeLog(logger);
+    const onChange = ({ report }: { report: { _id: { toString(): string } } }) => {
+      this.apply(report as unknown as IndexRecord);
+      const id = report._id.toString();
+      this.duringBuild?.add(id);
+      this.changes.record(id);
+    };
+    events?.on('report.created', onChange);
+    events?.on('report.updated', onChange);
   }
 
-  /** Full build from the database; the previous index keeps serving until the new one is ready. */
-  build(): Promise<void> {
+  private apply(r: IndexRecord): void {
+    this.index.upsert(r);
+    this.changesSinceSnapshot++;
+    this.compactIfNeeded();
+  }
+
+  /** Sort appended reports in: a new index object, so requests holding the old one keep consistent slots. */
+  private compactIfNeeded(): void {
+    if (this.index.needsCompaction()) this.index = this.index.compacted();
+  }
+
+  /**
+   * Build: the newest usable snapshot plus the changes since it, else a full stream. With
+   * `stream: true`, always stream. The previous index keeps serving until the new one is ready.
+   */
+  build(opts: { stream?: boolean } = {}): Promise<void> {
     this.building ??= (async () => {
-      const t0 = performance.now();
-      const startedAt = Date.now();
-      const estimate = await ReportModel.estimatedDocumentCount();
-      const next = new ReportIndex(Math.ceil(estimate * 1.1) + 1024);
-      const cursor = ReportModel.collection.find({}, { projection: INDEX_PROJECTION, batchSize: 5000 });
-      for await (const doc of cursor) next.append(doc as unknown as IndexRecord);
-      next.sortSpatially();
-      // Changes made while we streamed (events went to the old index) are pulled by the next
-      // reconcile, which starts from when this build began.
-      next.lastUpdatedMs = startedAt;
-      this.index = next;
-      this.ready = true;
-      this.logger.info(
-        { reports: next.size, ms: Math.round(performance.now() - t0), mb: Math.round(next.bytes() / 1048576) },
-        'map index built',
-      );
+      this.duringBuild = new Set();
+      try {
+        if (opts.stream || !(await this.buildFromSnapshot())) await this.buildFromStream();
+        // Events that reached the old index while we built.
+        const missed = [...this.duringBuild];
+        this.duringBuild = null;
+        await this.refetch(missed);
+      } finally {
+        this.duringBuild = null;
+      }
     })().finally(() => {
       this.building = null;
     });
     return this.building;
   }
 
-  /** Pull reports changed since the last seen `updatedAt`; rebuild if the count stays different twice in a row (deletions, back-dated inserts). */
+  /** Loads the head snapshot and replays the change log since it; false when there is none usable. */
+  private async buildFromSnapshot(): Promise<boolean> {
+    const t0 = performance.now();
+    const head = await readHead();
+    if (!head) return false;
+    if (this.ready && head.snapshotId === this.knownSnapshot) return false;
+    const from = head.at.getTime() - REPLAY_MARGIN_MS;
+    const prunedBefore = await readPrunedBefore();
+    if (prunedBefore && prunedBefore.getTime() > from) {
+      this.logger.warn({ snapshotId: head.snapshotId, at: head.at }, 'map index snapshot older than the change log: streaming instead');
+      return false;
+    }
+    let next: ReportIndex;
+    try {
+      next = await loadSnapshot(head);
+    } catch (err) {
+      this.logger.warn({ err, snapshotId: head.snapshotId }, 'map index snapshot unusable: streaming instead');
+      return false;
+    }
+    const loadedMs = performance.now() - t0;
+    this.changes.resetCursor(from + OVERLAP_MS);
+    const ids = await this.changes.poll({ all: true });
+    await this.refetch(ids, next);
+    this.index = next;
+    this.compactIfNeeded();
+    this.ready = true;
+    this.knownSnapshot = head.snapshotId;
+    this.changesSinceSnapshot = ids.length;
+    this.logger.info(
+      { reports: this.index.size, replayed: ids.length, loadMs: Math.round(loadedMs), ms: Math.round(performance.now() - t0) },
+      'map index loaded from snapshot',
+    );
+    return true;
+  }
+
+  private async buildFromStream(): Promise<void> {
+    const t0 = performance.now();
+    const startedAt = Date.now();
+    const estimate = await ReportModel.estimatedDocumentCount();
+    const next = new ReportIndex(Math.ceil(estimate * 1.05) + 1024);
+    const cursor = ReportModel.collection.find({}, { projection: INDEX_PROJECTION, batchSize: 5000 });
+    for await (const doc of cursor) next.append(doc as unknown as IndexRecord);
+    next.sortSpatially();
+    // Changes logged while we streamed (by anyone) are fetched again by `_id`.
+    this.changes.resetCursor(startedAt);
+    const ids = await this.changes.poll({ all: true });
+    await this.refetch(ids, next);
+    this.index = next;
+    this.ready = true;
+    this.knownSnapshot = null;
+    this.changesSinceSnapshot = next.size;
+    this.logger.info(
+      { reports: next.size, ms: Math.round(performance.now() - t0), mb: Math.round(next.bytes() / 1048576) },
+      'map index built from the reports collection',
+    );
+  }
+
+  /** Fetch reports by `_id` (indexed everywhere), a few at a time, and upsert or remove them. */
+  private async refetch(ids: string[], into?: ReportIndex): Promise<void> {
+    let k = 0;
+    const worker = async () => {
+      while (k < ids.length) {
+        const id = ids[k++]!;
+        if (!Types.ObjectId.isValid(id)) continue;
+        const doc = await ReportModel.collection.findOne({ _id: new Types.ObjectId(id) }, { projection: INDEX_PROJECTION });
+        const ix = into ?? this.index;
+        if (doc) {
+          ix.upsert(doc as unknown as IndexRecord);
+          if (!into) this.changesSinceSnapshot++;
+        } else ix.remove(id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, ids.length) }, worker));
+    if (!into) this.compactIfNeeded();
+  }
+
+  /**
+   * Apply other instances' changes (one scan of the change log, then `_id` fetches); rebuild when
+   * the count stays different twice in a row (deletions, inserts that bypassed the app).
+   */
   reconcile(): Promise<number> {
     this.reconciling ??= (async () => {
       if (this.building) {
         await this.building;
         return 0;
       }
-      // Overlap: a write stamped just before the last one we saw may commit after we looked.
-      const since = new Date(this.index.lastUpdatedMs - RECONCILE_OVERLAP_MS);
-      const changed = await ReportModel.collection
-        .find({ updatedAt: { $gte: since } }, { projection: INDEX_PROJECTION })
-        .toArray();
-      for (const doc of changed) this.index.upsert(doc as unknown as IndexRecord);
+      const ids = await this.changes.poll();
+      await this.refetch(ids);
       const count = await ReportModel.estimatedDocumentCount();
       this.driftStreak = count === this.index.size ? 0 : this.driftStreak + 1;
       if (this.driftStreak >= 2) {
@@ -75,10 +187,57 @@ export class MapIndex {
         this.driftStreak = 0;
         await this.build();
       }
-      return changed.length;
+      return ids.length;
     })().finally(() => {
       this.reconciling = null;
     });
     return this.reconciling;
+  }
+
+  /**
+   * Write a snapshot if one is due (none yet, older than 10 minutes, or 20,000 changes since) and this
+   * instance wins the lease; then prune the change log behind it. With `force`, write regardless of age.
+   */
+  snapshotIfDue(opts: { force?: boolean } = {}): Promise<SnapshotHead | null> {
+    this.snapshotting ??= (async () => {
+      if (!this.ready || this.building) return null;
+      const head = await readHead();
+      const due =
+        opts.force ||
+        !head ||
+        Date.now() - head.at.getTime() >= SNAPSHOT_EVERY_MS ||
+        this.changesSinceSnapshot >= SNAPSHOT_AFTER_CHANGES;
+      if (!due) return null;
+      if (!(await claimLease(head?.snapshotId ?? 'none', this.changes.instance))) return null;
+      await this.changes.flush();
+      const at = new Date();
+      const applied = this.changesSinceSnapshot;
+      const written = await writeSnapshot(this.index, at, this.logger);
+      this.knownSnapshot = written.snapshotId;
+      this.changesSinceSnapshot -= applied;
+      // Keep the log back to the snapshot before this one (someone may be loading it) and for at least an hour.
+      const keepFrom = Math.min(Date.now() - LOG_RETENTION_MS, (head?.at.getTime() ?? at.getTime()) - REPLAY_MARGIN_MS - OVERLAP_MS);
+      const before = new Date(keepFrom);
+      await markPruned(before);
+      const pruned = await this.changes.prune(before);
+      if (pruned) this.logger.info({ pruned }, 'report change log pruned');
+      return written;
+    })().finally(() => {
+      this.snapshotting = null;
+    });
+    return this.snapshotting;
+  }
+
+  /** Periodic work: reconcile every 5 s, snapshot check every minute. Returns a stopper (flushes the change log). */
+  startBackground(onError: (err: unknown, task: string) => void): () => Promise<void> {
+    const reconcile = setInterval(() => this.reconcile().catch((err) => onError(err, 'map-index-reconcile')), 5_000);
+    const snapshot = setInterval(() => this.snapshotIfDue().catch((err) => onError(err, 'map-index-snapshot')), 60_000);
+    reconcile.unref();
+    snapshot.unref();
+    return () => {
+      clearInterval(reconcile);
+      clearInterval(snapshot);
+      return this.changes.stop();
+    };
   }
 }

@@ -2,6 +2,9 @@ import type { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReports } from '../../server/demo/generate';
 import { insertReports, toReportDocument } from '../../server/demo/insert';
+import { EventBus, type StoredReport } from '../../server/events';
+import { createLogger } from '../../server/logger';
+import { MapIndex } from '../../server/map/map-index';
 import { type Report, ReportModel } from '../../server/reports/report.model';
 import type { ClusterFeature } from '../../shared/schemas/police';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
@@ -215,12 +218,16 @@ describe('the API document', () => {
 });
 
 describe('index reconciliation', () => {
-  it('picks up a report inserted directly into the database by another instance', async () => {
+  it('picks up a report filed on another instance (through its change log)', async () => {
     const [gen] = [...generateReports(1, { seed: 99, locator: app.services.forces.locator })];
     const now = new Date();
     const doc = { ...toReportDocument({ ...gen!, forceId: 'sussex', status: 'new', createdAt: now, updatedAt: now }) };
     const before = (await sussex.get('/api/reports?limit=1')).body.total;
+    const other = new EventBus(createLogger({ level: 'silent' }));
+    const otherIndex = new MapIndex(createLogger({ level: 'silent' }), other);
     const { insertedId } = await ReportModel.collection.insertOne(doc as never);
+    await other.emit('report.created', { report: { ...doc, _id: insertedId } as unknown as StoredReport });
+    await otherIndex.changes.flush();
     expect((await sussex.get('/api/reports?limit=1')).body.total).toBe(before);
     await app.services.mapIndex.reconcile();
     const after = await sussex.get('/api/reports?limit=200');

@@ -1,0 +1,117 @@
+import mongoose, { Types } from 'mongoose';
+import type { Logger } from '../logger';
+
+/**
+ * An append-only log of changed report ids (`reportchanges`: {_id, reportId, at, by}), so app
+ * instances learn about each other's writes by scanning a small collection instead of every report
+ * (on FerretDB any filter but `_id` equality reads the whole collection). Entries are buffered and
+ * written with insertMany every ~100 ms, off the request path; polling reads the entries of the last
+ * OVERLAP_MS (late batches, clock skew) and skips the ones already seen; old entries are pruned.
+ */
+
+export const CHANGES = 'reportchanges';
+const FLUSH_MS = 100;
+/** How far back each poll looks again (entries can land late: batching, clock skew between instances). */
+export const OVERLAP_MS = 60_000;
+
+interface ChangeDoc {
+  _id: Types.ObjectId;
+  reportId: Types.ObjectId;
+  at: Date;
+  by: string;
+}
+
+export class ChangeLog {
+  /** Identifies this process's entries (its own events are already in its index). */
+  readonly instance = new Types.ObjectId().toHexString();
+  private buffer: ChangeDoc[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  /** Entries already applied, by entry id → at (ms), forgotten after 2 × OVERLAP_MS. */
+  private seen = new Map<string, number>();
+  /** Newest `at` (ms) seen in the log. */
+  private cursorMs = 0;
+
+  constructor(private readonly logger: Logger) {}
+
+  private get collection() {
+    return mongoose.connection.collection<ChangeDoc>(CHANGES);
+  }
+
+  /** Note a changed report; written within ~100 ms, never awaited by the caller. */
+  record(reportId: string): void {
+    if (!Types.ObjectId.isValid(reportId)) return;
+    this.buffer.push({ _id: new Types.ObjectId(), reportId: new Types.ObjectId(reportId), at: new Date(), by: this.instance });
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Write what is buffered (resolves when written; failures are logged and retried once with the next batch). */
+  flush(): Promise<void> {
+    const docs = this.buffer;
+    this.buffer = [];
+    if (docs.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() =>
+      this.collection.insertMany(docs, { ordered: false }).then(
+        () => undefined,
+        (err) => {
+          // Duplicate ids mean a retry already landed; anything else goes back for the next flush.
+          if ((err as { code?: number }).code === 11000) return;
+          this.logger.warn({ err, entries: docs.length }, 'report change log write failed; will retry');
+          this.buffer.unshift(...docs.filter((d) => Date.now() - d.at.getTime() < OVERLAP_MS));
+        },
+      ),
+    );
+    return this.flushing;
+  }
+
+  /** Start polling from `ms` (a snapshot's time or a build's start). */
+  resetCursor(ms: number): void {
+    this.cursorMs = ms;
+    this.seen.clear();
+  }
+
+  /**
+   * Report ids changed by other instances (or by anyone, with `all`) since the cursor, each once.
+   * One scan of the change log.
+   */
+  async poll(opts: { all?: boolean; sinceMs?: number } = {}): Promise<string[]> {
+    const since = new Date((opts.sinceMs ?? this.cursorMs) - OVERLAP_MS);
+    const docs = await this.collection.find({ at: { $gte: since } }, { projection: { reportId: 1, at: 1, by: 1 } }).toArray();
+    const ids = new Set<string>();
+    for (const d of docs) {
+      const key = d._id.toHexString();
+      if (this.seen.has(key)) continue;
+      const at = d.at.getTime();
+      this.seen.set(key, at);
+      if (at > this.cursorMs) this.cursorMs = at;
+      if (opts.all || d.by !== this.instance) ids.add(d.reportId.toHexString());
+    }
+    const forget = this.cursorMs - 2 * OVERLAP_MS;
+    for (const [k, at] of this.seen) if (at < forget) this.seen.delete(k);
+    return [...ids];
+  }
+
+  /** Delete entries older than `before` (one scan of the log). */
+  async prune(before: Date): Promise<number> {
+    const res = await this.collection.deleteMany({ at: { $lt: before } });
+    return res.deletedCount;
+  }
+
+  /** Oldest entry's time, or null when the log is empty. */
+  async oldest(): Promise<Date | null> {
+    const doc = await this.collection.find({}, { projection: { at: 1 } }).sort({ at: 1 }).limit(1).next();
+    return doc ? doc.at : null;
+  }
+
+  stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    return this.flush();
+  }
+}

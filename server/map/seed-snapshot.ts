@@ -1,0 +1,44 @@
+import { Types } from 'mongoose';
+import type { Logger } from '../logger';
+import { MapIndex } from './map-index';
+import type { IndexRecord } from './report-index';
+import { writeSnapshot } from './snapshot';
+
+/**
+ * For `npm run seed`: index the reports the seed inserts as they go by, then write a map index
+ * snapshot, so app instances load the seeded million in seconds instead of streaming them.
+ *
+ *   const snap = await MapSnapshotSeed.open(logger);          // current index: snapshot + log, or a stream
+ *   await insertReports(snap.track(generateReports(...)));     // gives each report its _id and indexes it
+ *   await snap.save();                                         // one snapshot, captured as of open()
+ */
+export class MapSnapshotSeed {
+  private constructor(
+    private readonly mapIndex: MapIndex,
+    private readonly openedAt: Date,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(logger: Logger): Promise<MapSnapshotSeed> {
+    const openedAt = new Date();
+    const mapIndex = new MapIndex(logger);
+    await mapIndex.build();
+    return new MapSnapshotSeed(mapIndex, openedAt, logger);
+  }
+
+  /** Passes reports through unchanged but for a fresh `_id`, indexing each one. */
+  *track<T extends Omit<IndexRecord, '_id'>>(reports: Iterable<T>): Generator<T & { _id: Types.ObjectId }> {
+    for (const r of reports) {
+      const doc = { ...r, _id: new Types.ObjectId() };
+      this.mapIndex.index.append(doc);
+      yield doc;
+    }
+  }
+
+  /** Writes the snapshot (changes other instances logged since open() are replayed when it is loaded). */
+  async save(): Promise<void> {
+    const ix = this.mapIndex.index;
+    ix.sortSpatially();
+    await writeSnapshot(ix, this.openedAt, this.logger);
+  }
+}

@@ -1,0 +1,170 @@
+import mongoose, { Types } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateReports } from '../../server/demo/generate';
+import { insertReports, toReportDocument } from '../../server/demo/insert';
+import { EventBus, type StoredReport } from '../../server/events';
+import { createLogger } from '../../server/logger';
+import { MapService } from '../../server/map/map.service';
+import { MapIndex } from '../../server/map/map-index';
+import type { ReportIndex } from '../../server/map/report-index';
+import { claimLease, readHead } from '../../server/map/snapshot';
+import { MapSnapshotSeed } from '../../server/map/seed-snapshot';
+import { ReportModel } from '../../server/reports/report.model';
+import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+
+let app: TestApp;
+const quiet = createLogger({ level: 'silent' });
+let seedNo = 1000;
+
+beforeAll(async () => {
+  app = await startTestApp({ LOG_LEVEL: 'silent' });
+  await insertReports(generateReports(800, { seed: 11, locator: app.services.forces.locator, now: new Date() }));
+  await app.services.mapIndex.build();
+});
+afterAll(async () => {
+  await app.close();
+  await dropTestDatabase();
+});
+
+/** Another app instance: its own index and event bus on the same database. */
+async function otherInstance(): Promise<{ mapIndex: MapIndex; events: EventBus }> {
+  const events = new EventBus(quiet);
+  const mapIndex = new MapIndex(quiet, events);
+  await mapIndex.build();
+  return { mapIndex, events };
+}
+
+/** Store a new report and announce it on `events`, as the report service does. */
+async function fileReport(events: EventBus): Promise<StoredReport> {
+  const [gen] = [...generateReports(1, { seed: seedNo++, locator: app.services.forces.locator })];
+  const now = new Date();
+  const doc = { ...toReportDocument({ ...gen!, forceId: 'sussex', status: 'new', createdAt: now, updatedAt: now }), _id: new Types.ObjectId() };
+  await ReportModel.collection.insertOne(doc as never);
+  const report = doc as unknown as StoredReport;
+  await events.emit('report.created', { report });
+  return report;
+}
+
+/** Every alive report of an index, by id, with the fields the map and queue read. */
+function contents(ix: ReportIndex): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < ix.n; i++) {
+    if (!ix.alive[i]) continue;
+    out.set(
+      ix.idAt(i),
+      JSON.stringify([
+        ix.lat[i],
+        ix.lng[i],
+        ix.fromMs[i],
+        ix.toMs[i],
+        ix.createdMs[i],
+        ix.ind[i],
+        ix.typeAt(i),
+        ix.statusAt(i),
+        ix.priorityAt(i),
+        ix.forceAt(i),
+        ix.referenceAt(i),
+        ix.addressAt(i),
+        ix.roleAt(i),
+        ix.assigneeAt(i),
+        ix.released[i],
+      ]),
+    );
+  }
+  return out;
+}
+
+describe('several app instances', () => {
+  it('see a report filed on another instance after one reconcile', async () => {
+    const b = await otherInstance();
+    const report = await fileReport(app.services.events);
+    await app.services.mapIndex.changes.flush();
+    expect(b.mapIndex.index.slotOf(report._id.toString())).toBe(-1);
+    await b.mapIndex.reconcile();
+    expect(b.mapIndex.index.slotOf(report._id.toString())).toBeGreaterThanOrEqual(0);
+    expect(b.mapIndex.index.size).toBe(app.services.mapIndex.index.size);
+  });
+
+  it('see a status change made on another instance', async () => {
+    const b = await otherInstance();
+    const report = await fileReport(b.events);
+    await b.mapIndex.changes.flush();
+    await app.services.mapIndex.reconcile();
+    await ReportModel.collection.updateOne({ _id: report._id as Types.ObjectId }, { $set: { status: 'closed', updatedAt: new Date() } });
+    await b.events.emit('report.updated', { report: { ...report, status: 'closed' }, changes: ['status'], byUserId: null });
+    await b.mapIndex.changes.flush();
+    await app.services.mapIndex.reconcile();
+    const ix = app.services.mapIndex.index;
+    expect(ix.statusAt(ix.slotOf(report._id.toString()))).toBe('closed');
+  });
+
+  it('find the change log small: only entries, no report scans, and entries of their own are not fetched again', async () => {
+    const b = await otherInstance();
+    await fileReport(b.events);
+    await b.mapIndex.changes.flush();
+    expect(await b.mapIndex.reconcile()).toBe(0);
+    expect(await app.services.mapIndex.reconcile()).toBe(1);
+    expect(await app.services.mapIndex.reconcile()).toBe(0);
+  });
+
+  it('let exactly one instance win the lease to write the next snapshot', async () => {
+    const wins = await Promise.all(['a', 'b', 'c'].map((by) => claimLease('test-head', by)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('map index snapshots', () => {
+  it('load to exactly what a full build from the reports gives, clusters included', async () => {
+    const written = await app.services.mapIndex.snapshotIfDue({ force: true });
+    expect(written?.reports).toBe(await ReportModel.countDocuments({}));
+    expect((await readHead())?.snapshotId).toBe(written?.snapshotId);
+
+    const fromSnapshot = new MapIndex(quiet);
+    await fromSnapshot.build();
+    const fromStream = new MapIndex(quiet);
+    await fromStream.build({ stream: true });
+    expect(contents(fromSnapshot.index)).toEqual(contents(fromStream.index));
+    const a = new MapService(fromSnapshot);
+    const b = new MapService(fromStream);
+    // Same features (order may differ: a snapshot's replayed changes sit in its unsorted tail).
+    const features = (m: MapService, zoom: number) => m.clusters({ forceIds: ['sussex'] }, zoom).features.map((f) => JSON.stringify(f)).sort();
+    for (const zoom of [5, 9, 13, 18]) expect(features(a, zoom)).toEqual(features(b, zoom));
+  });
+
+  it('are brought up to date with the changes logged after them', async () => {
+    await app.services.mapIndex.snapshotIfDue({ force: true });
+    const report = await fileReport(app.services.events);
+    await app.services.mapIndex.changes.flush();
+    const fresh = new MapIndex(quiet);
+    await fresh.build();
+    expect(fresh.index.slotOf(report._id.toString())).toBeGreaterThanOrEqual(0);
+    expect(fresh.index.size).toBe(await ReportModel.countDocuments({}));
+  });
+
+  it('are not used when corrupt or missing: the index is streamed from the reports instead', async () => {
+    const head = await app.services.mapIndex.snapshotIfDue({ force: true });
+    const chunks = mongoose.connection.collection(`mapsnapshot_${head!.snapshotId}`);
+    await chunks.replaceOne({ _id: 0 as never }, { data: new mongoose.mongo.Binary(Buffer.from('not a snapshot')) });
+    const afterCorruption = new MapIndex(quiet);
+    await afterCorruption.build();
+    expect(contents(afterCorruption.index)).toEqual(contents(app.services.mapIndex.index));
+
+    await chunks.drop();
+    const afterLoss = new MapIndex(quiet);
+    await afterLoss.build();
+    expect(afterLoss.index.size).toBe(await ReportModel.countDocuments({}));
+  });
+
+  it('can be written by the seed with the reports it inserts', async () => {
+    await app.services.mapIndex.snapshotIfDue({ force: true });
+    const seed = await MapSnapshotSeed.open(quiet);
+    await insertReports(seed.track(generateReports(300, { seed: 77, locator: app.services.forces.locator, now: new Date() })));
+    await seed.save();
+    const loaded = new MapIndex(quiet);
+    await loaded.build();
+    const streamed = new MapIndex(quiet);
+    await streamed.build({ stream: true });
+    expect(loaded.index.size).toBe(await ReportModel.countDocuments({}));
+    expect(contents(loaded.index)).toEqual(contents(streamed.index));
+  });
+});
