@@ -1,12 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { SMTPServer } from 'smtp-server';
 import { DeliveryModel } from '../server/alerts/delivery.model';
 import { circleBBox } from '../server/alerts/geometry';
 import { type IndexedSubscription, SubscriptionIndex } from '../server/alerts/subscription-index';
 import { SubscriptionModel } from '../server/alerts/subscription.model';
-import { TokenSigner } from '../server/alerts/tokens';
-import { DeliveryWorker } from '../server/alerts/worker';
 import { loadConfig } from '../server/config';
 import { connectDb, disconnectDb } from '../server/db/connection';
 import { startEngine } from '../server/db/engine';
@@ -66,6 +64,7 @@ function syntheticSubs(n: number): IndexedSubscription[] {
       mode: 'instant' as const,
       minPriority: null,
       forceId: null,
+      tokenVersion: 'v',
     };
     if (i % 2 === 0) {
       const radiusM = 100 + Math.floor(rand() * 1900);
@@ -139,12 +138,42 @@ const matching = {
 };
 console.log('matching', matching);
 
-// ---------- 2. fan-out to 10,000 subscriptions and delivery ----------
+// ---------- 2. fan-out to 10,000 subscriptions and delivery, as the server does it ----------
+// A local SMTP sink counts what arrives (by Message-ID, so a duplicate would show).
+const arrived = new Set<string>();
+let received = 0;
+let lastArrival = 0;
+const sink = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['AUTH', 'STARTTLS'],
+  logger: false,
+  maxClients: 50,
+  onData(stream, _s, cb) {
+    let head = '';
+    stream.on('data', (chunk: Buffer) => {
+      if (head.length < 4096) head += chunk.toString('utf8');
+    });
+    stream.on('end', () => {
+      received++;
+      lastArrival = performance.now();
+      const id = /^Message-ID:\s*(\S+)/im.exec(head)?.[1];
+      if (id) arrived.add(id);
+      cb();
+    });
+  },
+});
+await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+const sinkPort = (sink.server.address() as { port: number }).port;
+const poolSize = 5;
+
 const config = loadConfig({
   NODE_ENV: 'test',
   LOG_LEVEL: 'silent',
   LOCAL_ENGINE: 'ferretdb',
   TOKEN_SECRET: 'bench-secret-0123456789abcdefghijklmnop',
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(sinkPort),
+  SMTP_POOL_SIZE: String(poolSize),
   ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
 });
 const logger = createLogger({ level: 'silent' });
@@ -162,7 +191,8 @@ const docs = Array.from({ length: FANOUT }, (_, i) => ({
   email: `owner${i}@bench.test`,
   audience: 'owner',
   kind: 'area',
-  label: 'the area you drew',
+  // Owners name their areas differently; the shared body gets each name when it is sent.
+  label: `Flat ${i + 1}, ${i % 7} Marine Parade`,
   propertyId: null,
   center: null,
   radiusM: null,
@@ -185,6 +215,8 @@ const docs = Array.from({ length: FANOUT }, (_, i) => ({
 }));
 for (let i = 0; i < docs.length; i += 2000) await SubscriptionModel.collection.insertMany(docs.slice(i, i + 2000));
 await services.alerts.reload();
+// The in-process worker, as `npm start` runs it (WORKER_IN_PROCESS defaults to true).
+const stopWorker = services.alerts.startBackground();
 
 const report = await ReportModel.create({
   reference: 'SW-BNCH-2345',
@@ -206,44 +238,32 @@ const recorded = await services.alerts.onReportCreated(report.toObject() as unkn
 const recordMs = performance.now() - tRecord;
 console.log('recorded', recorded, 'deliveries in', Math.round(recordMs), 'ms');
 
-let received = 0;
-const sink = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['AUTH', 'STARTTLS'],
-  logger: false,
-  maxClients: 50,
-  onData(stream, _s, cb) {
-    stream.on('data', () => undefined);
-    stream.on('end', () => {
-      received++;
-      cb();
-    });
-  },
-});
-await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-const port = (sink.server.address() as { port: number }).port;
-const poolSize = 5;
-const worker = new DeliveryWorker(
-  { host: '127.0.0.1', port, secure: false, poolSize, from: 'StayWatch <alerts@bench.test>' },
-  {
-    publicUrl: 'http://localhost:3000',
-    tokens: new TokenSigner('bench-secret-0123456789abcdefghijklmnop'),
-    logger,
-    digestHour: 7,
-  },
-  { digests: false },
-);
-// Send for at most SEND_CAP_MS (a shared machine can be slow); the rate is what arrived per second.
-const SEND_CAP_MS = Number(process.env.BENCH_SEND_CAP_MS ?? 60_000);
-const tSend = performance.now();
-const cap = setTimeout(() => void worker.stop(), SEND_CAP_MS);
-const result = await worker.drain();
-const sendMs = performance.now() - tSend;
-clearTimeout(cap);
-await worker.stop();
+// Sending starts as soon as the deliveries are handed to the worker; the rate is arrivals per second from then.
+const SEND_CAP_MS = Number(process.env.BENCH_SEND_CAP_MS ?? 180_000);
+const tSendStart = tRecord + recordMs;
+while (arrived.size < recorded && performance.now() - tSendStart < SEND_CAP_MS) await new Promise((r) => setTimeout(r, 50));
+const sendMs = (arrived.size >= recorded ? lastArrival : performance.now()) - tSendStart;
 const rate = received / (sendMs / 1000);
-console.log('sent', result, 'received', received, 'in', Math.round(sendMs), 'ms =', rate.toFixed(1), 'msg/s');
+console.log('received', received, 'distinct', arrived.size, 'in', Math.round(sendMs), 'ms =', rate.toFixed(1), 'msg/s');
+stopWorker();
+// Let the worker settle what it sent into the deliveries' status.
+await new Promise((r) => setTimeout(r, 500));
+const tSettle = performance.now();
+while ((await DeliveryModel.countDocuments({ status: 'pending' })) > 0 && performance.now() - tSettle < 60_000) {
+  await new Promise((r) => setTimeout(r, 500));
+}
 const pendingLeft = await DeliveryModel.countDocuments({ status: 'pending' });
+const duplicates = received - arrived.size;
+
+// Baseline in the same run: the engine's raw insert of the same number of minimal documents, one batch per 1,000.
+const raw = mongoose.connection.db!.collection(`bench_raw_${Date.now()}`);
+const tRaw = performance.now();
+for (let i = 0; i < FANOUT; i += 1000) {
+  await raw.insertMany(
+    Array.from({ length: Math.min(1000, FANOUT - i) }, (_, j) => ({ k: `raw:${i + j}`, to: `owner${i + j}@bench.test` })),
+  );
+}
+const rawMs = performance.now() - tRaw;
 
 appendResults(
   'Alerts: matching and delivery',
@@ -257,10 +277,11 @@ appendResults(
 | Ratio baseline / index at p95 | ${(matching.linP95 / matching.p95).toFixed(0)}× | – |
 | Index build (${N.toLocaleString('en')} areas) | ${matching.buildMs.toFixed(0)} ms | – |
 | Subscriptions matched per report (mean) | ${matching.matchedAvg.toFixed(1)} | – |
-| One report matching ${FANOUT.toLocaleString('en')} subscriptions: deliveries recorded | ${recorded.toLocaleString('en')} in ${Math.round(recordMs)} ms | ≤ 2,000 ms |
-| Sent to a local SMTP sink (pool of ${poolSize} connections, ${poolSize * 2} lanes) | ${received.toLocaleString('en')} in ${(sendMs / 1000).toFixed(1)} s = ${rate.toFixed(0)} msg/s (${pendingLeft} left pending) | ≥ 100 msg/s |
+| One report matching ${FANOUT.toLocaleString('en')} subscriptions: deliveries recorded (matching, rendering, inserts) | ${recorded.toLocaleString('en')} in ${Math.round(recordMs)} ms | ≤ 2,000 ms |
+| Baseline: raw insertMany of ${FANOUT.toLocaleString('en')} two-field documents, same driver and engine | ${Math.round(rawMs)} ms (recording / raw = ${(recordMs / rawMs).toFixed(2)}) | – |
+| Sent to a local SMTP sink by the in-process worker (pool of ${poolSize} connections, ${poolSize * 2} lanes) | ${arrived.size.toLocaleString('en')} distinct Message-IDs in ${(sendMs / 1000).toFixed(1)} s = ${rate.toFixed(0)} msg/s; ${duplicates} duplicates; ${pendingLeft} still pending after settling | ≥ 100 msg/s |
 
-Matching: ${RUNS} runs × ${QUERIES} report points clustered around 8 towns (baseline: 200 points per run); medians of the per-run percentiles. Delivery: each message is read by \`_id\`, claimed by inserting a \`<delivery>:<attempt>\` claim row, sent, and marked sent (3 writes per message).`,
+Matching: ${RUNS} runs × ${QUERIES} report points clustered around 8 towns (baseline: 200 points per run); medians of the per-run percentiles. Delivery: the recorder stores one shared body and one small document per recipient, and hands the new deliveries to the in-process worker; the worker claims ${poolSize * 2} at a time with one insert of \`<delivery>:<attempt>\` rows, sends, writes result rows in batches, and settles the deliveries' status with one \`updateMany\` per kind of outcome.`,
 );
 
 await new Promise<void>((r) => sink.close(() => r()));

@@ -43,6 +43,6 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const mapIndex = new MapIndex(logger, events);
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events });
-  const alerts = new AlertsService({ config, logger, forces, events, properties });
+  const alerts = new AlertsService({ config, logger, forces, events, properties, mapIndex });
   return { config, logger, engineKind, sessions, users, forces, events, reports, mapIndex, map, triage, properties, alerts };
 }

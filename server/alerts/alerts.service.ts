@@ -10,12 +10,22 @@ import { type BBox, bboxOf, type Point } from '../geo/polygon';
 import { HttpError, notFound } from '../http/errors';
 import type { Logger } from '../logger';
 import type { PropertyListener, PropertyService } from '../properties/properties.service';
-import { ReportModel } from '../reports/report.model';
+import type { MapIndex } from '../map/map-index';
 import { isDuplicateKey } from '../db/errors';
-import { AdvisoryModel, DeliveryModel, HotspotModel } from './delivery.model';
+import { BodyCache } from './bodies';
+import { AdvisoryModel, DeliveryModel, HotspotModel, type StoredDelivery } from './delivery.model';
 import { circleBBox, normaliseRing } from './geometry';
-import { type NewDelivery, recordDeliveries } from './outbox';
-import { advisoryEmail, confirmEmail, hotspotEmail, ownerAreaEmail, ownerReleasedEmail, policeReportEmail } from './render';
+import { bodyOf, type NewDelivery, recordDeliveries } from './outbox';
+import { countReportsNear } from './recent-reports';
+import {
+  advisoryEmail,
+  confirmEmail,
+  hotspotEmail,
+  ownerAreaEmail,
+  ownerReleasedEmail,
+  placeholder,
+  policeReportEmail,
+} from './render';
 import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
 import { type StoredSubscription, SubscriptionModel } from './subscription.model';
 import { CONFIRM_TTL_MS, newTokenVersion, resolveTokenSecret, TokenSigner } from './tokens';
@@ -63,6 +73,7 @@ function toIndexed(s: StoredSubscription): IndexedSubscription {
     mode: s.mode,
     minPriority: s.minPriority ?? null,
     forceId: s.forceId ?? null,
+    tokenVersion: s.tokenVersion,
   };
 }
 
@@ -78,6 +89,7 @@ export class AlertsService implements PropertyListener {
   private loading: Promise<void> | null = null;
   private version = '';
   private worker: DeliveryWorker | null = null;
+  private readonly bodies = new BodyCache();
 
   constructor(
     private readonly deps: {
@@ -86,6 +98,8 @@ export class AlertsService implements PropertyListener {
       forces: ForceService;
       events: EventBus;
       properties: PropertyService;
+      /** Recent reports near a point (owner area counts, emerging hotspots) come from the in-memory index. */
+      mapIndex: MapIndex;
     },
   ) {
     deps.properties.setListener(this);
@@ -155,6 +169,10 @@ export class AlertsService implements PropertyListener {
           tokens: this.tokens,
           logger: this.deps.logger,
           digestHour: this.deps.config.alerts.digestHour,
+          subscriptions: (id) => {
+            const s = this.index.get(id);
+            return s ? { status: 'confirmed', tokenVersion: s.tokenVersion } : undefined;
+          },
         },
         { leaseMs: this.deps.config.alerts.leaseMs, retryBaseMs: this.deps.config.alerts.retryBaseMs },
       );
@@ -172,9 +190,9 @@ export class AlertsService implements PropertyListener {
 
   private async record(list: NewDelivery[]): Promise<number> {
     if (!list.length) return 0;
-    const n = await recordDeliveries(list);
-    this.worker?.poke();
-    return n;
+    const recorded = await recordDeliveries(list);
+    this.worker?.enqueue(recorded);
+    return recorded.length;
   }
 
   // ---------- subscriptions ----------
@@ -367,10 +385,9 @@ export class AlertsService implements PropertyListener {
     if (!safeguarding) {
       for (const s of matches) {
         if (s.audience !== 'owner') continue;
-        recentCount ??= await ReportModel.countDocuments({
-          'cells.g6': g6,
-          createdAt: trusted({ $gte: new Date(Date.now() - AREA_COUNT_DAYS * 86_400_000) }),
-          status: trusted({ $ne: 'rejected' }),
+        recentCount ??= countReportsNear(this.deps.mapIndex.index, {
+          g6,
+          sinceMs: Date.now() - AREA_COUNT_DAYS * 86_400_000,
         });
         out.push({
           key: `area:${s.id}:${reportId}`,
@@ -379,7 +396,14 @@ export class AlertsService implements PropertyListener {
           userId: s.userId,
           to: s.email,
           queued: s.mode === 'daily',
-          email: ownerAreaEmail({ g6, recentCount: Math.max(1, recentCount), days: AREA_COUNT_DAYS, areaName: s.label }),
+          // One body for every owner notified of this report; each one's area name is filled in when sent.
+          email: ownerAreaEmail({
+            g6,
+            recentCount: Math.max(1, recentCount),
+            days: AREA_COUNT_DAYS,
+            areaName: placeholder('area'),
+          }),
+          fill: { area: s.label },
         });
       }
     }
@@ -390,19 +414,11 @@ export class AlertsService implements PropertyListener {
   private async hotspotDeliveries(report: StoredReport, police: IndexedSubscription[]): Promise<NewDelivery[]> {
     const { n, radiusM, days } = this.deps.config.alerts.hotspot;
     const now = Date.now();
-    const box = circleBBox(report.lat, report.lng, radiusM);
-    const near = await ReportModel.find(
-      {
-        lat: trusted({ $gte: box[1], $lte: box[3] }),
-        lng: trusted({ $gte: box[0], $lte: box[2] }),
-        createdAt: trusted({ $gte: new Date(now - days * 86_400_000) }),
-        status: trusted({ $ne: 'rejected' }),
-      },
-      { lat: 1, lng: 1 },
-    )
-      .limit(10_000)
-      .lean();
-    const count = near.filter((r) => distanceM(r.lat, r.lng, report.lat, report.lng) <= radiusM).length;
+    const count = countReportsNear(this.deps.mapIndex.index, {
+      center: { lat: report.lat, lng: report.lng },
+      radiusM,
+      sinceMs: now - days * 86_400_000,
+    });
     if (count < n) return [];
     // One hotspot per place per window: a place within 2R of an announced hotspot is the same hotspot.
     const window = Math.floor(now / (days * 86_400_000));
@@ -517,24 +533,26 @@ export class AlertsService implements PropertyListener {
 
   /** What this user was sent (or will get in a digest). */
   async mine(userId: string): Promise<AlertView[]> {
-    const list = await DeliveryModel.find(
-      { userId: new Types.ObjectId(userId), status: trusted({ $in: ['sent', 'queued', 'digested', 'pending', 'sending'] }) },
-      { kind: 1, subject: 1, text: 1, status: 1, createdAt: 1, sentAt: 1 },
-    )
+    const list = (await DeliveryModel.find({
+      userId: new Types.ObjectId(userId),
+      kind: trusted({ $ne: 'confirm' }),
+      status: trusted({ $in: ['sent', 'queued', 'digested', 'pending', 'sending'] }),
+    })
       .sort({ createdAt: -1 })
       .limit(100)
-      .lean();
-    return list
-      .filter((d) => d.kind !== 'confirm')
-      .map((d) => ({
+      .lean()) as StoredDelivery[];
+    return Promise.all(
+      list.map(async (d) => ({
         id: String(d._id),
         kind: d.kind,
         subject: d.subject,
-        text: d.text,
-        status: d.status,
+        text: (await bodyOf(d, this.bodies))?.text ?? '',
+        // Shown as the owner would read it: an attempt that will be retried is still on its way.
+        status: d.status === 'sending' ? 'pending' : d.status,
         createdAt: new Date(d.createdAt).toISOString(),
         sentAt: d.sentAt ? new Date(d.sentAt).toISOString() : null,
-      }));
+      })),
+    );
   }
 }
 

@@ -3,12 +3,14 @@ import type { ALERT_KINDS } from '../../shared/schemas/alerts';
 
 export type DeliveryKind = (typeof ALERT_KINDS)[number];
 /**
- * pending → sending (leased) → sent | failed | skipped; `queued` items wait for a daily digest and become
- * `digested` once a digest delivery lists them.
+ * pending → sent | failed | skipped (a retry stays pending with a later `nextAttemptAt`); `queued` items wait
+ * for a daily digest and become `digested` once a digest delivery lists them. `sending` is only seen on
+ * deliveries recorded by earlier versions. The worker's own progress is append-only (claims and results,
+ * below); `status` here is settled from them in bulk, so it can trail a send by a moment.
  */
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'queued' | 'digested';
 
-/** One email we intend to send: recorded before sending, claimed with a lease, sent with Message-ID from `_id`. */
+/** One email we intend to send: recorded before sending, claimed per attempt, sent with Message-ID from `_id`. */
 export interface Delivery {
   /** Unique per (subscription or recipient, subject item): matching twice never records two deliveries. */
   key: string;
@@ -17,20 +19,20 @@ export interface Delivery {
   userId: Types.ObjectId | null;
   to: string;
   subject: string;
-  text: string;
-  html: string;
+  /** The shared body (DeliveryBody `_id`): one stored copy for every recipient of the same message. */
+  bodyId: string;
+  /** Per-recipient values for the body's placeholders (see render.ts `fillBody`). */
+  fill?: Record<string, string> | null;
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Date;
-  leaseUntil: Date | null;
-  workerId: string | null;
-  lastError: string | null;
-  sentAt: Date | null;
+  lastError?: string | null;
+  sentAt?: Date | null;
   /** Digest deliveries: the queued items they list (marked `digested` after the digest is recorded). */
-  itemIds: Types.ObjectId[];
-  digestId: Types.ObjectId | null;
+  itemIds?: Types.ObjectId[];
+  digestId?: Types.ObjectId | null;
   createdAt: Date;
-  updatedAt: Date;
+  updatedAt?: Date;
 }
 export type DeliveryDoc = HydratedDocument<Delivery>;
 export type StoredDelivery = Delivery & { _id: Types.ObjectId };
@@ -43,16 +45,14 @@ const schema = new Schema<Delivery>(
     userId: { type: Schema.Types.ObjectId, default: null },
     to: { type: String, required: true },
     subject: { type: String, required: true },
-    text: { type: String, required: true },
-    html: { type: String, required: true },
+    bodyId: { type: String, required: true },
+    fill: { type: Schema.Types.Mixed, default: null },
     status: { type: String, required: true },
     attempts: { type: Number, default: 0 },
     nextAttemptAt: { type: Date, required: true },
-    leaseUntil: { type: Date, default: null },
-    workerId: { type: String, default: null },
     lastError: { type: String, default: null },
     sentAt: { type: Date, default: null },
-    itemIds: { type: [Schema.Types.ObjectId], default: [] },
+    itemIds: { type: [Schema.Types.ObjectId], default: undefined },
     digestId: { type: Schema.Types.ObjectId, default: null },
   },
   { timestamps: true },
@@ -129,4 +129,36 @@ export interface DeliveryClaim {
 export const DeliveryClaimModel: Model<DeliveryClaim> = model<DeliveryClaim>(
   'DeliveryClaim',
   new Schema<DeliveryClaim>({ _id: String, workerId: String, at: Date }, { versionKey: false }),
+);
+
+export type ResultStatus = 'sent' | 'retry' | 'failed' | 'skipped';
+/**
+ * The outcome of one claimed attempt, `_id` = the claim's `_id`. Written (in small batches) right after the
+ * attempt, before the delivery's own `status` is settled: an insert is cheap on every engine, where an update
+ * by `_id` costs a collection scan on FerretDB. A claim without a result is an attempt that was in flight.
+ */
+export interface DeliveryResult {
+  _id: string;
+  status: ResultStatus;
+  at: Date;
+  nextAttemptAt: Date | null;
+  error: string | null;
+}
+export const DeliveryResultModel: Model<DeliveryResult> = model<DeliveryResult>(
+  'DeliveryResult',
+  new Schema<DeliveryResult>(
+    { _id: String, status: String, at: Date, nextAttemptAt: Date, error: String },
+    { versionKey: false },
+  ),
+);
+
+/** A message body stored once for all its recipients; `_id` is a hash of the content. */
+export interface DeliveryBody {
+  _id: string;
+  text: string;
+  html: string;
+}
+export const DeliveryBodyModel: Model<DeliveryBody> = model<DeliveryBody>(
+  'DeliveryBody',
+  new Schema<DeliveryBody>({ _id: String, text: String, html: String }, { versionKey: false }),
 );

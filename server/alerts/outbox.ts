@@ -1,8 +1,9 @@
-import { trusted, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
-import { isDuplicateKey } from '../db/errors';
-import { type Delivery, type DeliveryKind, DeliveryModel } from './delivery.model';
-import { digestEmail, type Email } from './render';
+import { insertNew } from '../db/insert';
+import { BodyCache, bodyIdOf, storeBodies } from './bodies';
+import { type DeliveryKind, DeliveryModel, type StoredDelivery } from './delivery.model';
+import { digestEmail, type Email, fillBody, fillSubject } from './render';
 
 export interface NewDelivery {
   key: string;
@@ -10,70 +11,55 @@ export interface NewDelivery {
   subscriptionId: string | null;
   userId: string | null;
   to: string;
+  /** May hold placeholders (render.ts `placeholder`) that `fill` supplies per recipient. */
   email: Email;
+  fill?: Record<string, string> | null;
   /** `queued` waits for the daily digest. */
   queued?: boolean;
   /** Digest deliveries: the items they list. */
   itemIds?: Types.ObjectId[];
 }
 
-type RawDelivery = Omit<Delivery, 'createdAt' | 'updatedAt'> & {
-  _id: Types.ObjectId;
-  createdAt: Date;
-  updatedAt: Date;
-  __v: number;
-};
-
-function toDoc(d: NewDelivery, now: Date): RawDelivery {
-  return {
+function toDoc(d: NewDelivery, now: Date): StoredDelivery {
+  const doc: StoredDelivery = {
     _id: new Types.ObjectId(),
     key: d.key,
     kind: d.kind,
     subscriptionId: d.subscriptionId ? new Types.ObjectId(d.subscriptionId) : null,
     userId: d.userId ? new Types.ObjectId(d.userId) : null,
     to: d.to.replace(/[\r\n]/g, ''),
-    subject: d.email.subject,
-    text: d.email.text,
-    html: d.email.html,
+    subject: fillSubject(d.email.subject, d.fill),
+    bodyId: bodyIdOf(d.email),
     status: d.queued ? 'queued' : 'pending',
     attempts: 0,
     nextAttemptAt: now,
-    leaseUntil: null,
-    workerId: null,
-    lastError: null,
-    sentAt: null,
-    itemIds: d.itemIds ?? [],
-    digestId: null,
     createdAt: now,
-    updatedAt: now,
-    __v: 0,
   };
+  if (d.fill) doc.fill = d.fill;
+  if (d.itemIds?.length) doc.itemIds = d.itemIds;
+  return doc;
 }
 
 /**
- * Records intent before anything is sent. The unique `key` makes recording idempotent: matching the same
- * report twice (two app instances, a retried event) inserts nothing new. Returns how many were new.
+ * Records intent before anything is sent: each distinct body once, then one small document per recipient.
+ * The unique `key` makes recording idempotent: matching the same report twice (two app instances, a retried
+ * event) inserts nothing new. Returns the deliveries that were new, for an in-process worker to take directly.
  */
-export async function recordDeliveries(list: NewDelivery[], now = new Date()): Promise<number> {
-  let inserted = 0;
-  for (let i = 0; i < list.length; i += 1000) {
-    const docs = list.slice(i, i + 1000).map((d) => toDoc(d, now));
-    try {
-      const res = await DeliveryModel.collection.insertMany(docs, { ordered: false });
-      inserted += res.insertedCount;
-    } catch (err) {
-      const e = err as {
-        writeErrors?: Array<{ code?: number }> | { code?: number };
-        insertedCount?: number;
-        result?: { insertedCount?: number };
-      };
-      const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
-      if (!writeErrors.length && !isDuplicateKey(err)) throw err;
-      if (writeErrors.some((w) => w.code !== 11000)) throw err;
-      inserted += e.insertedCount ?? e.result?.insertedCount ?? docs.length - writeErrors.length;
-    }
-  }
-  return inserted;
+export async function recordDeliveries(list: NewDelivery[], now = new Date()): Promise<StoredDelivery[]> {
+  if (!list.length) return [];
+  await storeBodies(list.map((d) => d.email));
+  return insertNew(
+    DeliveryModel.collection,
+    list.map((d) => toDoc(d, now)),
+  );
+}
+
+/** What a delivery says, placeholders filled (deliveries recorded before bodies were shared carry their own). */
+export async function bodyOf(d: StoredDelivery, bodies: BodyCache): Promise<{ text: string; html: string } | null> {
+  const legacy = d as StoredDelivery & { text?: string; html?: string };
+  if (!d.bodyId) return legacy.text !== undefined ? { text: legacy.text, html: legacy.html ?? '' } : null;
+  const body = await bodies.get(d.bodyId);
+  return body && fillBody(body, d.fill);
 }
 
 /**
@@ -81,14 +67,12 @@ export async function recordDeliveries(list: NewDelivery[], now = new Date()): P
  * delivery (with the ids it lists) is recorded first under a per-day key; the items are marked afterwards,
  * so a crash in between is repaired by the next run.
  */
-export async function runDigests(now = new Date()): Promise<number> {
-  const queued = await DeliveryModel.find(
-    { status: 'queued', createdAt: trusted({ $lte: now }) },
-    { _id: 1, subscriptionId: 1, userId: 1, to: 1, subject: 1, text: 1, createdAt: 1 },
-  )
+export async function runDigests(now = new Date(), bodies = new BodyCache()): Promise<number> {
+  const queued = (await DeliveryModel.collection
+    .find({ status: 'queued', createdAt: { $lte: now } })
     .sort({ createdAt: 1 })
-    .lean();
-  const groups = new Map<string, typeof queued>();
+    .toArray()) as unknown as StoredDelivery[];
+  const groups = new Map<string, StoredDelivery[]>();
   for (const d of queued) {
     const k = String(d.subscriptionId ?? d.to);
     groups.set(k, [...(groups.get(k) ?? []), d]);
@@ -98,7 +82,9 @@ export async function runDigests(now = new Date()): Promise<number> {
   for (const [k, items] of groups) {
     const first = items[0]!;
     const key = `digest:${k}:${day}`;
-    const email = digestEmail(items, ALERT_LIMITS.digestItemsMax);
+    const listed = await Promise.all(
+      items.map(async (i) => ({ subject: i.subject, text: (await bodyOf(i, bodies))?.text ?? '' })),
+    );
     const made1 = await recordDeliveries([
       {
         key,
@@ -106,20 +92,18 @@ export async function runDigests(now = new Date()): Promise<number> {
         subscriptionId: first.subscriptionId ? String(first.subscriptionId) : null,
         userId: first.userId ? String(first.userId) : null,
         to: first.to,
-        email,
+        email: digestEmail(listed, ALERT_LIMITS.digestItemsMax),
         itemIds: items.map((i) => i._id),
       },
     ]);
-    made += made1;
+    made += made1.length;
     const digest = await DeliveryModel.findOne({ key }, { _id: 1, itemIds: 1 }).lean();
-    if (!digest) continue;
+    if (!digest?.itemIds?.length) continue;
     // Only the items this digest lists; on a re-run the same day, newer items wait for tomorrow's digest.
-    if (digest.itemIds.length) {
-      await DeliveryModel.updateMany(
-        { _id: trusted({ $in: digest.itemIds }), status: 'queued' },
-        { $set: { status: 'digested', digestId: digest._id } },
-      );
-    }
+    await DeliveryModel.collection.updateMany(
+      { _id: { $in: digest.itemIds }, status: 'queued' },
+      { $set: { status: 'digested', digestId: digest._id } },
+    );
   }
   return made;
 }

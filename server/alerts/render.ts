@@ -176,6 +176,31 @@ export function digestEmail(items: Array<{ subject: string; text: string }>, cap
   return build(`StayWatch daily digest: ${items.length} alert${items.length === 1 ? '' : 's'}`, parts);
 }
 
+/** A per-recipient value in a body shared by many recipients; `fillBody` puts the value in at send time. */
+export const placeholder = (name: string) => `{{${name}}}`;
+
+/** The body with its placeholders filled: as given in the text, escaped in the HTML. */
+export function fillBody(
+  body: { text: string; html: string },
+  fill: Record<string, string> | null | undefined,
+): { text: string; html: string } {
+  if (!fill) return body;
+  let { text, html } = body;
+  for (const [name, value] of Object.entries(fill)) {
+    text = text.split(placeholder(name)).join(value);
+    html = html.split(placeholder(name)).join(escapeHtml(value));
+  }
+  return { text, html };
+}
+
+/** The subject with its placeholders filled, header-safe. */
+export function fillSubject(subject: string, fill: Record<string, string> | null | undefined): string {
+  if (!fill) return subject;
+  let out = subject;
+  for (const [name, value] of Object.entries(fill)) out = out.split(placeholder(name)).join(headerSafe(value, 100));
+  return headerSafe(out, 200);
+}
+
 /** Appended at send time with the subscription's current unsubscribe link. */
 export function withFooter(email: { text: string; html: string }, unsubscribeUrl: string | null): { text: string; html: string } {
   if (!unsubscribeUrl) return email;

@@ -18,6 +18,8 @@ export interface IndexedSubscription {
   mode: 'instant' | 'daily';
   minPriority: 'standard' | 'safeguarding' | null;
   forceId: string | null;
+  /** Signs the unsubscribe link the worker puts in each message. */
+  tokenVersion: string;
 }
 
 const REBUILD_AFTER = 512;

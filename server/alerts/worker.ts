@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { trusted, type Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config';
+import { insertNew } from '../db/insert';
 import type { Logger } from '../logger';
-import { isDuplicateKey } from '../db/errors';
-import { DeliveryClaimModel, DeliveryModel, type StoredDelivery, SuppressionModel } from './delivery.model';
-import { runDigests } from './outbox';
+import { BodyCache } from './bodies';
+import {
+  type DeliveryClaim,
+  DeliveryClaimModel,
+  DeliveryModel,
+  DeliveryResultModel,
+  type StoredDelivery,
+  SuppressionModel,
+} from './delivery.model';
+import { applyResult, attemptId, DeliveryLedger } from './ledger';
+import { bodyOf, runDigests } from './outbox';
 import { headerSafe, withFooter } from './render';
 import { SubscriptionModel } from './subscription.model';
 import type { TokenSigner } from './tokens';
@@ -15,7 +24,7 @@ export interface WorkerOptions {
   /** How long a claimed delivery stays ours before another worker may take it over. */
   leaseMs?: number;
   pollMs?: number;
-  /** Parallel sends (pooled SMTP connections are shared by them). */
+  /** Parallel sends (pooled SMTP connections are shared by them); also how many are claimed at a time. */
   concurrency?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -55,32 +64,34 @@ export function createTransport(smtp: SmtpSettings): Transporter {
   });
 }
 
-/** FerretDB on SQLite answers concurrent writes with "database is locked" now and then: retry those briefly. */
-async function retryBusy<T>(fn: () => Promise<T>, tries = 6): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const msg = String((err as Error)?.message ?? err);
-      if (i >= tries - 1 || !/database is locked|SQLITE_BUSY/i.test(msg)) throw err;
-      await new Promise((r) => setTimeout(r, 20 * 2 ** i + Math.random() * 20));
-    }
-  }
-}
-
 export const messageIdFor = (id: Types.ObjectId | string) => `<delivery-${String(id)}@staywatch>`;
 
 type Outcome = 'sent' | 'retry' | 'failed' | 'skipped';
+export type Totals = Record<'sent' | 'retried' | 'failed' | 'skipped', number>;
+
+/** A subscription's state as the worker needs it; `undefined` from a lookup means "ask the database". */
+export interface SubscriptionState {
+  status: string;
+  tokenVersion: string;
+}
+export type SubscriptionLookup = (id: string) => SubscriptionState | undefined;
+
+const POLL_LIMIT = 500;
 
 /**
- * Sends the outbox. Each delivery is claimed by `_id` with a conditional findOneAndUpdate (pending and due,
- * or a sending lease that expired), so two workers never hold the same delivery; the Message-ID comes from
- * the delivery id, so a resend after a crash is recognisable downstream.
+ * Sends the outbox. Work comes from deliveries handed over by the recorder in this process (`enqueue`) and
+ * from polling for due ones (retries, other processes, restarts). Each attempt is claimed by inserting a
+ * `<delivery>:<attempt>` row, a chunk of `concurrency` at a time: the engine's `_id` uniqueness lets exactly
+ * one worker win an attempt. Outcomes go to the ledger (result rows, then bulk status updates). The
+ * Message-ID comes from the delivery id, so a resend after a crash is recognisable downstream.
  */
 export class DeliveryWorker {
   readonly id: string;
   private readonly transport: Transporter;
   private readonly opts: Required<Omit<WorkerOptions, 'workerId'>>;
+  private readonly ledger = new DeliveryLedger();
+  private readonly bodies = new BodyCache();
+  private queue: StoredDelivery[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -90,7 +101,14 @@ export class DeliveryWorker {
 
   constructor(
     private readonly smtp: SmtpSettings,
-    private readonly ctx: { publicUrl: string; tokens: TokenSigner; logger: Logger; digestHour: number },
+    private readonly ctx: {
+      publicUrl: string;
+      tokens: TokenSigner;
+      logger: Logger;
+      digestHour: number;
+      /** In the server process: the in-memory subscription index (updated at once on confirm and unsubscribe). */
+      subscriptions?: SubscriptionLookup;
+    },
     opts: WorkerOptions = {},
   ) {
     this.id = opts.workerId ?? `w-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -106,7 +124,7 @@ export class DeliveryWorker {
     this.transport = createTransport(smtp);
   }
 
-  /** Polls until stopped; `poke()` wakes it early when new deliveries are recorded in this process. */
+  /** Polls until stopped; `enqueue()` wakes it early when new deliveries are recorded in this process. */
   start(): void {
     this.stopped = false;
     const loop = () => {
@@ -116,6 +134,12 @@ export class DeliveryWorker {
       this.timer.unref();
     };
     loop();
+  }
+
+  /** Deliveries just recorded in this process: sent without waiting for the next poll. */
+  enqueue(docs: StoredDelivery[]): void {
+    for (const d of docs) if (d.status === 'pending') this.queue.push(d);
+    if (this.timer || this.running) this.poke();
   }
 
   poke(): void {
@@ -143,6 +167,7 @@ export class DeliveryWorker {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.ledger.settle().catch((err) => this.ctx.logger.warn({ err }, 'settling deliveries failed'));
     this.transport.close();
   }
 
@@ -150,125 +175,153 @@ export class DeliveryWorker {
     if (!this.opts.digests) return;
     const day = now.toISOString().slice(0, 10);
     if (now.getUTCHours() < this.ctx.digestHour || this.lastDigestDay === day) return;
-    await runDigests(now);
+    await runDigests(now, this.bodies);
     this.lastDigestDay = day;
   }
 
-  /** Sends everything due now; resolves when nothing due is left (or only other workers' leases). */
-  async drain(): Promise<{ sent: number; retried: number; failed: number; skipped: number }> {
-    const totals = { sent: 0, retried: 0, failed: 0, skipped: 0 };
+  /** Sends everything due now; resolves when nothing due is left (or only other workers' claims). */
+  async drain(): Promise<Totals> {
+    const totals: Totals = { sent: 0, retried: 0, failed: 0, skipped: 0 };
     // Suppressed addresses, read once per pass (a small collection) and extended as 5xx answers come in.
     this.suppressed = new Set((await SuppressionModel.find({}, { _id: 1 }).lean()).map((s) => s._id));
-    for (;;) {
-      if (this.stopped) return totals;
-      const now = new Date();
-      const due = await DeliveryModel.find(
-        {
-          $or: [
-            { status: 'pending', nextAttemptAt: trusted({ $lte: now }) },
-            { status: 'sending', leaseUntil: trusted({ $lt: now }) },
-          ],
-        },
-        { _id: 1 },
-      )
-        // No sort: on FerretDB a sort reads and orders the whole collection; the random start below spreads work.
-        .limit(200)
-        .lean();
-      if (due.length === 0) return totals;
-      // Workers start at different places in the list so that, running together, they rarely race for one delivery.
-      const shift = Math.floor(Math.random() * due.length);
-      due.push(...due.splice(0, shift));
-      let claimedAny = false;
-      let next = 0;
-      const lane = async () => {
-        while (next < due.length && !this.stopped) {
-          const d = due[next++]!;
-          let outcome: Outcome;
-          try {
-            const claimed = await this.claim(d._id);
-            if (!claimed) continue;
-            claimedAny = true;
-            outcome = await this.deliver(claimed);
-          } catch (err) {
-            // A database hiccup: the lease (or the claim repair) brings this delivery back later.
-            this.ctx.logger.warn({ err, delivery: String(d._id) }, 'delivery step failed');
-            continue;
-          }
-          if (outcome === 'sent') totals.sent++;
-          else if (outcome === 'retry') totals.retried++;
-          else if (outcome === 'failed') totals.failed++;
-          else totals.skipped++;
+    try {
+      while (!this.stopped) {
+        let batch = this.queue.splice(0, POLL_LIMIT);
+        const polled = batch.length === 0;
+        if (polled) {
+          // Our own outcomes must be settled first, or the poll would offer them again.
+          await this.ledger.settle();
+          batch = await this.due();
+          if (!batch.length) break;
         }
-      };
-      await Promise.all(Array.from({ length: this.opts.concurrency }, lane));
-      if (!claimedAny) return totals;
+        const claimed = await this.sendAll(batch, totals, polled);
+        void this.ledger.settle().catch((err) => this.ctx.logger.warn({ err }, 'settling deliveries failed'));
+        if (polled && claimed === 0) break;
+      }
+    } finally {
+      await this.ledger.settle();
     }
+    return totals;
+  }
+
+  private async due(): Promise<StoredDelivery[]> {
+    const now = new Date();
+    // No sort: on FerretDB a sort reads and orders the whole collection; the random start below spreads work.
+    const due = (await DeliveryModel.collection
+      .find({
+        $or: [
+          { status: 'pending', nextAttemptAt: { $lte: now } },
+          // Recorded by an earlier version that marked deliveries `sending` under a lease.
+          { status: 'sending', leaseUntil: { $lt: now } },
+        ],
+      })
+      .limit(POLL_LIMIT)
+      .toArray()) as unknown as StoredDelivery[];
+    // Workers start at different places in the list so that, running together, they rarely race for one delivery.
+    const shift = Math.floor(Math.random() * due.length);
+    return [...due.slice(shift), ...due.slice(0, shift)];
   }
 
   /**
-   * Claim by `_id`: re-read the delivery, check it is due (pending and due, or its lease expired), then insert
-   * the claim row for its current attempt number. Only the worker whose insert succeeds sends this attempt.
+   * Claims `concurrency` deliveries at a time (one insert of claim rows) and sends them on as many lanes.
+   * At most one chunk is claimed ahead of the lanes, which bounds what a crash can leave in flight.
    */
-  private async claim(id: Types.ObjectId): Promise<StoredDelivery | null> {
-    const doc = await DeliveryModel.findById(id).lean<StoredDelivery>();
-    if (!doc) return null;
-    const now = new Date();
-    const due =
-      (doc.status === 'pending' && new Date(doc.nextAttemptAt) <= now) ||
-      (doc.status === 'sending' && doc.leaseUntil !== null && new Date(doc.leaseUntil) < now);
-    if (!due) return null;
-    try {
-      await retryBusy(() => DeliveryClaimModel.create({ _id: `${String(id)}:${doc.attempts}`, workerId: this.id, at: now }));
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // Someone claimed this attempt. If they died between the claim and marking it sending (the delivery is
-      // still pending long after the claim), move it to the next attempt so it can be claimed again.
-      if (doc.status === 'pending') {
-        const c = await DeliveryClaimModel.findById(`${String(id)}:${doc.attempts}`).lean();
-        if (c && now.getTime() - new Date(c.at).getTime() > this.opts.leaseMs) {
-          await DeliveryModel.updateOne(
-            { _id: id, status: 'pending', attempts: doc.attempts },
-            { $set: { attempts: doc.attempts + 1 } },
-          );
-        }
+  private async sendAll(batch: StoredDelivery[], totals: Totals, polled: boolean): Promise<number> {
+    const chunkSize = Math.max(1, this.opts.concurrency);
+    let next = 0;
+    let claimedCount = 0;
+    const ready: Array<{ d: StoredDelivery; attempt: number }> = [];
+    let claiming: Promise<void> | null = null;
+    const take = async () => {
+      for (;;) {
+        if (this.stopped) return null;
+        const item = ready.shift();
+        if (item) return item;
+        if (next >= batch.length && !claiming) return null;
+        claiming ??= (async () => {
+          const chunk = batch.slice(next, next + chunkSize);
+          next += chunk.length;
+          const won = await this.claim(chunk, polled);
+          claimedCount += won.length;
+          ready.push(...won);
+        })().finally(() => {
+          claiming = null;
+        });
+        await claiming;
       }
-      return null;
-    }
-    const leaseUntil = new Date(now.getTime() + this.opts.leaseMs);
-    const attempts = doc.attempts + 1;
-    await retryBusy(() =>
-      DeliveryModel.updateOne({ _id: id }, { $set: { status: 'sending', leaseUntil, workerId: this.id, attempts } }),
-    );
-    return { ...doc, status: 'sending', leaseUntil, workerId: this.id, attempts };
+    };
+    const lane = async () => {
+      for (let item = await take(); item; item = await take()) {
+        let outcome: Outcome;
+        try {
+          outcome = await this.deliver(item.d, item.attempt);
+        } catch (err) {
+          // A database hiccup: the claim repair brings this delivery back later.
+          this.ctx.logger.warn({ err, delivery: String(item.d._id) }, 'delivery step failed');
+          continue;
+        }
+        if (outcome === 'retry') totals.retried++;
+        else totals[outcome]++;
+      }
+    };
+    await Promise.all(Array.from({ length: chunkSize }, lane));
+    return claimedCount;
   }
 
-  private async finish(d: StoredDelivery, set: Record<string, unknown>): Promise<void> {
-    await retryBusy(() =>
-      // By `_id` alone (the claim row made this attempt ours); FerretDB uses an index only for a bare `_id` filter.
-      DeliveryModel.updateOne({ _id: d._id }, { $set: { leaseUntil: null, ...set } }),
-    );
+  /** Inserts a claim row for each delivery's current attempt; returns those this worker won. */
+  private async claim(chunk: StoredDelivery[], polled: boolean) {
+    const at = new Date();
+    const rows: DeliveryClaim[] = chunk.map((d) => ({ _id: attemptId(d, d.attempts ?? 0), workerId: this.id, at }));
+    const won = new Set((await insertNew(DeliveryClaimModel.collection, rows)).map((r) => r._id));
+    const lost = chunk.filter((d) => !won.has(attemptId(d, d.attempts ?? 0)));
+    // Someone else holds these attempts. From a poll, an old claim may belong to a worker that died.
+    if (polled) for (const d of lost) await this.repair(d, at);
+    return chunk.filter((d) => won.has(attemptId(d, d.attempts ?? 0))).map((d) => ({ d, attempt: d.attempts ?? 0 }));
   }
 
-  private async deliver(d: StoredDelivery): Promise<Outcome> {
+  /**
+   * A claimed attempt older than the lease: if its result was stored, apply it (the worker died before
+   * settling); if not, the worker died in flight, so open the next attempt (this may resend that one message).
+   */
+  private async repair(d: StoredDelivery, now: Date): Promise<void> {
+    const attempt = d.attempts ?? 0;
+    const id = attemptId(d, attempt);
+    const claim = await DeliveryClaimModel.findById(id).lean();
+    if (!claim || now.getTime() - new Date(claim.at).getTime() <= this.opts.leaseMs) return;
+    const result = await DeliveryResultModel.findById(id).lean();
+    if (result) await applyResult(d, attempt, result);
+    else await DeliveryModel.collection.updateOne({ _id: d._id, attempts: attempt }, { $set: { attempts: attempt + 1 } });
+  }
+
+  /** Current state, never cached: a subscriber who just unsubscribed must not get one more message. */
+  private async subscription(id: string, fresh: boolean): Promise<SubscriptionState | null> {
+    const known = fresh ? undefined : this.ctx.subscriptions?.(id);
+    if (known) return known;
+    const sub = await SubscriptionModel.findById(id, { status: 1, tokenVersion: 1 }).lean();
+    return sub ? { status: sub.status, tokenVersion: sub.tokenVersion } : null;
+  }
+
+  private finish(d: StoredDelivery, attempt: number, status: 'sent' | 'failed' | 'skipped', error: string | null): Outcome {
+    this.ledger.record({ delivery: d, attempt, status, error });
+    return status;
+  }
+
+  private async deliver(d: StoredDelivery, attempt: number): Promise<Outcome> {
     const to = d.to.toLowerCase();
-    if (this.suppressed.has(to)) {
-      await this.finish(d, { status: 'skipped', lastError: 'address suppressed after a permanent failure' });
-      return 'skipped';
-    }
+    if (this.suppressed.has(to)) return this.finish(d, attempt, 'skipped', 'address suppressed after a permanent failure');
     let unsubscribeUrl: string | null = null;
     if (d.subscriptionId) {
-      const sub = await SubscriptionModel.findById(d.subscriptionId, { status: 1, tokenVersion: 1 }).lean();
+      const sub = await this.subscription(String(d.subscriptionId), d.kind === 'confirm');
       const wanted = d.kind === 'confirm' ? 'pending' : 'confirmed';
-      if (!sub || sub.status !== wanted) {
-        await this.finish(d, { status: 'skipped', lastError: `subscription is ${sub?.status ?? 'deleted'}` });
-        return 'skipped';
-      }
+      if (!sub || sub.status !== wanted) return this.finish(d, attempt, 'skipped', `subscription is ${sub?.status ?? 'deleted'}`);
       if (d.kind !== 'confirm') {
         const token = this.ctx.tokens.sign('u', String(d.subscriptionId), sub.tokenVersion, null);
         unsubscribeUrl = `${this.ctx.publicUrl}/api/subscriptions/unsubscribe?token=${encodeURIComponent(token)}`;
       }
     }
-    const body = withFooter(d, unsubscribeUrl);
+    const content = await bodyOf(d, this.bodies);
+    if (!content) return this.finish(d, attempt, 'failed', 'message body is missing');
+    const body = withFooter(content, unsubscribeUrl);
     try {
       await this.transport.sendMail({
         from: this.smtp.from,
@@ -281,8 +334,7 @@ export class DeliveryWorker {
           ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
           : {},
       });
-      await this.finish(d, { status: 'sent', sentAt: new Date(), lastError: null });
-      return 'sent';
+      return this.finish(d, attempt, 'sent', null);
     } catch (err) {
       const e = err as { responseCode?: number; code?: string; message?: string };
       const msg = headerSafe(`${e.code ?? ''} ${e.responseCode ?? ''} ${e.message ?? String(err)}`, 300);
@@ -291,17 +343,12 @@ export class DeliveryWorker {
         await SuppressionModel.updateOne({ _id: to }, { $setOnInsert: { reason: msg, at: new Date() } }, { upsert: true }).catch(
           () => undefined,
         );
-        await this.finish(d, { status: 'failed', lastError: msg });
         this.ctx.logger.warn({ delivery: String(d._id), code: e.responseCode }, 'permanent delivery failure; address suppressed');
-        return 'failed';
+        return this.finish(d, attempt, 'failed', msg);
       }
-      if (d.attempts >= this.opts.maxAttempts) {
-        await this.finish(d, { status: 'failed', lastError: msg });
-        return 'failed';
-      }
-      const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** Math.max(0, d.attempts - 1));
-      const jitter = backoff * (0.8 + Math.random() * 0.4);
-      await this.finish(d, { status: 'pending', nextAttemptAt: new Date(Date.now() + jitter), lastError: msg });
+      if (attempt + 1 >= this.opts.maxAttempts) return this.finish(d, attempt, 'failed', msg);
+      const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** attempt);
+      this.ledger.record({ delivery: d, attempt, status: 'retry', error: msg, retryInMs: backoff * (0.8 + Math.random() * 0.4) });
       return 'retry';
     }
   }
