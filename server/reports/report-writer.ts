@@ -41,7 +41,7 @@ export class ReportWriter {
 
   constructor(
     private readonly collection: () => InsertTarget,
-    private readonly opts: { maxInFlight: number; maxBatch: number } = { maxInFlight: 2, maxBatch: 200 },
+    private readonly opts: { maxInFlight: number; maxBatch: number } = { maxInFlight: 1, maxBatch: 200 },
   ) {}
 
   insert(doc: Doc): Promise<void> {
@@ -89,6 +89,9 @@ export class ReportWriter {
         for (const e of list) failed.set(e.index, new ReportWriteError(e.errmsg ?? 'write failed', e.code));
       }
     }
-    batch.forEach((p, i) => (failed.has(i) ? p.reject(failed.get(i)) : p.resolve()));
+    for (const [i, p] of batch.entries()) {
+      if (failed.has(i)) p.reject(failed.get(i));
+      else p.resolve();
+    }
   }
 }
