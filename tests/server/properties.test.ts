@@ -109,4 +109,14 @@ describe('properties', () => {
     expect(await DeliveryModel.countDocuments({ to: owner.email })).toBe(0);
     expect((await owner.c.get('/api/properties')).status).toBe(401);
   });
+
+  it('offers a registered property to police as a report’s subject until its account is deleted', async () => {
+    const owner = await signedIn();
+    const { body: p } = await owner.c.post('/api/properties', { ...HOME, lat: 50.8201, lng: -0.1401 });
+    const near = { lat: 50.8202, lng: -0.1401 };
+    expect(await app.services.properties.nearest(near.lat, near.lng, 'S', 30)).toBe(p.id);
+    expect(await app.services.properties.nearest(near.lat, near.lng, 'H', 30)).toBeNull();
+    await owner.c.delete('/api/account');
+    expect(await app.services.properties.nearest(near.lat, near.lng, 'S', 30)).toBeNull();
+  });
 });
