@@ -601,14 +601,19 @@ export class ReportIndex {
   }
 
   /**
-   * Adopt arrays restored from a snapshot (`sortedN` of the `n` slots in Morton order). The caller sets
-   * string tables first. Arrays have length n (× 12 / × 16 for ids and refs; sortedN for mk).
+   * After a snapshot filled the per-slot arrays of slots [0, n) (this index was made with capacity n
+   * and its string tables set): recompute Morton keys for the `sortedN` sorted slots, count the
+   * alive ones and build the id table. Throws if the sorted part is not in order.
    */
-  adopt(a: Record<SnapshotField, ArrayBufferView>, n: number, sortedN: number, lastUpdatedMs: number): void {
-    Object.assign(this, a);
+  restored(n: number, sortedN: number, lastUpdatedMs: number): void {
     this.n = n;
     this.sortedN = sortedN;
-    this.cap = n;
+    const mk = new Float64Array(sortedN);
+    for (let i = 0; i < sortedN; i++) {
+      mk[i] = mortonKey(toQ(lngToX(this.lng[i]!)), toQ(latToY(this.lat[i]!)));
+      if (i > 0 && mk[i]! < mk[i - 1]!) throw new Error('snapshot slots are not in Morton order');
+    }
+    this.mk = mk;
     let alive = 0;
     for (let i = 0; i < n; i++) alive += this.alive[i]!;
     this.aliveCount = alive;

@@ -1,93 +1,217 @@
 import { createHash } from 'node:crypto';
-import { ReportIndex, SNAPSHOT_FIELDS, type SnapshotField } from './report-index';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { latToY, lngToX, ReportIndex, type SnapshotField } from './report-index';
 
 /**
- * A ReportIndex as one binary blob: a JSON header (field layout, counts, string tables) followed by
- * every per-slot typed array, each 8-byte aligned so decoding makes views, not copies.
- * Layout: [u32 header length][header JSON][pad to 8][field 0][pad]...; a SHA-256 of the whole blob
- * travels beside it (in the snapshot head) to catch a torn or corrupt snapshot.
+ * A ReportIndex as one compact binary blob (FerretDB reads large documents at only ~5–10 MB/s, so
+ * size is start-up time). Only what cannot be derived is stored; Mercator x/y, Morton keys, minute
+ * windows and codes are recomputed on load. Each column is stored as small integers where that is
+ * exact (positions in micro-degrees, delta-coded along the Morton order; times in minutes or
+ * seconds relative to each other) with the rare values that are not exact kept aside, then
+ * byte-planed (all first bytes, then all second bytes...) and deflated. Layout before deflate:
+ * [u32 header length][header JSON][sections...]; a SHA-256 of the deflated blob travels beside it.
  */
 
-const FORMAT = 1;
+const FORMAT = 2;
+const deflate = promisify(zlib.deflateRaw);
+const inflate = promisify(zlib.inflateRaw);
 
-type Ctor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;
-const CTORS: Record<string, { ctor: Ctor; bytes: number }> = {
-  Float64Array: { ctor: Float64Array as unknown as Ctor, bytes: 8 },
-  Float32Array: { ctor: Float32Array as unknown as Ctor, bytes: 4 },
-  Uint32Array: { ctor: Uint32Array as unknown as Ctor, bytes: 4 },
-  Uint16Array: { ctor: Uint16Array as unknown as Ctor, bytes: 2 },
-  Uint8Array: { ctor: Uint8Array as unknown as Ctor, bytes: 1 },
-};
+interface Section {
+  name: string;
+  /** 'int' (Int32 planes, exceptions in `ex`), 'raw' (planes of `width` bytes). */
+  kind: 'int' | 'raw';
+  width: number;
+  bytes: number;
+  /** For 'int': value = base + q × unit (base: another column or the previous value), exceptions exact. */
+  unit?: number;
+  base?: 'prev' | SnapshotField;
+  exceptions?: number;
+}
 
 interface Header {
   format: number;
   n: number;
   sortedN: number;
   lastUpdatedMs: number;
-  fields: Array<{ name: SnapshotField; type: string; length: number; offset: number }>;
+  sections: Section[];
   forceIds: string[];
   addresses: Array<string | null>;
   assignees: Array<string | null>;
 }
 
-const pad8 = (x: number) => (x + 7) & ~7;
+/** Byte planes: all bytes 0 of each element, then all bytes 1... (compresses numbers far better). */
+function toPlanes(src: Uint8Array, n: number, width: number): Buffer {
+  const out = Buffer.allocUnsafe(n * width);
+  for (let b = 0; b < width; b++) {
+    const o = b * n;
+    for (let i = 0; i < n; i++) out[o + i] = src[i * width + b]!;
+  }
+  return out;
+}
+function fromPlanes(src: Uint8Array, n: number, width: number, out: Uint8Array): void {
+  for (let b = 0; b < width; b++) {
+    const o = b * n;
+    for (let i = 0; i < n; i++) out[i * width + b] = src[o + i]!;
+  }
+}
 
-export function encodeIndex(ix: ReportIndex): { blob: Buffer; sha256: string } {
-  const arrays = ix.fields();
-  const perSlot: Record<string, number> = { ids: 12, refs: 16 };
-  const fields: Header['fields'] = [];
-  let offset = 0;
-  for (const name of SNAPSHOT_FIELDS) {
-    const a = arrays[name];
-    const type = a.constructor.name;
-    const slots = name === 'mk' ? ix.sortedN : ix.n;
-    const length = slots * (perSlot[name] ?? 1);
-    fields.push({ name, type, length, offset });
-    offset = pad8(offset + length * CTORS[type]!.bytes);
+/**
+ * Encode doubles as Int32 steps of `unit` over a base (the previous value, another column, or 0),
+ * exact or set aside: [planes of Int32][exceptions: u32 slot, f64 value...]. Null when too many are inexact.
+ */
+function encodeInts(values: Float64Array, n: number, unit: number, base: Float64Array | 'prev' | null): { body: Buffer; exceptions: number } | null {
+  const q = new Int32Array(n);
+  const ex: number[] = [];
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const b = base === 'prev' ? prev : base ? base[i]! : 0;
+    const k = Math.round((v - b) / unit);
+    if (Math.abs(k) < 2 ** 31 && b + k * unit === v) {
+      q[i] = k;
+      if (base === 'prev') prev = v;
+    } else {
+      ex.push(i);
+      q[i] = 0;
+      // prev is unchanged: the decoder skips exceptions the same way.
+    }
+  }
+  if (ex.length > n * 0.1) return null;
+  const exBuf = Buffer.alloc(ex.length * 12);
+  ex.forEach((slot, k) => {
+    exBuf.writeUInt32LE(slot, k * 12);
+    exBuf.writeDoubleLE(values[slot]!, k * 12 + 4);
+  });
+  return { body: Buffer.concat([toPlanes(new Uint8Array(q.buffer), n, 4), exBuf]), exceptions: ex.length };
+}
+
+function decodeInts(body: Uint8Array, n: number, s: Section, base: Float64Array | 'prev' | null, out: Float64Array): void {
+  const q = new Int32Array(n);
+  fromPlanes(body, n, 4, new Uint8Array(q.buffer));
+  const exceptional = new Map<number, number>();
+  const view = new DataView(body.buffer, body.byteOffset + n * 4, (s.exceptions ?? 0) * 12);
+  for (let k = 0; k < (s.exceptions ?? 0); k++) exceptional.set(view.getUint32(k * 12, true), view.getFloat64(k * 12 + 4, true));
+  const unit = s.unit ?? 1;
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const e = exceptional.get(i);
+    if (e !== undefined) {
+      out[i] = e;
+      continue;
+    }
+    const b = base === 'prev' ? prev : base ? base[i]! : 0;
+    const v = b + q[i]! * unit;
+    out[i] = v;
+    if (base === 'prev') prev = v;
+  }
+}
+
+const INT_COLUMNS: Array<{ name: SnapshotField; unit: number; base: 'prev' | SnapshotField | null }> = [
+  { name: 'lat', unit: 1e-6, base: 'prev' },
+  { name: 'lng', unit: 1e-6, base: 'prev' },
+  { name: 'fromMs', unit: 60_000, base: null },
+  { name: 'toMs', unit: 60_000, base: 'fromMs' },
+  { name: 'createdMs', unit: 1000, base: 'toMs' },
+];
+const RAW_COLUMNS: Array<{ name: SnapshotField; width: number }> = [
+  { name: 'ids', width: 12 },
+  { name: 'refs', width: 16 },
+  { name: 'role', width: 1 },
+  { name: 'released', width: 1 },
+  { name: 'type', width: 1 },
+  { name: 'status', width: 1 },
+  { name: 'prio', width: 1 },
+  { name: 'force', width: 1 },
+  { name: 'alive', width: 1 },
+  { name: 'addr', width: 4 },
+  { name: 'assignee', width: 4 },
+  { name: 'ind', width: 4 },
+];
+
+export async function encodeIndex(ix: ReportIndex): Promise<{ blob: Buffer; sha256: string; rawBytes: number }> {
+  const n = ix.n;
+  const f = ix.fields();
+  const sections: Section[] = [];
+  const bodies: Buffer[] = [];
+  for (const c of INT_COLUMNS) {
+    const values = f[c.name] as Float64Array;
+    const base = c.base === 'prev' || c.base === null ? c.base : (f[c.base] as Float64Array);
+    // Micro-degrees are rarely exact in binary: the check `b + k·unit === v` decides, value by value.
+    const enc = encodeInts(values, n, c.unit, base);
+    if (enc) {
+      sections.push({ name: c.name, kind: 'int', width: 4, bytes: enc.body.length, unit: c.unit, ...(c.base ? { base: c.base } : {}), exceptions: enc.exceptions });
+      bodies.push(enc.body);
+    } else {
+      const body = toPlanes(new Uint8Array(values.buffer, values.byteOffset, n * 8), n, 8);
+      sections.push({ name: c.name, kind: 'raw', width: 8, bytes: body.length });
+      bodies.push(body);
+    }
+  }
+  for (const c of RAW_COLUMNS) {
+    const a = f[c.name];
+    const body = toPlanes(new Uint8Array(a.buffer, a.byteOffset, n * c.width), n, c.width);
+    sections.push({ name: c.name, kind: 'raw', width: c.width, bytes: body.length });
+    bodies.push(body);
   }
   const header: Header = {
     format: FORMAT,
-    n: ix.n,
+    n,
     sortedN: ix.sortedN,
     lastUpdatedMs: ix.lastUpdatedMs,
-    fields,
+    sections,
     forceIds: ix.forceIds,
     addresses: ix.addresses,
     assignees: ix.assignees,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const start = pad8(4 + head.length);
-  const blob = Buffer.alloc(start + offset);
-  blob.writeUInt32LE(head.length, 0);
-  head.copy(blob, 4);
-  for (const f of fields) {
-    const a = arrays[f.name];
-    const bytes = f.length * CTORS[f.type]!.bytes;
-    blob.set(new Uint8Array(a.buffer, a.byteOffset, bytes), start + f.offset);
-  }
-  return { blob, sha256: createHash('sha256').update(blob).digest('hex') };
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length, 0);
+  const raw = Buffer.concat([len, head, ...bodies]);
+  const blob = await deflate(raw, { level: 1 });
+  return { blob, sha256: createHash('sha256').update(blob).digest('hex'), rawBytes: raw.length };
 }
 
 /** Decodes a blob made by encodeIndex; throws on anything inconsistent. */
-export function decodeIndex(blob: Buffer, sha256?: string): ReportIndex {
+export async function decodeIndex(blob: Buffer, sha256?: string): Promise<ReportIndex> {
   if (sha256 && createHash('sha256').update(blob).digest('hex') !== sha256) throw new Error('snapshot checksum mismatch');
-  const len = blob.readUInt32LE(0);
-  const header = JSON.parse(blob.subarray(4, 4 + len).toString('utf8')) as Header;
+  const raw = await inflate(blob);
+  const len = raw.readUInt32LE(0);
+  const header = JSON.parse(raw.subarray(4, 4 + len).toString('utf8')) as Header;
   if (header.format !== FORMAT) throw new Error(`unknown snapshot format ${header.format}`);
-  const start = pad8(4 + len);
-  // One aligned copy of the body: typed arrays are views into it.
-  const body = new ArrayBuffer(blob.length - start);
-  new Uint8Array(body).set(blob.subarray(start));
-  const arrays = {} as Record<SnapshotField, ArrayBufferView>;
-  for (const f of header.fields) {
-    const t = CTORS[f.type];
-    if (!t || !SNAPSHOT_FIELDS.includes(f.name)) throw new Error(`bad snapshot field ${f.name}`);
-    if (f.offset % 8 !== 0 || f.offset + f.length * t.bytes > body.byteLength) throw new Error(`snapshot field ${f.name} out of range`);
-    arrays[f.name] = new t.ctor(body, f.offset, f.length);
+  const n = header.n;
+  const ix = new ReportIndex(Math.max(16, n));
+  const arrays = ix.fields() as Record<SnapshotField, ArrayBufferView>;
+  let at = 4 + len;
+  const decoded = new Set<string>();
+  for (const s of header.sections) {
+    if (at + s.bytes > raw.length) throw new Error(`snapshot section ${s.name} out of range`);
+    const body = raw.subarray(at, at + s.bytes);
+    at += s.bytes;
+    const target = arrays[s.name as SnapshotField];
+    if (!target) throw new Error(`bad snapshot section ${s.name}`);
+    if (s.kind === 'int') {
+      const base = s.base === 'prev' ? 'prev' : s.base ? (arrays[s.base] as Float64Array) : null;
+      if (base && base !== 'prev' && !decoded.has(s.base!)) throw new Error(`snapshot section ${s.name} before its base`);
+      decodeInts(body, n, s, base, target as Float64Array);
+    } else {
+      if (body.length !== n * s.width) throw new Error(`snapshot section ${s.name} has the wrong size`);
+      fromPlanes(body, n, s.width, new Uint8Array(target.buffer, target.byteOffset, n * s.width));
+    }
+    decoded.add(s.name);
   }
-  for (const name of SNAPSHOT_FIELDS) if (!arrays[name]) throw new Error(`snapshot lacks ${name}`);
-  const ix = new ReportIndex(16);
+  for (const c of [...INT_COLUMNS.map((c) => c.name), ...RAW_COLUMNS.map((c) => c.name)])
+    if (!decoded.has(c)) throw new Error(`snapshot lacks ${c}`);
+  // Derived columns.
+  const { lat, lng, x, y, fromMs, toMs, fromMin, toMin, code, force, type, status, prio, alive } = ix;
+  for (let i = 0; i < n; i++) {
+    x[i] = lngToX(lng[i]!);
+    y[i] = latToY(lat[i]!);
+    fromMin[i] = Math.min(0xffffffff, Math.max(0, Math.floor(fromMs[i]! / 60_000)));
+    toMin[i] = Math.min(0xffffffff, Math.max(0, Math.floor(toMs[i]! / 60_000)));
+    code[i] = alive[i] ? (force[i]! << 7) | 64 | type[i]! | (status[i]! << 2) | (prio[i]! << 5) : 0;
+  }
   ix.setTables(header);
-  ix.adopt(arrays, header.n, header.sortedN, header.lastUpdatedMs);
+  ix.restored(n, header.sortedN, header.lastUpdatedMs);
   return ix;
 }

@@ -6,7 +6,8 @@ import { EventBus, type StoredReport } from '../../server/events';
 import { createLogger } from '../../server/logger';
 import { MapService } from '../../server/map/map.service';
 import { MapIndex } from '../../server/map/map-index';
-import type { ReportIndex } from '../../server/map/report-index';
+import { ReportIndex } from '../../server/map/report-index';
+import { decodeIndex, encodeIndex } from '../../server/map/snapshot-codec';
 import { claimLease, readHead } from '../../server/map/snapshot';
 import { MapSnapshotSeed } from '../../server/map/seed-snapshot';
 import { ReportModel } from '../../server/reports/report.model';
@@ -114,6 +115,32 @@ describe('several app instances', () => {
 });
 
 describe('map index snapshots', () => {
+  it('keep every value exact, including positions and times that are not whole micro-degrees or minutes', async () => {
+    const ix = new ReportIndex(64);
+    const gen = [...generateReports(40, { seed: 5, locator: app.services.forces.locator, now: new Date() })];
+    gen.forEach((r, k) => {
+      const odd = k % 3 === 0;
+      ix.append({
+        ...r,
+        _id: new Types.ObjectId(),
+        lat: odd ? r.lat + 1e-9 * k + Math.PI * 1e-8 : r.lat,
+        lng: odd ? r.lng - 0.123456789012 : r.lng,
+        observedFrom: new Date(r.observedFrom.getTime() + (odd ? 1234 : 0)),
+        assignedTo: k % 5 === 0 ? new Types.ObjectId().toHexString() : null,
+        ownerAlert: k % 4 === 0 ? 'released' : 'withheld',
+      });
+    });
+    ix.sortSpatially();
+    ix.upsert({ ...gen[0]!, _id: new Types.ObjectId(), lat: 50.9, lng: -0.1 }); // an unsorted tail
+    ix.remove(ix.idAt(3));
+    const { blob, sha256 } = await encodeIndex(ix);
+    const back = await decodeIndex(blob, sha256);
+    expect(contents(back)).toEqual(contents(ix));
+    expect(back.sortedN).toBe(ix.sortedN);
+    await expect(decodeIndex(Buffer.concat([blob.subarray(0, 10), Buffer.alloc(5)]), sha256)).rejects.toThrow(/checksum/);
+  });
+
+
   it('load to exactly what a full build from the reports gives, clusters included', async () => {
     const written = await app.services.mapIndex.snapshotIfDue({ force: true });
     expect(written?.reports).toBe(await ReportModel.countDocuments({}));
