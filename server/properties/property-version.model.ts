@@ -1,4 +1,5 @@
 import { type Model, model, Schema } from 'mongoose';
+import { isDuplicateKey } from '../db/errors';
 
 /**
  * One row counting writes to properties, bumped after each one. App instances keep their property grid in memory
@@ -20,11 +21,14 @@ export const PropertyVersionModel: Model<PropertyVersion> = model<PropertyVersio
 
 /** Records that properties changed (call after any write to them); returns the new version. */
 export async function bumpPropertyVersion(): Promise<number> {
-  const row = await PropertyVersionModel.findOneAndUpdate(
-    { _id: PROPERTY_VERSION_ID },
-    { $inc: { version: 1 } },
-    { upsert: true, returnDocument: 'after' },
-  ).lean();
+  const bump = () =>
+    PropertyVersionModel.findOneAndUpdate(
+      { _id: PROPERTY_VERSION_ID },
+      { $inc: { version: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
+  // Two first-ever bumps at once: one upsert creates the row, the other fails on its key and bumps it.
+  const row = await bump().catch((err: unknown) => (isDuplicateKey(err) ? bump() : Promise.reject(err)));
   return row?.version ?? 0;
 }
 
