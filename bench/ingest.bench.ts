@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs, { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -174,6 +175,31 @@ async function pacedLatency(rate: number, seconds: number): Promise<{ p50: numbe
   };
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The embedded engine started by this process (a child running the FerretDB launcher), if any. */
+function enginePid(): number | undefined {
+  for (const dir of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${dir}/cmdline`, 'utf8');
+      const ppid = Number(readFileSync(`/proc/${dir}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (cmd.includes('ferretdb') && ppid === process.pid) return Number(dir);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+const ENGINE_PID = fs.existsSync('/proc') ? enginePid() : undefined;
+
 function cannon(opts: Partial<autocannon.Options>): Promise<autocannon.Result> {
   return autocannon({
     url,
@@ -199,10 +225,19 @@ const rows: Array<{
   pacedMax: number;
   pacedErrors: number;
   burstP99: number;
+  rawEngineMs: number;
+  httpEngineMs: number;
+  serverMs: number;
 }> = [];
 for (let run = 1; run <= RUNS; run++) {
+  let engineCpu = cpuMs(ENGINE_PID);
   const raw = await rawInsertRate();
+  const rawEngineMs = (cpuMs(ENGINE_PID) - engineCpu) / (raw * SECONDS);
+  engineCpu = cpuMs(ENGINE_PID);
+  const serverCpu = cpuMs(server.pid);
   const r = await cannon({});
+  const httpEngineMs = (cpuMs(ENGINE_PID) - engineCpu) / r.requests.total;
+  const serverMs = (cpuMs(server.pid) - serverCpu) / r.requests.total;
   const paced = await pacedLatency(100, 10);
   const burst = await cannon({ overallRate: 100, duration: 10, connections: 20 });
   const row = {
@@ -218,10 +253,13 @@ for (let run = 1; run <= RUNS; run++) {
     pacedMax: paced.max,
     pacedErrors: paced.errors,
     burstP99: burst.latency.p99,
+    rawEngineMs,
+    httpEngineMs,
+    serverMs,
   };
   rows.push(row);
   console.log(
-    `run ${run}: raw insert ${raw.toFixed(0)}/s | HTTP ${row.http.toFixed(0)} req/s (${(row.ratio * 100).toFixed(0)} % of raw), p50 ${row.p50} ms, p97.5 ${row.p95} ms, p99 ${row.p99} ms, errors ${row.errors} | paced 100 req/s: p50 ${paced.p50} ms, p99 ${paced.p99} ms, max ${paced.max} ms, errors ${paced.errors} | autocannon overallRate 100: p99 ${row.burstP99} ms`,
+    `run ${run}: raw insert ${raw.toFixed(0)}/s | HTTP ${row.http.toFixed(0)} req/s (${(row.ratio * 100).toFixed(0)} % of raw), p50 ${row.p50} ms, p97.5 ${row.p95} ms, p99 ${row.p99} ms, errors ${row.errors} | paced 100 req/s: p50 ${paced.p50} ms, p99 ${paced.p99} ms, max ${paced.max} ms, errors ${paced.errors} | autocannon overallRate 100: p99 ${row.burstP99} ms | CPU: engine ${rawEngineMs.toFixed(2)} ms/raw insert, ${httpEngineMs.toFixed(2)} ms/HTTP report; server ${serverMs.toFixed(2)} ms/HTTP report`,
   );
 }
 
@@ -237,6 +275,7 @@ const table = [
   `| Errors and non-2xx (median) | ${m('errors')} |`,
   `| At a steady 100 req/s (one request every 10 ms) p50 / p99 / max (target p99 ≤ 50 ms) | ${m('pacedP50')} / ${m('pacedP99')} / ${m('pacedMax')} ms, errors ${m('pacedErrors')} |`,
   `| autocannon \`overallRate: 100\` (20 connections: bursts of 100 at the start of each second) p99 | ${m('burstP99')} ms |`,
+  `| CPU per document: engine per raw insertOne / engine per HTTP report / server per HTTP report (full load) | ${m('rawEngineMs').toFixed(2)} / ${m('httpEngineMs').toFixed(2)} / ${m('serverMs').toFixed(2)} ms |`,
 ].join('\n');
 console.log(`\n${table}\n`);
 const runs = rows
