@@ -10,9 +10,13 @@ import { claimLease, loadSnapshot, markPruned, readHead, readPrunedBefore, type 
 export const REPLAY_MARGIN_MS = 2 * 60_000;
 /** A snapshot is written when the current one is this old, or after SNAPSHOT_AFTER_CHANGES changes. */
 export const SNAPSHOT_EVERY_MS = 10 * 60_000;
-export const SNAPSHOT_AFTER_CHANGES = 20_000;
-/** Change-log entries are kept at least this long (and always back to the snapshot before the current one). */
-export const LOG_RETENTION_MS = 60 * 60_000;
+export const SNAPSHOT_AFTER_CHANGES = 10_000;
+/**
+ * Change-log entries are kept at least this long (and always back to the snapshot before the current
+ * one). Every poll scans the whole log on FerretDB, so it is kept short: snapshots every 10 minutes or
+ * 10,000 changes bound it.
+ */
+export const LOG_RETENTION_MS = 30 * 60_000;
 const FETCH_CONCURRENCY = 8;
 
 /**
@@ -26,7 +30,7 @@ const FETCH_CONCURRENCY = 8;
  * - drift (deletions or inserts that bypassed the app): the document count, checked each reconcile;
  *   twice in a row different → load a newer snapshot if there is one, else stream everything;
  * - snapshots: written in the background by whichever instance wins the lease, every 10 minutes or
- *   after 20,000 changes; the change log is pruned behind them.
+ *   after 10,000 changes; the change log is pruned behind them.
  */
 export class MapIndex {
   index = new ReportIndex();
@@ -195,7 +199,7 @@ export class MapIndex {
   }
 
   /**
-   * Write a snapshot if one is due (none yet, older than 10 minutes, or 20,000 changes since) and this
+   * Write a snapshot if one is due (none yet, older than 10 minutes, or 10,000 changes since) and this
    * instance wins the lease; then prune the change log behind it. With `force`, write regardless of age.
    */
   snapshotIfDue(opts: { force?: boolean } = {}): Promise<SnapshotHead | null> {

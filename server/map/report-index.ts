@@ -507,21 +507,37 @@ export class ReportIndex {
   sortSpatially(): void {
     // Drop duplicates first (the last copy of an id wins), then dead slots.
     this.rehash();
-    const keys = new Float64Array(this.aliveCount);
-    const slots = new Uint32Array(this.aliveCount);
-    let m = 0;
-    for (let i = 0; i < this.n; i++) {
+    // The sorted part keeps its order: only the appended tail is sorted, then merged in (the gather
+    // below then reads the old arrays almost sequentially, which matters at a million slots).
+    const tailKeys = new Float64Array(this.n - this.sortedN);
+    const tailSlots = new Uint32Array(this.n - this.sortedN);
+    let t = 0;
+    for (let i = this.sortedN; i < this.n; i++) {
       if (!this.alive[i]) continue;
-      keys[m] = mortonKey(toQ(lngToX(this.lng[i]!)), toQ(latToY(this.lat[i]!)));
-      slots[m++] = i;
+      tailKeys[t] = mortonKey(toQ(lngToX(this.lng[i]!)), toQ(latToY(this.lat[i]!)));
+      tailSlots[t++] = i;
     }
-    const order = argsortKeys(keys, m);
+    const order = argsortKeys(tailKeys, t);
+    const m = this.aliveCount;
     const perm = new Uint32Array(m);
     const mk = new Float64Array(m);
-    for (let k = 0; k < m; k++) {
-      perm[k] = slots[order[k]!]!;
-      mk[k] = keys[order[k]!]!;
+    let k = 0;
+    let j = 0;
+    for (let i = 0; i < this.sortedN; i++) {
+      if (!this.alive[i]) continue;
+      const key = this.mk[i]!;
+      while (j < t && tailKeys[order[j]!]! < key) {
+        perm[k] = tailSlots[order[j]!]!;
+        mk[k++] = tailKeys[order[j++]!]!;
+      }
+      perm[k] = i;
+      mk[k++] = key;
     }
+    while (j < t) {
+      perm[k] = tailSlots[order[j]!]!;
+      mk[k++] = tailKeys[order[j++]!]!;
+    }
+    if (k !== m) throw new Error(`map index sort lost slots (${k} of ${m})`);
     const cap = m + Math.max(1024, Math.ceil(m * 0.02));
     const take = <T extends Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
       const per = a.length / Math.max(1, this.cap);
@@ -595,6 +611,8 @@ export class ReportIndex {
     c.ids = this.ids.slice(0, this.n * 12);
     c.refs = this.refs.slice(0, this.n * REF_BYTES);
     c.aliveCount = this.aliveCount;
+    c.mk = this.mk;
+    c.sortedN = this.sortedN;
     c.setTables({ forceIds: this.forceIds, addresses: this.addresses, assignees: this.assignees });
     c.lastUpdatedMs = this.lastUpdatedMs;
     return c;
