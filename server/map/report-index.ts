@@ -233,19 +233,26 @@ export class ReportIndex {
     this.rehash();
   }
 
-  /** Rebuild the id table (power of two ≥ 1.5 × capacity). A repeated id keeps its last slot; earlier ones die. */
-  private rehash(): void {
+  /**
+   * Rebuild the id table (power of two ≥ 1.5 × capacity). A repeated id keeps one slot: the latest,
+   * i.e. the highest slot, or the highest `origin[slot]` (its slot before a reorder); the others die.
+   */
+  private rehash(origin?: Uint32Array): void {
     let size = 1;
     while (size < this.cap * 1.5) size <<= 1;
     if (this.table.length !== size) this.table = new Int32Array(size);
     else this.table.fill(0);
     for (let i = 0; i < this.n; i++) {
       const prev = this.tablePut(i);
-      if (prev >= 0 && this.alive[prev]) {
-        this.alive[prev] = 0;
-        this.code[prev] = 0;
-        this.aliveCount--;
+      if (prev < 0 || !this.alive[prev]) continue;
+      let loser = prev;
+      if (origin && origin[prev]! > origin[i]!) {
+        this.tablePut(prev);
+        loser = i;
       }
+      this.alive[loser] = 0;
+      this.code[loser] = 0;
+      this.aliveCount--;
     }
   }
 
@@ -505,8 +512,20 @@ export class ReportIndex {
    * Only for an index nobody else holds yet (a bulk build); live indexes use `compacted()`.
    */
   sortSpatially(): void {
-    // Drop duplicates first (the last copy of an id wins), then dead slots.
-    this.rehash();
+    this.sortInto(this);
+  }
+
+  /** A new index with the same reports, every one in Morton order (the old one stays valid for its holders). */
+  compacted(): ReportIndex {
+    const next = new ReportIndex(16);
+    next.setTables({ forceIds: this.forceIds, addresses: this.addresses, assignees: this.assignees });
+    next.lastUpdatedMs = this.lastUpdatedMs;
+    this.sortInto(next);
+    return next;
+  }
+
+  /** Alive slots of this index in Morton order, into `dst` (this index itself, or a new one). */
+  private sortInto(dst: ReportIndex): void {
     // The sorted part keeps its order: only the appended tail is sorted, then merged in (the gather
     // below then reads the old arrays almost sequentially, which matters at a million slots).
     const tailKeys = new Float64Array(this.n - this.sortedN);
@@ -539,83 +558,137 @@ export class ReportIndex {
     }
     if (k !== m) throw new Error(`map index sort lost slots (${k} of ${m})`);
     const cap = m + Math.max(1024, Math.ceil(m * 0.02));
-    const take = <T extends Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
-      const per = a.length / Math.max(1, this.cap);
-      const make = a.constructor as new (len: number) => T;
-      const b = new make(cap * per);
-      permuteBytes(a, b, perm, m, per * a.BYTES_PER_ELEMENT);
-      return b;
-    };
-    this.lat = take(this.lat);
-    this.lng = take(this.lng);
-    this.x = take(this.x);
-    this.y = take(this.y);
-    this.fromMs = take(this.fromMs);
-    this.toMs = take(this.toMs);
-    this.fromMin = take(this.fromMin);
-    this.toMin = take(this.toMin);
-    this.role = take(this.role);
-    this.released = take(this.released);
-    this.assignee = take(this.assignee);
-    this.createdMs = take(this.createdMs);
-    this.ind = take(this.ind);
-    this.type = take(this.type);
-    this.status = take(this.status);
-    this.prio = take(this.prio);
-    this.force = take(this.force);
-    this.alive = take(this.alive);
-    this.code = take(this.code);
-    this.addr = take(this.addr);
-    this.ids = take(this.ids);
-    this.refs = take(this.refs);
-    this.mk = mk;
-    this.n = m;
-    this.sortedN = m;
-    this.aliveCount = m;
-    this.cap = cap;
-    this.rehash();
-    this.extentAt = -1;
+    this.gatherRows(perm, m, cap, dst);
+    dst.mk = mk;
+    dst.n = m;
+    dst.sortedN = m;
+    dst.aliveCount = m;
+    dst.cap = cap;
+    // Repeated ids (a stream can deliver a document twice) keep their latest copy.
+    dst.rehash(perm);
+    dst.extentAt = -1;
   }
 
-  /** A new index with the same reports, every one in Morton order (the old one stays valid for its holders). */
-  compacted(): ReportIndex {
-    const next = this.clone();
-    next.sortSpatially();
-    return next;
-  }
-
-  private clone(): ReportIndex {
-    const c = new ReportIndex(16);
-    c.n = this.n;
-    c.cap = this.n;
-    c.lat = this.lat.slice(0, this.n);
-    c.lng = this.lng.slice(0, this.n);
-    c.x = this.x.slice(0, this.n);
-    c.y = this.y.slice(0, this.n);
-    c.fromMs = this.fromMs.slice(0, this.n);
-    c.toMs = this.toMs.slice(0, this.n);
-    c.fromMin = this.fromMin.slice(0, this.n);
-    c.toMin = this.toMin.slice(0, this.n);
-    c.role = this.role.slice(0, this.n);
-    c.released = this.released.slice(0, this.n);
-    c.assignee = this.assignee.slice(0, this.n);
-    c.createdMs = this.createdMs.slice(0, this.n);
-    c.ind = this.ind.slice(0, this.n);
-    c.type = this.type.slice(0, this.n);
-    c.status = this.status.slice(0, this.n);
-    c.prio = this.prio.slice(0, this.n);
-    c.force = this.force.slice(0, this.n);
-    c.alive = this.alive.slice(0, this.n);
-    c.code = this.code.slice(0, this.n);
-    c.addr = this.addr.slice(0, this.n);
-    c.ids = this.ids.slice(0, this.n * 12);
-    c.refs = this.refs.slice(0, this.n * REF_BYTES);
-    c.aliveCount = this.aliveCount;
-    c.mk = this.mk;
-    c.sortedN = this.sortedN;
-    c.setTables({ forceIds: this.forceIds, addresses: this.addresses, assignees: this.assignees });
-    c.lastUpdatedMs = this.lastUpdatedMs;
-    return c;
+  /**
+   * Reorders the columns so new slot k holds old slot perm[k]. The stored fields of each slot are
+   * packed into one 88-byte row first (a sequential pass), rows are read in the new order (one or two
+   * cache lines per slot instead of a cache miss per column: the order is random at first) and
+   * unpacked into fresh columns; derived columns (x, y, minute windows, codes) are recomputed.
+   */
+  private gatherRows(perm: Uint32Array, m: number, cap: number, dst: ReportIndex): void {
+    const W = 22;
+    const n = this.n;
+    const w32 = (a: ArrayBufferView) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength >>> 2);
+    const rows = new Uint32Array(n * W);
+    {
+      const lat = w32(this.lat);
+      const lng = w32(this.lng);
+      const fr = w32(this.fromMs);
+      const to = w32(this.toMs);
+      const cr = w32(this.createdMs);
+      const ids = w32(this.ids);
+      const refs = w32(this.refs);
+      const { ind, addr, assignee, type, status, prio, force, role, released } = this;
+      for (let i = 0; i < n; i++) {
+        const o = i * W;
+        rows[o] = lat[2 * i]!;
+        rows[o + 1] = lat[2 * i + 1]!;
+        rows[o + 2] = lng[2 * i]!;
+        rows[o + 3] = lng[2 * i + 1]!;
+        rows[o + 4] = fr[2 * i]!;
+        rows[o + 5] = fr[2 * i + 1]!;
+        rows[o + 6] = to[2 * i]!;
+        rows[o + 7] = to[2 * i + 1]!;
+        rows[o + 8] = cr[2 * i]!;
+        rows[o + 9] = cr[2 * i + 1]!;
+        rows[o + 10] = ids[3 * i]!;
+        rows[o + 11] = ids[3 * i + 1]!;
+        rows[o + 12] = ids[3 * i + 2]!;
+        rows[o + 13] = refs[4 * i]!;
+        rows[o + 14] = refs[4 * i + 1]!;
+        rows[o + 15] = refs[4 * i + 2]!;
+        rows[o + 16] = refs[4 * i + 3]!;
+        rows[o + 17] = ind[i]!;
+        rows[o + 18] = addr[i]!;
+        rows[o + 19] = assignee[i]!;
+        rows[o + 20] = (type[i]! | (status[i]! << 8) | (prio[i]! << 16) | (force[i]! << 24)) >>> 0;
+        rows[o + 21] = role[i]! | (released[i]! << 8);
+      }
+    }
+    // Rows hold everything now: when sorting in place the old columns go.
+    dst.lat = new Float64Array(cap);
+    dst.lng = new Float64Array(cap);
+    dst.x = new Float32Array(cap);
+    dst.y = new Float32Array(cap);
+    dst.fromMs = new Float64Array(cap);
+    dst.toMs = new Float64Array(cap);
+    dst.fromMin = new Uint32Array(cap);
+    dst.toMin = new Uint32Array(cap);
+    dst.role = new Uint8Array(cap);
+    dst.released = new Uint8Array(cap);
+    dst.assignee = new Uint32Array(cap);
+    dst.createdMs = new Float64Array(cap);
+    dst.ind = new Uint32Array(cap);
+    dst.type = new Uint8Array(cap);
+    dst.status = new Uint8Array(cap);
+    dst.prio = new Uint8Array(cap);
+    dst.force = new Uint8Array(cap);
+    dst.alive = new Uint8Array(cap);
+    dst.code = new Uint16Array(cap);
+    dst.addr = new Uint32Array(cap);
+    dst.ids = new Uint8Array(cap * 12);
+    dst.refs = new Uint8Array(cap * REF_BYTES);
+    const lat = w32(dst.lat);
+    const lng = w32(dst.lng);
+    const fr = w32(dst.fromMs);
+    const to = w32(dst.toMs);
+    const cr = w32(dst.createdMs);
+    const ids = w32(dst.ids);
+    const refs = w32(dst.refs);
+    const { ind, addr, assignee, type, status, prio, force, role, released, alive, code, x, y, fromMin, toMin } = dst;
+    for (let k = 0; k < m; k++) {
+      const o = perm[k]! * W;
+      lat[2 * k] = rows[o]!;
+      lat[2 * k + 1] = rows[o + 1]!;
+      lng[2 * k] = rows[o + 2]!;
+      lng[2 * k + 1] = rows[o + 3]!;
+      fr[2 * k] = rows[o + 4]!;
+      fr[2 * k + 1] = rows[o + 5]!;
+      to[2 * k] = rows[o + 6]!;
+      to[2 * k + 1] = rows[o + 7]!;
+      cr[2 * k] = rows[o + 8]!;
+      cr[2 * k + 1] = rows[o + 9]!;
+      ids[3 * k] = rows[o + 10]!;
+      ids[3 * k + 1] = rows[o + 11]!;
+      ids[3 * k + 2] = rows[o + 12]!;
+      refs[4 * k] = rows[o + 13]!;
+      refs[4 * k + 1] = rows[o + 14]!;
+      refs[4 * k + 2] = rows[o + 15]!;
+      refs[4 * k + 3] = rows[o + 16]!;
+      ind[k] = rows[o + 17]!;
+      addr[k] = rows[o + 18]!;
+      assignee[k] = rows[o + 19]!;
+      const a = rows[o + 20]!;
+      const t = a & 0xff;
+      const st = (a >>> 8) & 0xff;
+      const p = (a >>> 16) & 0xff;
+      const fc = a >>> 24;
+      type[k] = t;
+      status[k] = st;
+      prio[k] = p;
+      force[k] = fc;
+      role[k] = rows[o + 21]! & 0xff;
+      released[k] = rows[o + 21]! >>> 8;
+      alive[k] = 1;
+      code[k] = (fc << 7) | 64 | t | (st << 2) | (p << 5);
+    }
+    const { lat: la, lng: ln, fromMs, toMs } = dst;
+    for (let k = 0; k < m; k++) {
+      x[k] = lngToX(ln[k]!);
+      y[k] = latToY(la[k]!);
+      fromMin[k] = minutes(fromMs[k]!);
+      toMin[k] = minutes(toMs[k]!);
+    }
   }
 
   /**
@@ -969,38 +1042,6 @@ export class ReportIndex {
     let b = this.table.byteLength;
     for (const k of SNAPSHOT_FIELDS) b += this[k].byteLength;
     return b;
-  }
-}
-
-/**
- * b[k] = a[perm[k]] for slots of `width` bytes, through word views of one fixed type each so every
- * loop stays monomorphic (a generic typed-array loop here cost seconds at 1M slots).
- */
-function permuteBytes(a: ArrayBufferView, b: ArrayBufferView, perm: Uint32Array, m: number, width: number): void {
-  if (width % 4 === 0) {
-    const w = width / 4;
-    const src = new Uint32Array(a.buffer, a.byteOffset, (a.byteLength / 4) | 0);
-    const dst = new Uint32Array(b.buffer, b.byteOffset, (b.byteLength / 4) | 0);
-    if (w === 1) for (let k = 0; k < m; k++) dst[k] = src[perm[k]!]!;
-    else if (w === 2)
-      for (let k = 0; k < m; k++) {
-        const p = perm[k]! * 2;
-        dst[k * 2] = src[p]!;
-        dst[k * 2 + 1] = src[p + 1]!;
-      }
-    else
-      for (let k = 0; k < m; k++) {
-        const p = perm[k]! * w;
-        for (let j = 0; j < w; j++) dst[k * w + j] = src[p + j]!;
-      }
-  } else if (width === 2) {
-    const src = new Uint16Array(a.buffer, a.byteOffset, (a.byteLength / 2) | 0);
-    const dst = new Uint16Array(b.buffer, b.byteOffset, (b.byteLength / 2) | 0);
-    for (let k = 0; k < m; k++) dst[k] = src[perm[k]!]!;
-  } else {
-    const src = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    const dst = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    for (let k = 0; k < m; k++) dst[k] = src[perm[k]!]!;
   }
 }
 

@@ -114,6 +114,22 @@ describe('several app instances', () => {
   });
 });
 
+describe('bulk builds', () => {
+  it('keep the last copy of a report a stream delivers twice', () => {
+    const ix = new ReportIndex(16);
+    const [a, b] = [...generateReports(2, { seed: 8, locator: app.services.forces.locator, now: new Date() })];
+    const id = new Types.ObjectId();
+    ix.append({ ...a!, _id: id, status: 'new' });
+    ix.append({ ...b!, _id: new Types.ObjectId() });
+    ix.append({ ...a!, _id: id, status: 'closed' });
+    ix.sortSpatially();
+    expect(ix.size).toBe(2);
+    expect(ix.statusAt(ix.slotOf(id.toHexString()))).toBe('closed');
+    const compacted = ix.compacted();
+    expect(contents(compacted)).toEqual(contents(ix));
+  });
+});
+
 describe('map index snapshots', () => {
   it('keep every value exact, including positions and times that are not whole micro-degrees or minutes', async () => {
     const ix = new ReportIndex(64);
