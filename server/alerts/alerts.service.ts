@@ -15,7 +15,7 @@ import { isDuplicateKey } from '../db/errors';
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, HotspotModel, type StoredDelivery } from './delivery.model';
 import { circleBBox, normaliseRing } from './geometry';
-import { bodyOf, type NewDelivery, recordDeliveries } from './outbox';
+import { bodyOf, deliveryState, type NewDelivery, recordDeliveries } from './outbox';
 import { countReportsNear } from './recent-reports';
 import {
   advisoryEmail,
@@ -192,7 +192,7 @@ export class AlertsService implements PropertyListener {
     if (!list.length) return 0;
     const recorded = await recordDeliveries(list);
     this.worker?.enqueue(recorded);
-    return recorded.length;
+    return recorded.deliveries.length;
   }
 
   // ---------- subscriptions ----------
@@ -311,10 +311,6 @@ export class AlertsService implements PropertyListener {
     await SubscriptionModel.updateOne(
       { _id: sub._id, tokenVersion: sub.tokenVersion },
       { $set: { status: 'unsubscribed', tokenVersion: newTokenVersion() } },
-    );
-    await DeliveryModel.updateMany(
-      { subscriptionId: sub._id, status: trusted({ $in: ['pending', 'queued'] }) },
-      { $set: { status: 'skipped', lastError: 'unsubscribed' } },
     );
     this.index.remove(String(sub._id));
     return sub;
@@ -542,16 +538,18 @@ export class AlertsService implements PropertyListener {
       .limit(100)
       .lean()) as StoredDelivery[];
     return Promise.all(
-      list.map(async (d) => ({
-        id: String(d._id),
-        kind: d.kind,
-        subject: d.subject,
-        text: (await bodyOf(d, this.bodies))?.text ?? '',
-        // Shown as the owner would read it: an attempt that will be retried is still on its way.
-        status: d.status === 'sending' ? 'pending' : d.status,
-        createdAt: new Date(d.createdAt).toISOString(),
-        sentAt: d.sentAt ? new Date(d.sentAt).toISOString() : null,
-      })),
+      list.map(async (d) => {
+        const state = await deliveryState(d);
+        return {
+          id: String(d._id),
+          kind: d.kind,
+          subject: d.subject,
+          text: (await bodyOf(d, this.bodies))?.text ?? '',
+          status: state.state,
+          createdAt: new Date(d.createdAt).toISOString(),
+          sentAt: state.state === 'sent' && state.at ? new Date(state.at).toISOString() : null,
+        };
+      }),
     );
   }
 }

@@ -3,10 +3,11 @@ import type { ALERT_KINDS } from '../../shared/schemas/alerts';
 
 export type DeliveryKind = (typeof ALERT_KINDS)[number];
 /**
- * pending → sent | failed | skipped (a retry stays pending with a later `nextAttemptAt`); `queued` items wait
- * for a daily digest and become `digested` once a digest delivery lists them. `sending` is only seen on
- * deliveries recorded by earlier versions. The worker's own progress is append-only (claims and results,
- * below); `status` here is settled from them in bulk, so it can trail a send by a moment.
+ * What was recorded: `pending` (to send), `queued` (waits for the daily digest, then `digested`), or `skipped`
+ * (unsubscribed before its digest). A delivery document is never updated per send: on FerretDB an update by
+ * `_id` scans the whole collection, so 10,000 status updates would cost 10,000 scans. What happened to a
+ * pending delivery is in its append-only result rows; `deliveryState()` in outbox.ts reads it. `sending`,
+ * `sent` and `failed` are only found on deliveries recorded by earlier versions.
  */
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'queued' | 'digested';
 
@@ -24,10 +25,7 @@ export interface Delivery {
   /** Per-recipient values for the body's placeholders (see render.ts `fillBody`). */
   fill?: Record<string, string> | null;
   status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: Date;
   lastError?: string | null;
-  sentAt?: Date | null;
   /** Digest deliveries: the queued items they list (marked `digested` after the digest is recorded). */
   itemIds?: Types.ObjectId[];
   digestId?: Types.ObjectId | null;
@@ -48,16 +46,12 @@ const schema = new Schema<Delivery>(
     bodyId: { type: String, required: true },
     fill: { type: Schema.Types.Mixed, default: null },
     status: { type: String, required: true },
-    attempts: { type: Number, default: 0 },
-    nextAttemptAt: { type: Date, required: true },
     lastError: { type: String, default: null },
-    sentAt: { type: Date, default: null },
     itemIds: { type: [Schema.Types.ObjectId], default: undefined },
     digestId: { type: Schema.Types.ObjectId, default: null },
   },
   { timestamps: true },
 );
-schema.index({ status: 1, nextAttemptAt: 1 });
 schema.index({ userId: 1, createdAt: -1 });
 
 export const DeliveryModel: Model<Delivery> = model<Delivery>('Delivery', schema);
@@ -133,9 +127,8 @@ export const DeliveryClaimModel: Model<DeliveryClaim> = model<DeliveryClaim>(
 
 export type ResultStatus = 'sent' | 'retry' | 'failed' | 'skipped';
 /**
- * The outcome of one claimed attempt, `_id` = the claim's `_id`. Written (in small batches) right after the
- * attempt, before the delivery's own `status` is settled: an insert is cheap on every engine, where an update
- * by `_id` costs a collection scan on FerretDB. A claim without a result is an attempt that was in flight.
+ * The outcome of one claimed attempt, `_id` = the claim's `_id`, written in small batches right after the
+ * attempt. A claim without a result is an attempt that was in flight (or its worker died).
  */
 export interface DeliveryResult {
   _id: string;
@@ -148,6 +141,29 @@ export const DeliveryResultModel: Model<DeliveryResult> = model<DeliveryResult>(
   'DeliveryResult',
   new Schema<DeliveryResult>(
     { _id: String, status: String, at: Date, nextAttemptAt: Date, error: String },
+    { versionKey: false },
+  ),
+);
+
+/**
+ * Work for the delivery workers: up to a few hundred (delivery, attempt) pairs due from `dueAt`. Written before
+ * the deliveries it lists (a listed delivery that was never stored is a duplicate key and is dropped), removed
+ * once every listed attempt has a result. Retries get a work item of their own, `_id` = `<delivery>:<attempt>`.
+ * Work items are few and short-lived, so scanning them (all FerretDB can do) stays cheap.
+ */
+export interface DeliveryWork {
+  _id: string;
+  items: Array<{ d: Types.ObjectId; k: number }>;
+  dueAt: Date;
+}
+export const DeliveryWorkModel: Model<DeliveryWork> = model<DeliveryWork>(
+  'DeliveryWork',
+  new Schema<DeliveryWork>(
+    {
+      _id: String,
+      items: [new Schema({ d: Schema.Types.ObjectId, k: Number }, { _id: false })],
+      dueAt: Date,
+    },
     { versionKey: false },
   ),
 );

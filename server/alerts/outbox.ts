@@ -2,7 +2,14 @@ import { Types } from 'mongoose';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { insertNew } from '../db/insert';
 import { BodyCache, bodyIdOf, storeBodies } from './bodies';
-import { type DeliveryKind, DeliveryModel, type StoredDelivery } from './delivery.model';
+import {
+  type DeliveryKind,
+  DeliveryModel,
+  DeliveryResultModel,
+  type DeliveryWork,
+  DeliveryWorkModel,
+  type StoredDelivery,
+} from './delivery.model';
 import { digestEmail, type Email, fillBody, fillSubject } from './render';
 
 export interface NewDelivery {
@@ -20,6 +27,9 @@ export interface NewDelivery {
   itemIds?: Types.ObjectId[];
 }
 
+/** Deliveries listed per work item: one claim-and-send round for a worker. */
+export const WORK_ITEM_SIZE = 200;
+
 function toDoc(d: NewDelivery, now: Date): StoredDelivery {
   const doc: StoredDelivery = {
     _id: new Types.ObjectId(),
@@ -31,8 +41,6 @@ function toDoc(d: NewDelivery, now: Date): StoredDelivery {
     subject: fillSubject(d.email.subject, d.fill),
     bodyId: bodyIdOf(d.email),
     status: d.queued ? 'queued' : 'pending',
-    attempts: 0,
-    nextAttemptAt: now,
     createdAt: now,
   };
   if (d.fill) doc.fill = d.fill;
@@ -40,18 +48,53 @@ function toDoc(d: NewDelivery, now: Date): StoredDelivery {
   return doc;
 }
 
+export interface Recorded {
+  /** Deliveries that were new (a key recorded before is left out). */
+  deliveries: StoredDelivery[];
+  /** The work items listing them, for an in-process worker to take directly. */
+  work: DeliveryWork[];
+}
+
 /**
- * Records intent before anything is sent: each distinct body once, then one small document per recipient.
- * The unique `key` makes recording idempotent: matching the same report twice (two app instances, a retried
- * event) inserts nothing new. Returns the deliveries that were new, for an in-process worker to take directly.
+ * Records intent before anything is sent: each distinct body once, the work items, then one small document per
+ * recipient. The unique `key` makes recording idempotent: matching the same report twice (two app instances, a
+ * retried event) stores nothing new, and the work items' entries for those keys point at nothing and are dropped.
  */
-export async function recordDeliveries(list: NewDelivery[], now = new Date()): Promise<StoredDelivery[]> {
-  if (!list.length) return [];
+export async function recordDeliveries(list: NewDelivery[], now = new Date()): Promise<Recorded> {
+  if (!list.length) return { deliveries: [], work: [] };
   await storeBodies(list.map((d) => d.email));
-  return insertNew(
-    DeliveryModel.collection,
-    list.map((d) => toDoc(d, now)),
-  );
+  const docs = list.map((d) => toDoc(d, now));
+  const due = docs.filter((d) => d.status === 'pending');
+  const work: DeliveryWork[] = [];
+  for (let i = 0; i < due.length; i += WORK_ITEM_SIZE) {
+    const chunk = due.slice(i, i + WORK_ITEM_SIZE);
+    work.push({ _id: `w:${String(chunk[0]!._id)}`, items: chunk.map((d) => ({ d: d._id, k: 0 })), dueAt: now });
+  }
+  if (work.length) await insertNew(DeliveryWorkModel.collection, work);
+  const deliveries = await insertNew(DeliveryModel.collection, docs);
+  const stored = new Set(deliveries.map((d) => String(d._id)));
+  for (const w of work) w.items = w.items.filter((i) => stored.has(String(i.d)));
+  return { deliveries, work: work.filter((w) => w.items.length) };
+}
+
+export type DeliveryState = 'pending' | 'sent' | 'failed' | 'skipped' | 'queued' | 'digested';
+
+/**
+ * Where a delivery stands: what was recorded, or for a pending one the result of its latest attempt
+ * (read by `_id`, attempt 0, 1, ... until one is missing).
+ */
+export async function deliveryState(d: StoredDelivery): Promise<{ state: DeliveryState; at: Date | null; error: string | null }> {
+  if (d.status !== 'pending') {
+    const state = d.status === 'sending' ? 'pending' : d.status;
+    return { state, at: (d as { sentAt?: Date | null }).sentAt ?? null, error: d.lastError ?? null };
+  }
+  let last: { state: DeliveryState; at: Date | null; error: string | null } = { state: 'pending', at: null, error: null };
+  for (let k = 0; k < 100; k++) {
+    const r = await DeliveryResultModel.findById(`${String(d._id)}:${k}`).lean();
+    if (!r) break;
+    last = { state: r.status === 'retry' ? 'pending' : r.status, at: r.at, error: r.error };
+  }
+  return last;
 }
 
 /** What a delivery says, placeholders filled (deliveries recorded before bodies were shared carry their own). */
@@ -96,7 +139,7 @@ export async function runDigests(now = new Date(), bodies = new BodyCache()): Pr
         itemIds: items.map((i) => i._id),
       },
     ]);
-    made += made1.length;
+    made += made1.deliveries.length;
     const digest = await DeliveryModel.findOne({ key }, { _id: 1, itemIds: 1 }).lean();
     if (!digest?.itemIds?.length) continue;
     // Only the items this digest lists; on a re-run the same day, newer items wait for tomorrow's digest.

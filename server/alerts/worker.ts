@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Types } from 'mongoose';
+import { trusted, type Types } from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config';
 import { insertNew } from '../db/insert';
@@ -10,11 +10,13 @@ import {
   DeliveryClaimModel,
   DeliveryModel,
   DeliveryResultModel,
+  type DeliveryWork,
+  DeliveryWorkModel,
   type StoredDelivery,
   SuppressionModel,
 } from './delivery.model';
-import { applyResult, attemptId, DeliveryLedger } from './ledger';
-import { bodyOf, runDigests } from './outbox';
+import { attemptId, DeliveryLedger } from './ledger';
+import { bodyOf, type Recorded, runDigests } from './outbox';
 import { headerSafe, withFooter } from './render';
 import { SubscriptionModel } from './subscription.model';
 import type { TokenSigner } from './tokens';
@@ -76,14 +78,26 @@ export interface SubscriptionState {
 }
 export type SubscriptionLookup = (id: string) => SubscriptionState | undefined;
 
-const POLL_LIMIT = 500;
+/** Work items taken per round. */
+const ROUND = 10;
+
+interface Job {
+  work: DeliveryWork;
+  /** The listed deliveries that exist, by id (handed over by the recorder, or read by `_id`). */
+  docs: Map<string, StoredDelivery>;
+}
+interface Entry {
+  job: Job;
+  d: StoredDelivery;
+  k: number;
+}
 
 /**
- * Sends the outbox. Work comes from deliveries handed over by the recorder in this process (`enqueue`) and
- * from polling for due ones (retries, other processes, restarts). Each attempt is claimed by inserting a
- * `<delivery>:<attempt>` row, a chunk of `concurrency` at a time: the engine's `_id` uniqueness lets exactly
- * one worker win an attempt. Outcomes go to the ledger (result rows, then bulk status updates). The
- * Message-ID comes from the delivery id, so a resend after a crash is recognisable downstream.
+ * Sends the outbox. Work comes as work items: handed over by the recorder in this process (`enqueue`), or found
+ * by polling (retries, other processes, restarts). Each attempt is claimed by inserting a `<delivery>:<attempt>`
+ * row, `concurrency` at a time: the engine's `_id` uniqueness lets exactly one worker win an attempt. Outcomes
+ * are result rows; a work item is removed when every attempt it lists has one. The Message-ID comes from the
+ * delivery id, so a resend after a crash is recognisable downstream.
  */
 export class DeliveryWorker {
   readonly id: string;
@@ -91,7 +105,9 @@ export class DeliveryWorker {
   private readonly opts: Required<Omit<WorkerOptions, 'workerId'>>;
   private readonly ledger = new DeliveryLedger();
   private readonly bodies = new BodyCache();
-  private queue: StoredDelivery[] = [];
+  private queue: Job[] = [];
+  /** Work items this worker is on: a poll does not take them again. */
+  private readonly busy = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -136,9 +152,13 @@ export class DeliveryWorker {
     loop();
   }
 
-  /** Deliveries just recorded in this process: sent without waiting for the next poll. */
-  enqueue(docs: StoredDelivery[]): void {
-    for (const d of docs) if (d.status === 'pending') this.queue.push(d);
+  /** Deliveries just recorded in this process: sent without waiting for the next poll or reading them back. */
+  enqueue(recorded: Recorded): void {
+    const docs = new Map(recorded.deliveries.map((d) => [String(d._id), d]));
+    for (const work of recorded.work) {
+      this.busy.add(work._id);
+      this.queue.push({ work, docs });
+    }
     if (this.timer || this.running) this.poke();
   }
 
@@ -167,7 +187,7 @@ export class DeliveryWorker {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await this.ledger.settle().catch((err) => this.ctx.logger.warn({ err }, 'settling deliveries failed'));
+    await this.ledger.flush().catch((err) => this.ctx.logger.warn({ err }, 'storing delivery results failed'));
     this.transport.close();
   }
 
@@ -179,70 +199,91 @@ export class DeliveryWorker {
     this.lastDigestDay = day;
   }
 
-  /** Sends everything due now; resolves when nothing due is left (or only other workers' claims). */
+  /** Sends everything due now; resolves when nothing due is left (or only attempts other workers hold). */
   async drain(): Promise<Totals> {
     const totals: Totals = { sent: 0, retried: 0, failed: 0, skipped: 0 };
     // Suppressed addresses, read once per pass (a small collection) and extended as 5xx answers come in.
     this.suppressed = new Set((await SuppressionModel.find({}, { _id: 1 }).lean()).map((s) => s._id));
     try {
       while (!this.stopped) {
-        let batch = this.queue.splice(0, POLL_LIMIT);
-        const polled = batch.length === 0;
+        let jobs = this.queue.splice(0, ROUND);
+        const polled = jobs.length === 0;
         if (polled) {
-          // Our own outcomes must be settled first, or the poll would offer them again.
-          await this.ledger.settle();
-          batch = await this.due();
-          if (!batch.length) break;
+          await this.ledger.flush();
+          jobs = await this.dueWork();
+          if (!jobs.length) break;
         }
-        const claimed = await this.sendAll(batch, totals, polled);
-        void this.ledger.settle().catch((err) => this.ctx.logger.warn({ err }, 'settling deliveries failed'));
-        if (polled && claimed === 0) break;
+        const progressed = await this.run(jobs, totals);
+        if (polled && !progressed) break;
       }
     } finally {
-      await this.ledger.settle();
+      await this.ledger.flush();
     }
     return totals;
   }
 
-  private async due(): Promise<StoredDelivery[]> {
+  /** Due work items this worker is not already on, with their deliveries read by `_id`. */
+  private async dueWork(): Promise<Job[]> {
     const now = new Date();
-    // No sort: on FerretDB a sort reads and orders the whole collection; the random start below spreads work.
-    const due = (await DeliveryModel.collection
-      .find({
-        $or: [
-          { status: 'pending', nextAttemptAt: { $lte: now } },
-          // Recorded by an earlier version that marked deliveries `sending` under a lease.
-          { status: 'sending', leaseUntil: { $lt: now } },
-        ],
-      })
-      .limit(POLL_LIMIT)
-      .toArray()) as unknown as StoredDelivery[];
-    // Workers start at different places in the list so that, running together, they rarely race for one delivery.
-    const shift = Math.floor(Math.random() * due.length);
-    return [...due.slice(shift), ...due.slice(0, shift)];
+    const found = (await DeliveryWorkModel.find({ dueAt: trusted({ $lte: now }) })
+      .limit(ROUND * 5)
+      .lean()) as DeliveryWork[];
+    // Workers start at different places in the list so that, running together, they rarely race for one item.
+    const shift = Math.floor(Math.random() * found.length);
+    const work = [...found.slice(shift), ...found.slice(0, shift)].filter((w) => !this.busy.has(w._id)).slice(0, ROUND);
+    const ids = [...new Set(work.flatMap((w) => w.items.map((i) => String(i.d))))];
+    const docs = new Map<string, StoredDelivery>();
+    let next = 0;
+    const read = async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        const d = (await DeliveryModel.findById(id).lean()) as StoredDelivery | null;
+        if (d) docs.set(id, d);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, read));
+    for (const w of work) this.busy.add(w._id);
+    return work.map((w) => ({ work: w, docs }));
   }
 
   /**
-   * Claims `concurrency` deliveries at a time (one insert of claim rows) and sends them on as many lanes.
-   * At most one chunk is claimed ahead of the lanes, which bounds what a crash can leave in flight.
+   * Claims the jobs' attempts a chunk at a time and sends them on `concurrency` lanes; then removes the work
+   * items whose every attempt has a result. Returns whether anything was claimed or resolved.
    */
-  private async sendAll(batch: StoredDelivery[], totals: Totals, polled: boolean): Promise<number> {
+  private async run(jobs: Job[], totals: Totals): Promise<boolean> {
+    const open = new Map<Job, number>(jobs.map((j) => [j, 0]));
+    const entries: Entry[] = [];
+    for (const job of jobs) {
+      for (const i of job.work.items) {
+        const d = job.docs.get(String(i.d));
+        // Listed but never stored (a duplicate key): nothing to send.
+        if (d) {
+          entries.push({ job, d, k: i.k });
+          open.set(job, open.get(job)! + 1);
+        }
+      }
+    }
+    // Workers on the same work item start at different places in it, so they rarely race for one attempt.
+    const shift = Math.floor(Math.random() * entries.length);
+    entries.push(...entries.splice(0, shift));
+    const resolved = (e: Entry) => open.set(e.job, open.get(e.job)! - 1);
+    let progressed = false;
     const chunkSize = Math.max(1, this.opts.concurrency);
     let next = 0;
-    let claimedCount = 0;
-    const ready: Array<{ d: StoredDelivery; attempt: number }> = [];
+    const ready: Entry[] = [];
     let claiming: Promise<void> | null = null;
-    const take = async () => {
+    const take = async (): Promise<Entry | null> => {
       for (;;) {
         if (this.stopped) return null;
         const item = ready.shift();
         if (item) return item;
-        if (next >= batch.length && !claiming) return null;
+        if (next >= entries.length && !claiming) return null;
         claiming ??= (async () => {
-          const chunk = batch.slice(next, next + chunkSize);
+          const chunk = entries.slice(next, next + chunkSize);
           next += chunk.length;
-          const won = await this.claim(chunk, polled);
-          claimedCount += won.length;
+          const { won, settled } = await this.claim(chunk);
+          for (const e of settled) resolved(e);
+          if (won.length || settled.length) progressed = true;
           ready.push(...won);
         })().finally(() => {
           claiming = null;
@@ -251,46 +292,55 @@ export class DeliveryWorker {
       }
     };
     const lane = async () => {
-      for (let item = await take(); item; item = await take()) {
-        let outcome: Outcome;
+      for (let e = await take(); e; e = await take()) {
         try {
-          outcome = await this.deliver(item.d, item.attempt);
+          const outcome = await this.deliver(e.d, e.k);
+          resolved(e);
+          if (outcome === 'retry') totals.retried++;
+          else totals[outcome]++;
         } catch (err) {
-          // A database hiccup: the claim repair brings this delivery back later.
-          this.ctx.logger.warn({ err, delivery: String(item.d._id) }, 'delivery step failed');
-          continue;
+          // A database hiccup: the claim has no result, so the lease brings this attempt back later.
+          this.ctx.logger.warn({ err, delivery: String(e.d._id) }, 'delivery step failed');
         }
-        if (outcome === 'retry') totals.retried++;
-        else totals[outcome]++;
       }
     };
-    await Promise.all(Array.from({ length: chunkSize }, lane));
-    return claimedCount;
-  }
-
-  /** Inserts a claim row for each delivery's current attempt; returns those this worker won. */
-  private async claim(chunk: StoredDelivery[], polled: boolean) {
-    const at = new Date();
-    const rows: DeliveryClaim[] = chunk.map((d) => ({ _id: attemptId(d, d.attempts ?? 0), workerId: this.id, at }));
-    const won = new Set((await insertNew(DeliveryClaimModel.collection, rows)).map((r) => r._id));
-    const lost = chunk.filter((d) => !won.has(attemptId(d, d.attempts ?? 0)));
-    // Someone else holds these attempts. From a poll, an old claim may belong to a worker that died.
-    if (polled) for (const d of lost) await this.repair(d, at);
-    return chunk.filter((d) => won.has(attemptId(d, d.attempts ?? 0))).map((d) => ({ d, attempt: d.attempts ?? 0 }));
+    try {
+      await Promise.all(Array.from({ length: chunkSize }, lane));
+      const done = jobs.filter((j) => open.get(j) === 0).map((j) => j.work._id);
+      await this.ledger.finishWork(done);
+      if (done.length) progressed = true;
+    } finally {
+      for (const j of jobs) this.busy.delete(j.work._id);
+    }
+    return progressed;
   }
 
   /**
-   * A claimed attempt older than the lease: if its result was stored, apply it (the worker died before
-   * settling); if not, the worker died in flight, so open the next attempt (this may resend that one message).
+   * Inserts a claim row per attempt. Attempts another worker claimed are settled if they have a result, or, when
+   * the claim is older than the lease (its worker died), given a retry now (this may resend that one message).
    */
-  private async repair(d: StoredDelivery, now: Date): Promise<void> {
-    const attempt = d.attempts ?? 0;
-    const id = attemptId(d, attempt);
-    const claim = await DeliveryClaimModel.findById(id).lean();
-    if (!claim || now.getTime() - new Date(claim.at).getTime() <= this.opts.leaseMs) return;
-    const result = await DeliveryResultModel.findById(id).lean();
-    if (result) await applyResult(d, attempt, result);
-    else await DeliveryModel.collection.updateOne({ _id: d._id, attempts: attempt }, { $set: { attempts: attempt + 1 } });
+  private async claim(chunk: Entry[]): Promise<{ won: Entry[]; settled: Entry[] }> {
+    const at = new Date();
+    const rows: DeliveryClaim[] = chunk.map((e) => ({ _id: attemptId(e.d._id, e.k), workerId: this.id, at }));
+    const wonIds = new Set((await insertNew(DeliveryClaimModel.collection, rows)).map((r) => r._id));
+    const won: Entry[] = [];
+    const settled: Entry[] = [];
+    for (const e of chunk) {
+      const id = attemptId(e.d._id, e.k);
+      if (wonIds.has(id)) {
+        won.push(e);
+        continue;
+      }
+      // Held by a live worker (claimed within the lease): leave it to them.
+      const claim = await DeliveryClaimModel.findById(id).lean();
+      if (claim && at.getTime() - new Date(claim.at).getTime() <= this.opts.leaseMs) continue;
+      if (await DeliveryResultModel.exists({ _id: id })) settled.push(e);
+      else if (claim) {
+        this.ledger.record(e.d._id, e.k, 'retry', `lease of ${claim.workerId} expired`, 0);
+        settled.push(e);
+      }
+    }
+    return { won, settled };
   }
 
   /** Current state, never cached: a subscriber who just unsubscribed must not get one more message. */
@@ -302,7 +352,7 @@ export class DeliveryWorker {
   }
 
   private finish(d: StoredDelivery, attempt: number, status: 'sent' | 'failed' | 'skipped', error: string | null): Outcome {
-    this.ledger.record({ delivery: d, attempt, status, error });
+    this.ledger.record(d._id, attempt, status, error);
     return status;
   }
 
@@ -348,7 +398,7 @@ export class DeliveryWorker {
       }
       if (attempt + 1 >= this.opts.maxAttempts) return this.finish(d, attempt, 'failed', msg);
       const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** attempt);
-      this.ledger.record({ delivery: d, attempt, status: 'retry', error: msg, retryInMs: backoff * (0.8 + Math.random() * 0.4) });
+      this.ledger.record(d._id, attempt, 'retry', msg, backoff * (0.8 + Math.random() * 0.4));
       return 'retry';
     }
   }
