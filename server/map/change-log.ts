@@ -103,12 +103,6 @@ export class ChangeLog {
     return res.deletedCount;
   }
 
-  /** Oldest entry's time, or null when the log is empty. */
-  async oldest(): Promise<Date | null> {
-    const doc = await this.collection.find({}, { projection: { at: 1 } }).sort({ at: 1 }).limit(1).next();
-    return doc ? doc.at : null;
-  }
-
   stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import { ReportModel } from '../reports/report.model';
@@ -20,6 +20,21 @@ export const LOG_RETENTION_MS = 30 * 60_000;
 const FETCH_CONCURRENCY = 8;
 
 /**
+ * The number of reports, from collection metadata (`collStats`: ~50 ms on FerretDB, O(1) on MongoDB).
+ * `estimatedDocumentCount` is the fallback only: FerretDB 1.24 on SQLite answers it by reading every
+ * document (2 s at 3,000 reports, minutes at a million).
+ */
+export async function countReports(): Promise<number> {
+  try {
+    const stats = await mongoose.connection.db!.command({ collStats: ReportModel.collection.collectionName });
+    if (typeof stats.count === 'number') return stats.count;
+  } catch {
+    // Not supported, or no collection yet: ask the driver.
+  }
+  return ReportModel.estimatedDocumentCount();
+}
+
+/**
  * Keeps a ReportIndex in step with the database, cheaply on FerretDB (where only `_id` lookups are
  * indexed):
  * - start: load the newest snapshot (a few binary chunks read by `_id`) and replay the change log
@@ -27,7 +42,7 @@ const FETCH_CONCURRENCY = 8;
  * - this instance's writes: applied from report events, and noted in the change log (batched);
  * - other instances' writes: every 5 s one scan of the small change log, then each changed report
  *   fetched by `_id`;
- * - drift (deletions or inserts that bypassed the app): the document count, checked each reconcile;
+ * - drift (deletions or inserts that bypassed the app): the document count (collection metadata), each reconcile;
  *   twice in a row different → load a newer snapshot if there is one, else stream everything;
  * - snapshots: written in the background by whichever instance wins the lease, every 10 minutes or
  *   after 10,000 changes; the change log is pruned behind them.
@@ -134,7 +149,7 @@ export class MapIndex {
   private async buildFromStream(): Promise<void> {
     const t0 = performance.now();
     const startedAt = Date.now();
-    const estimate = await ReportModel.estimatedDocumentCount();
+    const estimate = await countReports();
     const next = new ReportIndex(Math.ceil(estimate * 1.05) + 1024);
     const cursor = ReportModel.collection.find({}, { projection: INDEX_PROJECTION, batchSize: 5000 });
     for await (const doc of cursor) next.append(doc as unknown as IndexRecord);
@@ -184,7 +199,7 @@ export class MapIndex {
       }
       const ids = await this.changes.poll();
       await this.refetch(ids);
-      const count = await ReportModel.estimatedDocumentCount();
+      const count = await countReports();
       this.driftStreak = count === this.index.size ? 0 : this.driftStreak + 1;
       if (this.driftStreak >= 2) {
         this.logger.info({ db: count, index: this.index.size }, 'map index drifted from the database: rebuilding');
