@@ -190,8 +190,7 @@ export class AlertsService implements PropertyListener {
 
   private async record(list: NewDelivery[]): Promise<number> {
     if (!list.length) return 0;
-    const recorded = await recordDeliveries(list);
-    this.worker?.enqueue(recorded);
+    const recorded = await recordDeliveries(list, (work) => this.worker?.enqueue(work));
     return recorded.deliveries.length;
   }
 

@@ -11,7 +11,10 @@ export type DeliveryKind = (typeof ALERT_KINDS)[number];
  */
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'queued' | 'digested';
 
-/** One email we intend to send: recorded before sending, claimed per attempt, sent with Message-ID from `_id`. */
+/**
+ * One email we intend to send: recorded before sending, claimed per attempt, sent with Message-ID from `_id`.
+ * `_id` is derived from `key`, so the same (subscription, subject) is always the same delivery.
+ */
 export interface Delivery {
   /** Unique per (subscription or recipient, subject item): matching twice never records two deliveries. */
   key: string;
@@ -145,27 +148,23 @@ export const DeliveryResultModel: Model<DeliveryResult> = model<DeliveryResult>(
   ),
 );
 
+/** What a worker needs to send one delivery (a work item carries it, so workers never read deliveries). */
+export type Sendable = Pick<StoredDelivery, '_id' | 'kind' | 'subscriptionId' | 'to' | 'subject' | 'bodyId' | 'fill'>;
+
 /**
- * Work for the delivery workers: up to a few hundred (delivery, attempt) pairs due from `dueAt`. Written before
- * the deliveries it lists (a listed delivery that was never stored is a duplicate key and is dropped), removed
- * once every listed attempt has a result. Retries get a work item of their own, `_id` = `<delivery>:<attempt>`.
- * Work items are few and short-lived, so scanning them (all FerretDB can do) stays cheap.
+ * Work for the delivery workers: up to a few hundred attempts (the delivery to send, attempt number) due from
+ * `dueAt`. Written before the delivery documents, removed once every listed attempt has a result. Retries get a
+ * work item of their own, `_id` = `<delivery>:<attempt>`. Work items are few and short-lived, so scanning them
+ * (all FerretDB can do) stays cheap.
  */
 export interface DeliveryWork {
   _id: string;
-  items: Array<{ d: Types.ObjectId; k: number }>;
+  items: Array<{ d: Sendable; k: number }>;
   dueAt: Date;
 }
 export const DeliveryWorkModel: Model<DeliveryWork> = model<DeliveryWork>(
   'DeliveryWork',
-  new Schema<DeliveryWork>(
-    {
-      _id: String,
-      items: [new Schema({ d: Schema.Types.ObjectId, k: Number }, { _id: false })],
-      dueAt: Date,
-    },
-    { versionKey: false },
-  ),
+  new Schema<DeliveryWork>({ _id: String, items: [Schema.Types.Mixed], dueAt: Date }, { versionKey: false }),
 );
 
 /** A message body stored once for all its recipients; `_id` is a hash of the content. */

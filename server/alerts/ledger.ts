@@ -6,6 +6,7 @@ import {
   type DeliveryWork,
   DeliveryWorkModel,
   type ResultStatus,
+  type Sendable,
 } from './delivery.model';
 
 /** `_id` of the claim (and result) row of one attempt. */
@@ -24,13 +25,13 @@ export class DeliveryLedger {
 
   constructor(private readonly flushEvery = 50) {}
 
-  record(deliveryId: Types.ObjectId, attempt: number, status: ResultStatus, error: string | null, retryInMs?: number): void {
+  record(d: Sendable, attempt: number, status: ResultStatus, error: string | null, retryInMs?: number): void {
     const at = new Date();
     const nextAttemptAt = retryInMs === undefined ? null : new Date(at.getTime() + retryInMs);
-    this.results.push({ _id: attemptId(deliveryId, attempt), status, at, nextAttemptAt, error });
+    this.results.push({ _id: attemptId(d._id, attempt), status, at, nextAttemptAt, error });
     if (nextAttemptAt) {
       const next = attempt + 1;
-      this.retries.push({ _id: attemptId(deliveryId, next), items: [{ d: deliveryId, k: next }], dueAt: nextAttemptAt });
+      this.retries.push({ _id: attemptId(d._id, next), items: [{ d, k: next }], dueAt: nextAttemptAt });
     }
     if (this.results.length >= this.flushEvery) void this.flush().catch(() => undefined);
     else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), 20);

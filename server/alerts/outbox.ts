@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { insertNew } from '../db/insert';
@@ -8,6 +9,7 @@ import {
   DeliveryResultModel,
   type DeliveryWork,
   DeliveryWorkModel,
+  type Sendable,
   type StoredDelivery,
 } from './delivery.model';
 import { digestEmail, type Email, fillBody, fillSubject } from './render';
@@ -30,9 +32,27 @@ export interface NewDelivery {
 /** Deliveries listed per work item: one claim-and-send round for a worker. */
 export const WORK_ITEM_SIZE = 200;
 
+/** The delivery's id, from its unique key: recording the same key twice names the same delivery. */
+export function deliveryIdOf(key: string): Types.ObjectId {
+  return new Types.ObjectId(createHash('sha256').update(key).digest('hex').slice(0, 24));
+}
+
+export function sendableOf(d: StoredDelivery): Sendable {
+  const s: Sendable = {
+    _id: d._id,
+    kind: d.kind,
+    subscriptionId: d.subscriptionId,
+    to: d.to,
+    subject: d.subject,
+    bodyId: d.bodyId,
+  };
+  if (d.fill) s.fill = d.fill;
+  return s;
+}
+
 function toDoc(d: NewDelivery, now: Date): StoredDelivery {
   const doc: StoredDelivery = {
-    _id: new Types.ObjectId(),
+    _id: deliveryIdOf(d.key),
     key: d.key,
     kind: d.kind,
     subscriptionId: d.subscriptionId ? new Types.ObjectId(d.subscriptionId) : null,
@@ -51,16 +71,21 @@ function toDoc(d: NewDelivery, now: Date): StoredDelivery {
 export interface Recorded {
   /** Deliveries that were new (a key recorded before is left out). */
   deliveries: StoredDelivery[];
-  /** The work items listing them, for an in-process worker to take directly. */
+  /** Work items for the new and the repeated pending deliveries (a repeat finds its attempt claimed). */
   work: DeliveryWork[];
 }
 
 /**
- * Records intent before anything is sent: each distinct body once, the work items, then one small document per
- * recipient. The unique `key` makes recording idempotent: matching the same report twice (two app instances, a
- * retried event) stores nothing new, and the work items' entries for those keys point at nothing and are dropped.
+ * Records intent before anything is sent: each distinct body once, the work items that carry what to send
+ * (from here on nothing is lost: `onWork` may hand them to a worker in this process), then one small document
+ * per recipient, keyed by the delivery's unique key. Matching the same report twice stores no second delivery,
+ * and the repeated work item finds attempt 0 already claimed, so nothing is sent twice.
  */
-export async function recordDeliveries(list: NewDelivery[], now = new Date()): Promise<Recorded> {
+export async function recordDeliveries(
+  list: NewDelivery[],
+  onWork?: (work: DeliveryWork[]) => void,
+  now = new Date(),
+): Promise<Recorded> {
   if (!list.length) return { deliveries: [], work: [] };
   await storeBodies(list.map((d) => d.email));
   const docs = list.map((d) => toDoc(d, now));
@@ -68,13 +93,16 @@ export async function recordDeliveries(list: NewDelivery[], now = new Date()): P
   const work: DeliveryWork[] = [];
   for (let i = 0; i < due.length; i += WORK_ITEM_SIZE) {
     const chunk = due.slice(i, i + WORK_ITEM_SIZE);
-    work.push({ _id: `w:${String(chunk[0]!._id)}`, items: chunk.map((d) => ({ d: d._id, k: 0 })), dueAt: now });
+    work.push({
+      _id: `w:${new Types.ObjectId().toHexString()}`,
+      items: chunk.map((d) => ({ d: sendableOf(d), k: 0 })),
+      dueAt: now,
+    });
   }
   if (work.length) await insertNew(DeliveryWorkModel.collection, work);
+  onWork?.(work);
   const deliveries = await insertNew(DeliveryModel.collection, docs);
-  const stored = new Set(deliveries.map((d) => String(d._id)));
-  for (const w of work) w.items = w.items.filter((i) => stored.has(String(i.d)));
-  return { deliveries, work: work.filter((w) => w.items.length) };
+  return { deliveries, work };
 }
 
 export type DeliveryState = 'pending' | 'sent' | 'failed' | 'skipped' | 'queued' | 'digested';
@@ -98,8 +126,11 @@ export async function deliveryState(d: StoredDelivery): Promise<{ state: Deliver
 }
 
 /** What a delivery says, placeholders filled (deliveries recorded before bodies were shared carry their own). */
-export async function bodyOf(d: StoredDelivery, bodies: BodyCache): Promise<{ text: string; html: string } | null> {
-  const legacy = d as StoredDelivery & { text?: string; html?: string };
+export async function bodyOf(
+  d: Pick<StoredDelivery, 'bodyId' | 'fill'>,
+  bodies: BodyCache,
+): Promise<{ text: string; html: string } | null> {
+  const legacy = d as { text?: string; html?: string };
   if (!d.bodyId) return legacy.text !== undefined ? { text: legacy.text, html: legacy.html ?? '' } : null;
   const body = await bodies.get(d.bodyId);
   return body && fillBody(body, d.fill);

@@ -8,15 +8,14 @@ import { BodyCache } from './bodies';
 import {
   type DeliveryClaim,
   DeliveryClaimModel,
-  DeliveryModel,
   DeliveryResultModel,
   type DeliveryWork,
   DeliveryWorkModel,
-  type StoredDelivery,
+  type Sendable,
   SuppressionModel,
 } from './delivery.model';
 import { attemptId, DeliveryLedger } from './ledger';
-import { bodyOf, type Recorded, runDigests } from './outbox';
+import { bodyOf, runDigests } from './outbox';
 import { headerSafe, withFooter } from './render';
 import { SubscriptionModel } from './subscription.model';
 import type { TokenSigner } from './tokens';
@@ -81,14 +80,9 @@ export type SubscriptionLookup = (id: string) => SubscriptionState | undefined;
 /** Work items taken per round. */
 const ROUND = 10;
 
-interface Job {
-  work: DeliveryWork;
-  /** The listed deliveries that exist, by id (handed over by the recorder, or read by `_id`). */
-  docs: Map<string, StoredDelivery>;
-}
 interface Entry {
-  job: Job;
-  d: StoredDelivery;
+  work: DeliveryWork;
+  d: Sendable;
   k: number;
 }
 
@@ -105,7 +99,7 @@ export class DeliveryWorker {
   private readonly opts: Required<Omit<WorkerOptions, 'workerId'>>;
   private readonly ledger = new DeliveryLedger();
   private readonly bodies = new BodyCache();
-  private queue: Job[] = [];
+  private queue: DeliveryWork[] = [];
   /** Work items this worker is on: a poll does not take them again. */
   private readonly busy = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
@@ -152,12 +146,11 @@ export class DeliveryWorker {
     loop();
   }
 
-  /** Deliveries just recorded in this process: sent without waiting for the next poll or reading them back. */
-  enqueue(recorded: Recorded): void {
-    const docs = new Map(recorded.deliveries.map((d) => [String(d._id), d]));
-    for (const work of recorded.work) {
-      this.busy.add(work._id);
-      this.queue.push({ work, docs });
+  /** Work just recorded in this process: sent without waiting for the next poll. */
+  enqueue(work: DeliveryWork[]): void {
+    for (const w of work) {
+      this.busy.add(w._id);
+      this.queue.push(w);
     }
     if (this.timer || this.running) this.poke();
   }
@@ -222,51 +215,41 @@ export class DeliveryWorker {
     return totals;
   }
 
-  /** Due work items this worker is not already on, with their deliveries read by `_id`. */
-  private async dueWork(): Promise<Job[]> {
-    const now = new Date();
-    const found = (await DeliveryWorkModel.find({ dueAt: trusted({ $lte: now }) })
+  /** Due work items this worker is not already on. */
+  private async dueWork(): Promise<DeliveryWork[]> {
+    const found = (await DeliveryWorkModel.find({ dueAt: trusted({ $lte: new Date() }) })
       .limit(ROUND * 5)
       .lean()) as DeliveryWork[];
     // Workers start at different places in the list so that, running together, they rarely race for one item.
     const shift = Math.floor(Math.random() * found.length);
     const work = [...found.slice(shift), ...found.slice(0, shift)].filter((w) => !this.busy.has(w._id)).slice(0, ROUND);
-    const ids = [...new Set(work.flatMap((w) => w.items.map((i) => String(i.d))))];
-    const docs = new Map<string, StoredDelivery>();
-    let next = 0;
-    const read = async () => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        const d = (await DeliveryModel.findById(id).lean()) as StoredDelivery | null;
-        if (d) docs.set(id, d);
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, read));
     for (const w of work) this.busy.add(w._id);
-    return work.map((w) => ({ work: w, docs }));
+    return work;
   }
 
   /**
    * Claims the jobs' attempts a chunk at a time and sends them on `concurrency` lanes; then removes the work
    * items whose every attempt has a result. Returns whether anything was claimed or resolved.
    */
-  private async run(jobs: Job[], totals: Totals): Promise<boolean> {
-    const open = new Map<Job, number>(jobs.map((j) => [j, 0]));
+  private async run(jobs: DeliveryWork[], totals: Totals): Promise<boolean> {
+    const open = new Map<DeliveryWork, number>(jobs.map((w) => [w, w.items.length]));
+    // The same attempt listed twice (a report matched twice) is taken once; the copy counts as resolved with it.
+    const seen = new Set<string>();
     const entries: Entry[] = [];
-    for (const job of jobs) {
-      for (const i of job.work.items) {
-        const d = job.docs.get(String(i.d));
-        // Listed but never stored (a duplicate key): nothing to send.
-        if (d) {
-          entries.push({ job, d, k: i.k });
-          open.set(job, open.get(job)! + 1);
+    for (const work of jobs) {
+      for (const i of work.items) {
+        const id = attemptId(i.d._id, i.k);
+        if (seen.has(id)) open.set(work, open.get(work)! - 1);
+        else {
+          seen.add(id);
+          entries.push({ work, d: i.d, k: i.k });
         }
       }
     }
     // Workers on the same work item start at different places in it, so they rarely race for one attempt.
     const shift = Math.floor(Math.random() * entries.length);
     entries.push(...entries.splice(0, shift));
-    const resolved = (e: Entry) => open.set(e.job, open.get(e.job)! - 1);
+    const resolved = (e: Entry) => open.set(e.work, open.get(e.work)! - 1);
     let progressed = false;
     const chunkSize = Math.max(1, this.opts.concurrency);
     let next = 0;
@@ -306,11 +289,11 @@ export class DeliveryWorker {
     };
     try {
       await Promise.all(Array.from({ length: chunkSize }, lane));
-      const done = jobs.filter((j) => open.get(j) === 0).map((j) => j.work._id);
+      const done = jobs.filter((w) => open.get(w) === 0).map((w) => w._id);
       await this.ledger.finishWork(done);
       if (done.length) progressed = true;
     } finally {
-      for (const j of jobs) this.busy.delete(j.work._id);
+      for (const w of jobs) this.busy.delete(w._id);
     }
     return progressed;
   }
@@ -336,7 +319,7 @@ export class DeliveryWorker {
       if (claim && at.getTime() - new Date(claim.at).getTime() <= this.opts.leaseMs) continue;
       if (await DeliveryResultModel.exists({ _id: id })) settled.push(e);
       else if (claim) {
-        this.ledger.record(e.d._id, e.k, 'retry', `lease of ${claim.workerId} expired`, 0);
+        this.ledger.record(e.d, e.k, 'retry', `lease of ${claim.workerId} expired`, 0);
         settled.push(e);
       }
     }
@@ -351,12 +334,12 @@ export class DeliveryWorker {
     return sub ? { status: sub.status, tokenVersion: sub.tokenVersion } : null;
   }
 
-  private finish(d: StoredDelivery, attempt: number, status: 'sent' | 'failed' | 'skipped', error: string | null): Outcome {
-    this.ledger.record(d._id, attempt, status, error);
+  private finish(d: Sendable, attempt: number, status: 'sent' | 'failed' | 'skipped', error: string | null): Outcome {
+    this.ledger.record(d, attempt, status, error);
     return status;
   }
 
-  private async deliver(d: StoredDelivery, attempt: number): Promise<Outcome> {
+  private async deliver(d: Sendable, attempt: number): Promise<Outcome> {
     const to = d.to.toLowerCase();
     if (this.suppressed.has(to)) return this.finish(d, attempt, 'skipped', 'address suppressed after a permanent failure');
     let unsubscribeUrl: string | null = null;
@@ -398,7 +381,7 @@ export class DeliveryWorker {
       }
       if (attempt + 1 >= this.opts.maxAttempts) return this.finish(d, attempt, 'failed', msg);
       const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** attempt);
-      this.ledger.record(d._id, attempt, 'retry', msg, backoff * (0.8 + Math.random() * 0.4));
+      this.ledger.record(d, attempt, 'retry', msg, backoff * (0.8 + Math.random() * 0.4));
       return 'retry';
     }
   }
