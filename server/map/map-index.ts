@@ -56,6 +56,7 @@ export class MapIndex {
   private snapshotting: Promise<SnapshotHead | null> | null = null;
   /** Consecutive reconciles that saw a different count: one can be a write committed mid-check on another instance. */
   private driftStreak = 0;
+  private lastMismatch: string | null = null;
   /** The snapshot this index was loaded from or last wrote. */
   private knownSnapshot: string | null = null;
   /** Changes applied since the last snapshot this instance knows of. */
@@ -128,7 +129,10 @@ export class MapIndex {
     const from = head.at.getTime() - REPLAY_MARGIN_MS;
     const prunedBefore = await readPrunedBefore();
     if (prunedBefore && prunedBefore.getTime() > from) {
-      this.logger.warn({ snapshotId: head.snapshotId, at: head.at }, 'map index snapshot older than the change log: streaming instead');
+      this.logger.warn(
+        { snapshotId: head.snapshotId, at: head.at },
+        'map index snapshot older than the change log: streaming instead',
+      );
       return false;
     }
     let next: ReportIndex;
@@ -197,7 +201,7 @@ export class MapIndex {
 
   /**
    * Apply other instances' changes (one scan of the change log, then `_id` fetches); rebuild when
-   * the count stays different twice in a row (deletions, inserts that bypassed the app).
+   * the count differs the same way twice in a row (deletions, inserts that bypassed the app).
    */
   reconcile(): Promise<number> {
     this.reconciling ??= (async () => {
@@ -207,8 +211,12 @@ export class MapIndex {
       }
       const ids = await this.changes.poll();
       await this.refetch(ids);
+      // Drift is the same mismatch seen twice with nothing changing in between. While reports stream in, the
+      // engine's count can trail the index (FerretDB's collStats does), which must not trigger a rebuild.
       const count = await countReports();
-      this.driftStreak = count === this.index.size ? 0 : this.driftStreak + 1;
+      const mismatch = count === this.index.size ? null : `${count}/${this.index.size}`;
+      this.driftStreak = mismatch === null ? 0 : mismatch === this.lastMismatch ? this.driftStreak + 1 : 1;
+      this.lastMismatch = mismatch;
       if (this.driftStreak >= 2) {
         this.logger.info({ db: count, index: this.index.size }, 'map index drifted from the database: rebuilding');
         this.driftStreak = 0;
@@ -243,7 +251,10 @@ export class MapIndex {
       this.knownSnapshot = written.snapshotId;
       this.changesSinceSnapshot -= applied;
       // Keep the log back to the snapshot before this one (someone may be loading it) and for at least an hour.
-      const keepFrom = Math.min(Date.now() - LOG_RETENTION_MS, (head?.at.getTime() ?? at.getTime()) - REPLAY_MARGIN_MS - OVERLAP_MS);
+      const keepFrom = Math.min(
+        Date.now() - LOG_RETENTION_MS,
+        (head?.at.getTime() ?? at.getTime()) - REPLAY_MARGIN_MS - OVERLAP_MS,
+      );
       const before = new Date(keepFrom);
       await markPruned(before);
       const pruned = await this.changes.prune(before);

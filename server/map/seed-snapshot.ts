@@ -26,10 +26,12 @@ export class MapSnapshotSeed {
     return new MapSnapshotSeed(mapIndex, openedAt, logger);
   }
 
-  /** Passes reports through unchanged but for a fresh `_id`, indexing each one. */
-  *track<T extends Omit<IndexRecord, '_id'>>(reports: Iterable<T>): Generator<T & { _id: Types.ObjectId }> {
+  /** Passes reports through, indexing each one; a report without an `_id` gets a fresh one. */
+  *track<T extends Omit<IndexRecord, '_id'> & { _id?: Types.ObjectId }>(
+    reports: Iterable<T>,
+  ): Generator<T & { _id: Types.ObjectId }> {
     for (const r of reports) {
-      const doc = { ...r, _id: new Types.ObjectId() };
+      const doc = { ...r, _id: r._id ?? new Types.ObjectId() };
       this.mapIndex.index.append(doc);
       yield doc;
     }
