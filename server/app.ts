@@ -44,6 +44,8 @@ export function apiRoutes(s: Services): RouteDef[] {
 export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are not cached by validators; hashing every response body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', s.config.trustProxy);
   app.set('query parser', 'simple');
 

@@ -5,7 +5,7 @@ import { type Config, loadConfig } from './config';
 import { connectDb, disconnectDb } from './db/connection';
 import { startEngine } from './db/engine';
 import { seedDemoIfEmpty } from './demo/seed-demo';
-import { createLogger, type Logger } from './logger';
+import { createLogger, flushLogger, type Logger } from './logger';
 import { createServices } from './services';
 import { DevMailbox } from './alerts/dev-mail';
 
@@ -69,10 +69,10 @@ export async function main(
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
       shutdown(sig).then(
-        () => process.exit(0),
+        () => flushLogger(logger).finally(() => process.exit(0)),
         (err) => {
           logger.error({ err }, 'shutdown failed');
-          process.exit(1);
+          void flushLogger(logger).finally(() => process.exit(1));
         },
       );
     });

@@ -16,6 +16,10 @@ export const REDACT_PATHS = [
   'headers',
 ];
 
+/**
+ * JSON lines to `destination`, or to stdout written asynchronously (a request does not wait for its log line
+ * to reach the terminal; `flushLogger` before exiting).
+ */
 export function createLogger(opts: { level: string; pretty?: boolean }, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -24,8 +28,13 @@ export function createLogger(opts: { level: string; pretty?: boolean }, destinat
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/** Writes out buffered log lines (before the process exits). */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 export type { Logger };

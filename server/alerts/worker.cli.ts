@@ -1,6 +1,6 @@
 import { loadConfig } from '../config';
 import { connectDb, disconnectDb } from '../db/connection';
-import { createLogger } from '../logger';
+import { createLogger, flushLogger } from '../logger';
 import { resolveTokenSecret, TokenSigner } from './tokens';
 import { DeliveryWorker, smtpFromConfig } from './worker';
 
@@ -13,6 +13,7 @@ const logger = createLogger({ level: config.logLevel });
 const smtp = smtpFromConfig(config);
 if (!config.mongodbUri || !smtp) {
   logger.error('the worker needs MONGODB_URI and SMTP_HOST');
+  await flushLogger(logger);
   process.exit(1);
 }
 await connectDb(config.mongodbUri, config.dbName);
@@ -34,6 +35,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     void (async () => {
       await worker.stop();
       await disconnectDb();
+      await flushLogger(logger);
       process.exit(0);
     })();
   });
