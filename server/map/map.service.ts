@@ -247,19 +247,9 @@ export class MapService {
   repeats(f: FilterInput, opts: { limit: number; nearDistanceM: number; nearHours: number; maxNear?: number }): Repeats {
     const ix = this.ix;
     const slots = this.select(f);
-    // Repeat locations: same point to ~1 m.
-    const groups = new Map<number, number[]>();
-    for (let k = 0; k < slots.length; k++) {
-      const i = slots[k]!;
-      const key = (Math.round(ix.lat[i]! * 1e5) + 9e6) * 4e7 + (Math.round(ix.lng[i]! * 1e5) + 1.8e7);
-      const g = groups.get(key);
-      if (g) g.push(i);
-      else groups.set(key, [i]);
-    }
-    const ranked = [...groups.values()]
-      .filter((g) => g.length > 1)
-      .sort((a, b) => b.length - a.length)
-      .slice(0, opts.limit);
+    // Repeat locations: same point to ~1 m. Counted in a typed hash table first (no array per location), so
+    // only locations seen more than once get a list.
+    const ranked = repeatGroups(slots, ix.lat, ix.lng, opts.limit);
     const locations = ranked.map((g) => ({
       lat: ix.lat[g[0]!]!,
       lng: ix.lng[g[0]!]!,
@@ -270,12 +260,17 @@ export class MapService {
 
     // Near-repeats: distinct locations within D metres and T hours, among the most recent reports.
     const maxNear = opts.maxNear ?? 20_000;
-    let pool = Array.from(slots);
+    let pool: Int32Array = slots;
     if (pool.length > maxNear) {
       // The most recent `maxNear` observations: find the time cut-off with a typed (numeric) sort.
-      const times = Float64Array.from(pool, (i) => ix.fromMs[i]!).sort();
+      const times = new Float64Array(pool.length);
+      for (let k = 0; k < pool.length; k++) times[k] = ix.fromMs[pool[k]!]!;
+      times.sort();
       const cutoff = times[times.length - maxNear]!;
-      pool = pool.filter((i) => ix.fromMs[i]! >= cutoff).slice(0, maxNear);
+      const kept = new Int32Array(maxNear);
+      let m = 0;
+      for (let k = 0; k < pool.length && m < maxNear; k++) if (ix.fromMs[pool[k]!]! >= cutoff) kept[m++] = pool[k]!;
+      pool = kept.subarray(0, m);
     }
     const D = opts.nearDistanceM;
     const T = opts.nearHours * HOUR_MS;
@@ -290,14 +285,24 @@ export class MapService {
       if (list) list.push(i);
       else cell.set(k, [i]);
     }
+    // Newest first: a pair is found from its newer report, so pairs come out in order of their latest time and
+    // the scan can stop once `limit` pairs are known and the next report is older than all of them.
+    const order = Array.from(pool).sort((a, b) => ix.fromMs[b]! - ix.fromMs[a]! || a - b);
+    const rank = new Map<number, number>();
+    order.forEach((i, r) => rank.set(i, r));
     const pairs: Array<{ a: number; b: number; d: number; h: number }> = [];
-    for (const i of pool) {
+    let lastTime = Infinity;
+    for (const i of order) {
+      const ti = ix.fromMs[i]!;
+      if (pairs.length >= opts.limit && ti < lastTime) break;
+      lastTime = ti;
+      const ri = rank.get(i)!;
       const [cx, cy] = keyOf(i);
       for (let dx = -1; dx <= 1; dx++)
         for (let dy = -1; dy <= 1; dy++) {
           for (const j of cell.get(`${cx + dx}:${cy + dy}`) ?? []) {
-            if (j <= i) continue;
-            const dt = Math.abs(ix.fromMs[i]! - ix.fromMs[j]!);
+            if (rank.get(j)! <= ri) continue;
+            const dt = ti - ix.fromMs[j]!;
             if (dt > T) continue;
             const d = distanceM(ix.lat[i]!, ix.lng[i]!, ix.lat[j]!, ix.lng[j]!);
             if (d < 1 || d > D) continue;
@@ -359,3 +364,42 @@ export class MapService {
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Location key: the point rounded to 1e-5 degrees (about 1 m). */
+const locationKey = (lat: number, lng: number) => (Math.round(lat * 1e5) + 9e6) * 4e7 + (Math.round(lng * 1e5) + 1.8e7);
+
+/** The `limit` locations with the most reports (two or more), each as its slots, largest first. */
+export function repeatGroups(slots: Int32Array, lat: Float64Array, lng: Float64Array, limit: number): number[][] {
+  let size = 1024;
+  while (size < slots.length * 2) size *= 2;
+  const keys = new Float64Array(size).fill(-1);
+  const counts = new Int32Array(size);
+  const slotOfKey = new Int32Array(slots.length);
+  const mask = size - 1;
+  for (let k = 0; k < slots.length; k++) {
+    const i = slots[k]!;
+    const key = locationKey(lat[i]!, lng[i]!);
+    let h = (Math.imul((key % 4294967296) | 0, 0x9e3779b1) ^ Math.imul((key / 4294967296) | 0, 0x85ebca6b)) & mask;
+    while (keys[h] !== -1 && keys[h] !== key) h = (h + 1) & mask;
+    keys[h] = key;
+    counts[h]!++;
+    slotOfKey[k] = h;
+  }
+  // The top `limit` counts (≥ 2) by a partial selection, then their members in slot order.
+  const top: number[] = [];
+  for (let h = 0; h < size; h++) {
+    if (counts[h]! < 2) continue;
+    if (top.length < limit) {
+      top.push(h);
+      if (top.length === limit) top.sort((a, b) => counts[b]! - counts[a]!);
+    } else if (counts[h]! > counts[top[limit - 1]!]!) {
+      top[limit - 1] = h;
+      top.sort((a, b) => counts[b]! - counts[a]!);
+    }
+  }
+  top.sort((a, b) => counts[b]! - counts[a]!);
+  const members = new Map<number, number[]>(top.map((h) => [h, []]));
+  for (let k = 0; k < slots.length; k++) members.get(slotOfKey[k]!)?.push(slots[k]!);
+  // Ties in the order the reports are stored, so the answer is the same every time.
+  return top.map((h) => members.get(h)!).sort((a, b) => b.length - a.length || a[0]! - b[0]!);
+}
