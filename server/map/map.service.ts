@@ -289,7 +289,7 @@ export class MapService {
     // the scan can stop once `limit` pairs are known and the next report is older than all of them.
     const order = Array.from(pool).sort((a, b) => ix.fromMs[b]! - ix.fromMs[a]! || a - b);
     const rank = new Map<number, number>();
-    order.forEach((i, r) => rank.set(i, r));
+    for (let r = 0; r < order.length; r++) rank.set(order[r]!, r);
     const pairs: Array<{ a: number; b: number; d: number; h: number }> = [];
     let lastTime = Infinity;
     for (const i of order) {
