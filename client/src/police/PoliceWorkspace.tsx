@@ -72,7 +72,8 @@ function FitForceArea({ forceId, skip }: { forceId: string | null; skip: boolean
             [s, w],
             [n, e],
           ],
-          { padding: [8, 8] },
+          // No zoom animation: the first clusters are requested as soon as the map settles.
+          { padding: [8, 8], animate: false },
         );
       })
       .catch(() => undefined);
@@ -127,6 +128,7 @@ function PoliceWorkspace() {
     mapQuery !== null && view.layer === 'clusters' ? `/api/map/clusters?${mapQuery}&zoom=${Math.round(map!.zoom)}` : null,
     250,
     version,
+    true,
   );
   const heat = useApiGet<HeatGrid>(
     mapQuery !== null && view.layer === 'heat'
@@ -138,8 +140,11 @@ function PoliceWorkspace() {
     mapQuery !== null && view.layer === 'hotspots' ? `/api/map/hotspots?${mapQuery}&cellSize=${view.cellSize}` : null,
     250,
   );
-  const timeline = useApiGet<Timeline>(`/api/map/timeline?${listQuery}`, 300, version);
-  const repeats = useApiGet<Repeats>(`/api/map/repeats?${listQuery}&limit=10`, 300, version);
+  // The charts and repeat list wait for the map's first answer: on a force of a million reports they cost the
+  // server more than the clusters do, and the map is what an officer looks at first.
+  const mapShown = view.layer !== 'clusters' || clusters.data !== null || clusters.error !== null;
+  const timeline = useApiGet<Timeline>(mapShown ? `/api/map/timeline?${listQuery}` : null, 300, version);
+  const repeats = useApiGet<Repeats>(mapShown ? `/api/map/repeats?${listQuery}&limit=10` : null, 300, version);
 
   const mapError = clusters.error ?? heat.error ?? hotspots.error;
   const mapLoading = clusters.loading || heat.loading || hotspots.loading;

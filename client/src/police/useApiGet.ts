@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 
 export interface Loaded<T> {
@@ -8,11 +8,13 @@ export interface Loaded<T> {
 }
 
 /**
- * GETs `path` whenever it changes, after `debounceMs`, aborting the request in flight; `null` means "nothing to load".
- * Keeps the previous data while the next request runs, so layers do not flicker.
+ * GETs `path` whenever it changes, after `debounceMs` (with `eager`, not before the first answer, so the map shows
+ * its first data as soon as it can), aborting the request in flight; `null` means "nothing to load". Keeps the
+ * previous data while the next request runs, so layers do not flicker.
  */
-export function useApiGet<T>(path: string | null, debounceMs = 0, version = 0): Loaded<T> {
+export function useApiGet<T>(path: string | null, debounceMs = 0, version = 0, eager = false): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: path !== null });
+  const answered = useRef(false);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` forces a reload after a change elsewhere
   useEffect(() => {
@@ -21,17 +23,20 @@ export function useApiGet<T>(path: string | null, debounceMs = 0, version = 0): 
     setState((s) => ({ ...s, loading: true }));
     const timer = setTimeout(() => {
       api<T>('GET', path, undefined, controller.signal)
-        .then((data) => setState({ data, error: null, loading: false }))
+        .then((data) => {
+          answered.current = true;
+          setState({ data, error: null, loading: false });
+        })
         .catch((err: unknown) => {
           if (controller.signal.aborted) return;
           setState((s) => ({ ...s, error: err instanceof ApiError ? err.message : 'Could not load', loading: false }));
         });
-    }, debounceMs);
+    }, eager && !answered.current ? 0 : debounceMs);
     return () => {
       clearTimeout(timer);
       controller.abort();
     };
-  }, [path, debounceMs, version]);
+  }, [path, debounceMs, version, eager]);
 
   return state;
 }
