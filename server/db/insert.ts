@@ -1,16 +1,37 @@
 import { isDuplicateKey } from './errors';
 
-/** FerretDB on SQLite answers concurrent writes with "database is locked" now and then: retry those briefly. */
-export async function retryBusy<T>(fn: () => Promise<T>, tries = 6): Promise<T> {
+/** FerretDB on SQLite answers concurrent writes with "database is locked" now and then; nothing was written. */
+export function isBusy(err: unknown): boolean {
+  return /database is locked|SQLITE_BUSY/i.test(String((err as Error | null)?.message ?? err));
+}
+
+/** Runs `fn`, retrying it after a "database is locked" answer; `delayMs(i)` is the wait before retry i + 1. */
+export async function retryBusy<T>(
+  fn: () => Promise<T>,
+  tries = 6,
+  delayMs = (i: number) => 20 * 2 ** i + Math.random() * 20,
+): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      const msg = String((err as Error)?.message ?? err);
-      if (i >= tries - 1 || !/database is locked|SQLITE_BUSY/i.test(msg)) throw err;
-      await new Promise((r) => setTimeout(r, 20 * 2 ** i + Math.random() * 20));
+      if (i >= tries - 1 || !isBusy(err)) throw err;
+      await new Promise((r) => setTimeout(r, delayMs(i)));
     }
   }
+}
+
+/** One document's failure in an unordered bulk insert. */
+export interface WriteErrorLike {
+  index: number;
+  code?: number;
+  errmsg?: string;
+}
+
+/** The per-document errors of a failed unordered insert (the driver gives one or a list); none if the whole command failed. */
+export function writeErrorsOf(err: unknown): WriteErrorLike[] {
+  const w = (err as { writeErrors?: WriteErrorLike | WriteErrorLike[] } | null)?.writeErrors;
+  return w === undefined ? [] : Array.isArray(w) ? w : [w];
 }
 
 /**
@@ -30,11 +51,10 @@ export async function insertNew<T extends object>(collection: InsertTarget, docs
       await retryBusy(() => collection.insertMany(chunk as never[], { ordered: false }));
       inserted.push(...chunk);
     } catch (err) {
-      const e = err as { writeErrors?: Array<{ index: number; code?: number; errmsg?: string }> | { index: number } };
-      const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
+      const writeErrors = writeErrorsOf(err);
       if (!writeErrors.length) throw err;
       const failed = new Set<number>();
-      for (const w of writeErrors as Array<{ index: number; code?: number; errmsg?: string }>) {
+      for (const w of writeErrors) {
         if (w.code !== 11000 && !isDuplicateKey({ message: w.errmsg })) throw err;
         failed.add(w.index);
       }

@@ -1,3 +1,4 @@
+import { writeErrorsOf } from '../db/insert';
 /** What the engine said about one document of a batch (a duplicate key, "database is locked"...). */
 export class ReportWriteError extends Error {
   constructor(
@@ -21,12 +22,6 @@ interface Pending {
   doc: Doc;
   resolve: () => void;
   reject: (err: unknown) => void;
-}
-
-interface WriteErrorLike {
-  index: number;
-  code?: number;
-  errmsg?: string;
 }
 
 /**
@@ -80,8 +75,7 @@ export class ReportWriter {
         { ordered: false },
       );
     } catch (err) {
-      const writeErrors = (err as { writeErrors?: WriteErrorLike | WriteErrorLike[] }).writeErrors;
-      const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+      const list = writeErrorsOf(err);
       if (list.length === 0) {
         // The whole command failed: nothing can be assumed written; each caller retries or gives up on its own.
         failed = new Map(batch.map((_, i) => [i, err]));

@@ -14,24 +14,12 @@ import { presentPublic } from './report.presenter';
 import { reportIdFor } from './report-id';
 import { ReportRefModel } from './report-ref.model';
 import { ReportWriter } from './report-writer';
+import { retryBusy } from '../db/insert';
 
 /** A registered property this close (same type) is suggested to police as the report's subject. */
 export const PROPERTY_MATCH_M = 30;
 const REFERENCE_ATTEMPTS = 5;
 const BUSY_ATTEMPTS = 5;
-
-/** FerretDB on SQLite answers concurrent writes with "database is locked" now and then; nothing was written. */
-async function insertRetryingBusy<T>(insert: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await insert();
-    } catch (err) {
-      const busy = /database is locked|SQLITE_BUSY/i.test((err as Error | null)?.message ?? '');
-      if (!busy || attempt >= BUSY_ATTEMPTS) throw err;
-      await new Promise((r) => setTimeout(r, 2 * attempt + Math.random() * 5));
-    }
-  }
-}
 
 const notFound = () => new HttpError(404, 'not_found', 'No report matches that reference and passphrase');
 
@@ -125,7 +113,11 @@ export class ReportService {
         __v: 0,
       };
       try {
-        await insertRetryingBusy(() => this.writer.insert(report));
+        await retryBusy(
+          () => this.writer.insert(report),
+          BUSY_ATTEMPTS,
+          (i) => 2 * (i + 1) + Math.random() * 5,
+        );
         return { reference, report };
       } catch (err) {
         if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
