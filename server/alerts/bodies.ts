@@ -12,14 +12,24 @@ export function bodyIdOf(body: Body): string {
   return createHash('sha256').update(body.text).update('\0').update(body.html).digest('base64url').slice(0, 32);
 }
 
-/** Stores each distinct body once (already stored ones are left alone). */
-export async function storeBodies(bodies: Body[]): Promise<void> {
+/**
+ * Stores each distinct body once (already stored ones are left alone) and returns each one's id, in order.
+ * Recipients of one message share one body object, so it is hashed once, not once per recipient.
+ */
+export async function storeBodies(bodies: Body[]): Promise<string[]> {
+  const idOf = new Map<Body, string>();
   const byId = new Map<string, { _id: string } & Body>();
-  for (const b of bodies) {
-    const _id = bodyIdOf(b);
-    if (!byId.has(_id)) byId.set(_id, { _id, text: b.text, html: b.html });
-  }
+  const ids = bodies.map((b) => {
+    let _id = idOf.get(b);
+    if (_id === undefined) {
+      _id = bodyIdOf(b);
+      idOf.set(b, _id);
+      if (!byId.has(_id)) byId.set(_id, { _id, text: b.text, html: b.html });
+    }
+    return _id;
+  });
   if (byId.size) await insertNew(DeliveryBodyModel.collection, [...byId.values()]);
+  return ids;
 }
 
 /** Bodies by id, read by `_id` once and then kept (they never change), bounded in size. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { insertNew } from '../db/insert';
-import { BodyCache, bodyIdOf, storeBodies } from './bodies';
+import { BodyCache, storeBodies } from './bodies';
 import {
   type DeliveryKind,
   DeliveryModel,
@@ -50,7 +50,7 @@ export function sendableOf(d: StoredDelivery): Sendable {
   return s;
 }
 
-function toDoc(d: NewDelivery, now: Date): StoredDelivery {
+function toDoc(d: NewDelivery, bodyId: string, now: Date): StoredDelivery {
   const doc: StoredDelivery = {
     _id: deliveryIdOf(d.key),
     key: d.key,
@@ -59,7 +59,7 @@ function toDoc(d: NewDelivery, now: Date): StoredDelivery {
     userId: d.userId ? new Types.ObjectId(d.userId) : null,
     to: d.to.replace(/[\r\n]/g, ''),
     subject: fillSubject(d.email.subject, d.fill),
-    bodyId: bodyIdOf(d.email),
+    bodyId,
     status: d.queued ? 'queued' : 'pending',
     createdAt: now,
   };
@@ -87,8 +87,8 @@ export async function recordDeliveries(
   now = new Date(),
 ): Promise<Recorded> {
   if (!list.length) return { deliveries: [], work: [] };
-  await storeBodies(list.map((d) => d.email));
-  const docs = list.map((d) => toDoc(d, now));
+  const bodyIds = await storeBodies(list.map((d) => d.email));
+  const docs = list.map((d, i) => toDoc(d, bodyIds[i]!, now));
   const due = docs.filter((d) => d.status === 'pending');
   const work: DeliveryWork[] = [];
   for (let i = 0; i < due.length; i += WORK_ITEM_SIZE) {
