@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import mongoose, { Types } from 'mongoose';
 import { SMTPServer } from 'smtp-server';
-import { DeliveryClaimModel, DeliveryResultModel, type DeliveryWork, DeliveryWorkModel } from '../server/alerts/delivery.model';
+import { DeliveryResultModel, type DeliveryWork, DeliveryWorkModel } from '../server/alerts/delivery.model';
 import { circleBBox } from '../server/alerts/geometry';
 import { type IndexedSubscription, SubscriptionIndex } from '../server/alerts/subscription-index';
 import { SubscriptionModel } from '../server/alerts/subscription.model';
@@ -252,17 +252,6 @@ const SEND_CAP_MS = Number(process.env.BENCH_SEND_CAP_MS ?? 180_000);
 const tSendStart = tRecord + intentMs;
 while (arrived.size < recorded && performance.now() - tSendStart < SEND_CAP_MS) {
   await new Promise((r) => setTimeout(r, 50));
-  if (process.env.BENCH_DEBUG) {
-    const w = (services.alerts as unknown as { worker: { queue: unknown[]; busy: Set<string>; running: unknown } | null }).worker;
-    console.log(
-      'dbg',
-      received,
-      w ? { q: w.queue.length, busy: w.busy.size, running: Boolean(w.running) } : 'no worker',
-      await DeliveryClaimModel.countDocuments(),
-      await DeliveryWorkModel.countDocuments(),
-    );
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 const sendMs = (arrived.size >= recorded ? lastArrival : performance.now()) - tSendStart;
 const rate = received / (sendMs / 1000);
