@@ -444,7 +444,14 @@ export class AlertsService implements PropertyListener {
       subscriptionId: s.id,
       userId: s.userId,
       to: s.email,
-      email: hotspotEmail({ count, radiusM, days, g6, link: `${this.publicUrl}/police?report=${String(report._id)}` }),
+      // An announced hotspot keeps the count it was announced with: a later report re-records the same message.
+      email: hotspotEmail({
+        count: known?.count ?? count,
+        radiusM,
+        days,
+        g6,
+        link: `${this.publicUrl}/police?report=${String(report._id)}`,
+      }),
     }));
   }
 
