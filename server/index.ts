@@ -26,7 +26,7 @@ export async function main(
   // Development without SMTP_HOST: a local mail catcher, viewable at /dev/mail. Never in production.
   let devMail: DevMailbox | undefined;
   if (config.isDev && !config.mail.host) {
-    devMail = new DevMailbox();
+    devMail = new DevMailbox(logger);
     const port = await devMail.start();
     config = { ...config, mail: { ...config.mail, host: '127.0.0.1', port, secure: false, user: undefined, pass: undefined } };
     logger.info({ port }, 'SMTP_HOST not set: development mail goes to the catcher at /dev/mail');

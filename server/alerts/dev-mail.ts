@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import { SMTPServer } from 'smtp-server';
+import type { Logger } from '../logger';
 import { escapeHtml } from './render';
 
 export interface CaughtMail {
@@ -24,7 +25,10 @@ export class DevMailbox {
   private nextId = 1;
   port = 0;
 
-  constructor(private readonly max = 200) {}
+  constructor(
+    private readonly logger?: Logger,
+    private readonly max = 200,
+  ) {}
 
   async start(): Promise<number> {
     const { simpleParser } = await import('mailparser');
@@ -61,7 +65,12 @@ export class DevMailbox {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(0, '127.0.0.1', () => resolve());
+      this.server!.listen(0, '127.0.0.1', () => {
+        // After listening, errors are per connection (a client that drops mid-session): log, never crash.
+        this.server!.off('error', reject);
+        this.server!.on('error', (err: Error) => this.logger?.warn({ err: err.message }, 'dev mail connection error'));
+        resolve();
+      });
     });
     this.port = (this.server.server.address() as AddressInfo).port;
     return this.port;

@@ -20,6 +20,8 @@ export class TestSmtp {
   readonly rejectPermanently = new Set<string>();
   /** Delay before accepting each message (to keep messages in flight). */
   delayMs = 0;
+  /** Connection errors seen (a client killed mid-session resets its socket). */
+  readonly connectionErrors: Error[] = [];
   private server: SMTPServer | null = null;
 
   constructor(public port = 0) {}
@@ -74,7 +76,11 @@ export class TestSmtp {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(this.port, '127.0.0.1', () => resolve());
+      this.server!.listen(this.port, '127.0.0.1', () => {
+        this.server!.off('error', reject);
+        this.server!.on('error', (err: Error) => this.connectionErrors.push(err));
+        resolve();
+      });
     });
     this.port = (this.server.server.address() as net.AddressInfo).port;
     return this;
