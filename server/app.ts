@@ -1,16 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
 import { authRoutes } from './accounts/auth.routes';
 import { sessionMiddleware } from './accounts/auth.middleware';
 import { userRoutes } from './accounts/users.routes';
 import { forceRoutes } from './forces/forces.routes';
 import { healthRoutes } from './health/health.routes';
+import { accessLog } from './http/access-log';
 import { apiNotFound, errorHandler } from './http/errors';
 import { buildOpenApi } from './http/openapi';
 import { mountRoutes, type RouteDef, route } from './http/route';
@@ -24,7 +23,6 @@ import { devMailRouter } from './alerts/dev-mail';
 import { propertyRoutes } from './properties/properties.routes';
 
 export const CLIENT_DIST = fileURLToPath(new URL('../dist/client/', import.meta.url));
-const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 export function apiRoutes(s: Services): RouteDef[] {
   return [
@@ -49,28 +47,7 @@ export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
   app.set('trust proxy', s.config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: s.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Only method, path and status: never addresses, user agents, headers or query strings.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/api/health' },
-    }),
-  );
+  app.use(accessLog(s.logger, { skip: (path) => path === '/api/health' }));
   app.use(securityHeaders(s.config));
   app.use(cookieParser());
 
