@@ -229,11 +229,28 @@ const rows: Array<{
   httpEngineMs: number;
   serverMs: number;
 }> = [];
+/**
+ * Waits until the server and the engine have been idle for half a second (at most 30 s), so background work the
+ * previous run set off (a map snapshot after 10,000 changes, the change-log flush) does not slow the next
+ * measurement, the baseline least of all.
+ */
+async function settled(): Promise<void> {
+  const until = performance.now() + 30_000;
+  const busy = () => (cpuMs(server.pid) || 0) + (cpuMs(ENGINE_PID) || 0);
+  while (performance.now() < until) {
+    const before = busy();
+    await new Promise((r) => setTimeout(r, 500));
+    if (busy() - before <= 20) return;
+  }
+}
+
 for (let run = 1; run <= RUNS; run++) {
+  await settled();
   let engineCpu = cpuMs(ENGINE_PID);
   const raw = await rawInsertRate();
   const rawEngineMs = (cpuMs(ENGINE_PID) - engineCpu) / (raw * SECONDS);
   engineCpu = cpuMs(ENGINE_PID);
+  await settled();
   const serverCpu = cpuMs(server.pid);
   const r = await cannon({});
   const httpEngineMs = (cpuMs(ENGINE_PID) - engineCpu) / r.requests.total;

@@ -42,7 +42,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const e = toHttpError(err);
     if (e.status >= 500) {
-      logger.error({ err, reqId: res.locals.requestId, route: req.route?.path }, 'request failed');
+      logger.error({ err, reqId: res.locals.requestId, route: res.locals.route ?? req.route?.path }, 'request failed');
     }
     if (res.headersSent) {
       res.destroy();

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import type { Role } from '../../shared/schemas/auth';
 import type { AuthContext } from '../accounts/session.types';
@@ -71,31 +71,54 @@ function checkAccess(access: Access, auth: AuthContext | null): void {
   if (access !== 'user' && !access.includes(auth.user.role)) throw forbidden();
 }
 
-/** Mount routes as `access → validate → handler → JSON`. */
+/**
+ * Mount routes as `access → validate → handler → JSON`, in one sub-router per path prefix (`/api/reports`,
+ * `/api/map`...): a request is matched against a dozen prefixes and then its own few routes, not against every
+ * route in turn. Order is kept within a prefix, and two prefixes never match the same path.
+ */
 export function mountRoutes(router: Router, routes: RouteDef[]): void {
+  const groups = new Map<string, Router>();
   for (const r of routes) {
-    const handler: RequestHandler = async (req, res) => {
-      const auth = (res.locals.auth as AuthContext | undefined) ?? null;
-      checkAccess(r.access, auth);
-      const input = {
-        body: parse(r.body, req.body, 'body'),
-        query: parse(r.query, req.query, 'query'),
-        params: parse(r.params, req.params, 'params'),
-      };
-      res.locals.input = input;
-      const result = await r.handler({
-        ...input,
-        auth,
-        req,
-        res,
-      } as HandlerContext<unknown, unknown, unknown> as never);
-      if (res.headersSent || res.writableEnded) return;
-      if (result === undefined) {
-        res.status(r.status ?? 204).end();
-        return;
-      }
-      res.status(r.status ?? 200).json(result);
-    };
-    router[r.method](r.path, ...(r.before ?? []), handler);
+    const prefix = prefixOf(r.path);
+    let group = groups.get(prefix);
+    if (!group) {
+      group = express.Router();
+      groups.set(prefix, group);
+      if (prefix) router.use(prefix, group);
+      else router.use(group);
+    }
+    group[r.method](r.path.slice(prefix.length) || '/', ...(r.before ?? []), handlerFor(r));
   }
+}
+
+/** `/api/reports/:id/notes` → `/api/reports` (the first two segments, when neither is a parameter). */
+function prefixOf(path: string): string {
+  const parts = path.split('/').slice(0, 3);
+  return parts.some((p) => p.startsWith(':') || p.includes('*')) ? '' : parts.join('/');
+}
+
+function handlerFor(r: RouteDef): RequestHandler {
+  return async (req, res) => {
+    res.locals.route = r.path;
+    const auth = (res.locals.auth as AuthContext | undefined) ?? null;
+    checkAccess(r.access, auth);
+    const input = {
+      body: parse(r.body, req.body, 'body'),
+      query: parse(r.query, req.query, 'query'),
+      params: parse(r.params, req.params, 'params'),
+    };
+    res.locals.input = input;
+    const result = await r.handler({
+      ...input,
+      auth,
+      req,
+      res,
+    } as HandlerContext<unknown, unknown, unknown> as never);
+    if (res.headersSent || res.writableEnded) return;
+    if (result === undefined) {
+      res.status(r.status ?? 204).end();
+      return;
+    }
+    res.status(r.status ?? 200).json(result);
+  };
 }
