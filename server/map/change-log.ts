@@ -5,14 +5,18 @@ import type { Logger } from '../logger';
  * An append-only log of changed report ids (`reportchanges`: {_id, reportId, at, by}), so app
  * instances learn about each other's writes by scanning a small collection instead of every report
  * (on FerretDB any filter but `_id` equality reads the whole collection). Entries are buffered and
- * written with insertMany every ~100 ms, off the request path; polling reads the entries of the last
- * OVERLAP_MS (late batches, clock skew) and skips the ones already seen; old entries are pruned.
+ * written with insertMany every ~100 ms, off the request path, stamped `at` when they are written
+ * (so an entry lands within moments of its `at`, however long it waited to be written). Polling asks
+ * only for other instances' entries of the last OVERLAP_MS (clock skew, a slow insert) and skips the
+ * ones already seen; old entries are pruned.
  */
 
 export const CHANGES = 'reportchanges';
 const FLUSH_MS = 100;
-/** How far back each poll looks again (entries can land late: batching, clock skew between instances). */
-export const OVERLAP_MS = 60_000;
+/** How far back each poll looks again (an entry can land a little after its `at`; clocks differ a little). */
+export const OVERLAP_MS = 15_000;
+/** Entries kept for retry while the database refuses them; beyond this the oldest are dropped (and logged). */
+const MAX_BUFFER = 200_000;
 
 interface ChangeDoc {
   _id: Types.ObjectId;
@@ -24,12 +28,12 @@ interface ChangeDoc {
 export class ChangeLog {
   /** Identifies this process's entries (its own events are already in its index). */
   readonly instance = new Types.ObjectId().toHexString();
-  private buffer: ChangeDoc[] = [];
+  private buffer: Array<Omit<ChangeDoc, 'at'>> = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** Entries already applied, by entry id → at (ms), forgotten after 2 × OVERLAP_MS. */
   private seen = new Map<string, number>();
-  /** Newest `at` (ms) seen in the log. */
+  /** When the last poll began (ms, this instance's clock); the next one looks back from here. */
   private cursorMs = 0;
 
   constructor(private readonly logger: Logger) {}
@@ -41,7 +45,7 @@ export class ChangeLog {
   /** Note a changed report; written within ~100 ms, never awaited by the caller. */
   record(reportId: string): void {
     if (!Types.ObjectId.isValid(reportId)) return;
-    this.buffer.push({ _id: new Types.ObjectId(), reportId: new Types.ObjectId(reportId), at: new Date(), by: this.instance });
+    this.buffer.push({ _id: new Types.ObjectId(), reportId: new Types.ObjectId(reportId), by: this.instance });
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -51,22 +55,36 @@ export class ChangeLog {
     }
   }
 
-  /** Write what is buffered (resolves when written; failures are logged and retried once with the next batch). */
+  /** Write what is buffered (resolves when written; on failure the entries go back for the next flush). */
   flush(): Promise<void> {
-    const docs = this.buffer;
+    const pending = this.buffer;
     this.buffer = [];
-    if (docs.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() =>
-      this.collection.insertMany(docs, { ordered: false }).then(
+    if (pending.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() => {
+      const at = new Date();
+      const docs: ChangeDoc[] = pending.map((d) => ({ ...d, at }));
+      return this.collection.insertMany(docs, { ordered: false }).then(
         () => undefined,
         (err) => {
           // Duplicate ids mean a retry already landed; anything else goes back for the next flush.
           if ((err as { code?: number }).code === 11000) return;
           this.logger.warn({ err, entries: docs.length }, 'report change log write failed; will retry');
-          this.buffer.unshift(...docs.filter((d) => Date.now() - d.at.getTime() < OVERLAP_MS));
+          this.buffer.unshift(...pending);
+          const dropped = this.buffer.length - MAX_BUFFER;
+          if (dropped > 0) {
+            this.buffer.splice(0, dropped);
+            this.logger.error({ dropped }, 'report change log buffer full: oldest entries dropped');
+          }
+          if (!this.timer) {
+            this.timer = setTimeout(() => {
+              this.timer = null;
+              void this.flush();
+            }, FLUSH_MS * 10);
+            this.timer.unref();
+          }
         },
-      ),
-    );
+      );
+    });
     return this.flushing;
   }
 
@@ -78,20 +96,24 @@ export class ChangeLog {
 
   /**
    * Report ids changed by other instances (or by anyone, with `all`) since the cursor, each once.
-   * One scan of the change log.
+   * One scan of the change log; this instance's own entries are filtered out by the engine.
    */
   async poll(opts: { all?: boolean; sinceMs?: number } = {}): Promise<string[]> {
+    const polledAt = Date.now();
     const since = new Date((opts.sinceMs ?? this.cursorMs) - OVERLAP_MS);
-    const docs = await this.collection.find({ at: { $gte: since } }, { projection: { reportId: 1, at: 1, by: 1 } }).toArray();
+    const filter = opts.all ? { at: { $gte: since } } : { at: { $gte: since }, by: { $ne: this.instance } };
+    const docs = await this.collection.find(filter, { projection: { reportId: 1, at: 1, by: 1 } }).toArray();
     const ids = new Set<string>();
     for (const d of docs) {
       const key = d._id.toHexString();
       if (this.seen.has(key)) continue;
       const at = d.at.getTime();
       this.seen.set(key, at);
-      if (at > this.cursorMs) this.cursorMs = at;
       if (opts.all || d.by !== this.instance) ids.add(d.reportId.toHexString());
     }
+    // Everything written before this poll began is in its answer, give or take OVERLAP_MS. The cursor follows this
+    // instance's clock, so an instance whose clock runs ahead cannot push it past others' entries.
+    if (polledAt > this.cursorMs) this.cursorMs = polledAt;
     const forget = this.cursorMs - 2 * OVERLAP_MS;
     for (const [k, at] of this.seen) if (at < forget) this.seen.delete(k);
     return [...ids];
