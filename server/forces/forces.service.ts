@@ -29,11 +29,14 @@ export function presentForce(f: Force): ForceView {
 export class ForceService {
   readonly locator = new ForceLocator();
   private version = '';
+  /** What `list` answers, worked out when the areas are (re)loaded: reading every boundary per request is slow. */
+  private views: ForceView[] | null = null;
 
   async load(): Promise<void> {
     const forces = await ForceModel.find().lean();
     this.locator.replaceAll(forces.map((f) => ({ id: f._id, polygons: f.polygons.map(fromStored) })));
     this.version = versionOf(forces);
+    this.views = forces.map(presentForce).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Cheap check used by the poller so several app instances converge on the same areas. */
@@ -45,8 +48,8 @@ export class ForceService {
   }
 
   async list(): Promise<ForceView[]> {
-    const forces = await ForceModel.find().sort({ _id: 1 }).lean();
-    return forces.map(presentForce);
+    if (!this.views) await this.load();
+    return this.views!;
   }
 
   async get(id: string): Promise<Force> {
