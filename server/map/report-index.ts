@@ -1,4 +1,4 @@
-import { PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../../shared/taxonomy';
+import { INDICATOR_IDS, PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../../shared/taxonomy';
 import { argsortKeys, lowerBound, mortonKey, toQ } from './morton';
 
 /**
@@ -8,7 +8,9 @@ import { argsortKeys, lowerBound, mortonKey, toQ } from './morton';
  * interned addresses. The first `sortedN` slots are in Morton order of position (`mk` holds their keys),
  * so a viewport or a cluster cell is a few contiguous runs of slots; reports added later are appended
  * and scanned linearly until `compacted()` sorts them in (MapIndex swaps the new index in, so a
- * request holding the old one keeps consistent slots). The database stays the source of truth: the index is rebuilt at start,
+ * request holding the old one keeps consistent slots). Per-attribute slot bitmaps (indicator, type, status, priority,
+ * force, alive) let selective filters visit only their candidate slots instead of every slot in view.
+ * The database stays the source of truth: the index is rebuilt at start,
  * updated on events, and reconciled by polling `updatedAt`.
  */
 
@@ -124,6 +126,27 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 const UNSORTED_MAX = 20_000;
 
+/**
+ * Per-attribute slot bitmaps (one bit per slot, 32 slots a word), kept in one Uint32Array of
+ * `BM_FIXED` maps plus one map per force code. A bit is set iff the slot is alive and has that value.
+ */
+const IND_MAPS = Math.max(...INDICATOR_IDS);
+const BM_ALIVE = 0;
+const BM_IND = 1;
+const BM_TYPE = BM_IND + IND_MAPS;
+const BM_STATUS = BM_TYPE + PROPERTY_TYPE_IDS.length;
+const BM_PRIO = BM_STATUS + REPORT_STATUSES.length;
+const BM_FIXED = BM_PRIO + 2;
+const IND_ALL = (1 << IND_MAPS) - 1;
+const N_TYPES = PROPERTY_TYPE_IDS.length;
+const N_STATUSES = REPORT_STATUSES.length;
+/** Beyond this many forces in a filter, their bitmaps are not ORed (the per-slot code test does it). */
+const BM_MAX_FORCES = 8;
+/** Above this share of candidates in a chunk, its slots are all tested rather than its set bits visited. */
+const BM_DENSE = 0.5;
+/** Slots are narrowed by bitmap in aligned chunks of this many (a power of two), each dense or sparse. */
+const BM_CHUNK = 8192;
+
 /** A run of slots [lo, hi) and whether its reports are certainly inside the filter box. */
 type Run = { lo: number; hi: number; inside: boolean };
 
@@ -176,6 +199,16 @@ export class ReportIndex {
   /** Open-addressing hash: id → slot + 1 (0 = empty). */
   private table = new Int32Array(0);
   private aliveCount = 0;
+  /** Words per slot bitmap (capacity / 32, rounded up). */
+  private bmW = 0;
+  /** `BM_FIXED` slot bitmaps back to back: alive, indicators 1.., property types, statuses, priorities. */
+  private bm = new Uint32Array(0);
+  /** Slot bitmap per force code (undefined: no alive slot of that force yet). */
+  private bmForce: Array<Uint32Array | undefined> = [];
+  /** Narrow queries with the slot bitmaps; off, every slot in view is tested (tests compare the two). */
+  useBitmaps = true;
+  /** Reused buffer of candidate words for one run. */
+  private candBuf = new Uint32Array(64);
 
   forceIds: string[] = [];
   private forceCodes = new Map<string, number>();
@@ -231,6 +264,81 @@ export class ReportIndex {
     this.refs = copy(this.refs, (l) => new Uint8Array(l), REF_BYTES);
     this.cap = cap;
     this.rehash();
+    this.rebuildBitmaps();
+  }
+
+  /** Sets (on) or clears a slot's bits in the maps of its current values. */
+  private slotBits(i: number, on: boolean): void {
+    const W = this.bmW;
+    const w = i >>> 5;
+    const b = 1 << (i & 31);
+    const set = on ? b : 0;
+    const keep = ~b;
+    const bm = this.bm;
+    let k = BM_ALIVE * W + w;
+    bm[k] = (bm[k]! & keep) | set;
+    let ind = this.ind[i]! & IND_ALL;
+    while (ind !== 0) {
+      const t = ind & -ind;
+      ind ^= t;
+      k = (BM_IND + 31 - Math.clz32(t)) * W + w;
+      bm[k] = (bm[k]! & keep) | set;
+    }
+    const type = this.type[i]!;
+    if (type < N_TYPES) {
+      k = (BM_TYPE + type) * W + w;
+      bm[k] = (bm[k]! & keep) | set;
+    }
+    const status = this.status[i]!;
+    if (status < N_STATUSES) {
+      k = (BM_STATUS + status) * W + w;
+      bm[k] = (bm[k]! & keep) | set;
+    }
+    k = (BM_PRIO + (this.prio[i]! & 1)) * W + w;
+    bm[k] = (bm[k]! & keep) | set;
+    const fc = this.force[i]!;
+    let fm = this.bmForce[fc];
+    if (fm === undefined) {
+      if (!on) return;
+      fm = new Uint32Array(W);
+      this.bmForce[fc] = fm;
+    }
+    fm[w] = (fm[w]! & keep) | set;
+  }
+
+  /** Builds every slot bitmap from the columns in one pass (after bulk writes: sort, snapshot, growth). */
+  private rebuildBitmaps(): void {
+    const W = Math.ceil(this.cap / 32);
+    this.bmW = W;
+    this.bm = new Uint32Array(BM_FIXED * W);
+    this.bmForce = [];
+    const { alive, ind, type, status, prio, force, bm } = this;
+    let fc = -1;
+    let fm: Uint32Array | undefined;
+    for (let i = 0; i < this.n; i++) {
+      if (!alive[i]) continue;
+      const w = i >>> 5;
+      const b = 1 << (i & 31);
+      bm[BM_ALIVE * W + w]! |= b;
+      let bits = ind[i]! & IND_ALL;
+      while (bits !== 0) {
+        const t = bits & -bits;
+        bits ^= t;
+        bm[(BM_IND + 31 - Math.clz32(t)) * W + w]! |= b;
+      }
+      if (type[i]! < N_TYPES) bm[(BM_TYPE + type[i]!) * W + w]! |= b;
+      if (status[i]! < N_STATUSES) bm[(BM_STATUS + status[i]!) * W + w]! |= b;
+      bm[(BM_PRIO + (prio[i]! & 1)) * W + w]! |= b;
+      if (force[i] !== fc) {
+        fc = force[i]!;
+        fm = this.bmForce[fc];
+        if (!fm) {
+          fm = new Uint32Array(W);
+          this.bmForce[fc] = fm;
+        }
+      }
+      fm![w]! |= b;
+    }
   }
 
   /**
@@ -410,7 +518,8 @@ export class ReportIndex {
 
   /** Writes a record's fields into a slot (no id table work). */
   private fill(slot: number, r: IndexRecord): void {
-    if (!this.alive[slot]) this.aliveCount++;
+    if (this.alive[slot]) this.slotBits(slot, false);
+    else this.aliveCount++;
     this.alive[slot] = 1;
     this.lat[slot] = r.lat;
     this.lng[slot] = r.lng;
@@ -439,6 +548,7 @@ export class ReportIndex {
     this.force[slot] = force;
     this.code[slot] = (force << 7) | 64 | type | (status << 2) | (prio << 5);
     this.addr[slot] = this.addressCode(r.address);
+    this.slotBits(slot, true);
     const ref = r.reference;
     const ra = slot * REF_BYTES;
     for (let k = 0; k < REF_BYTES; k++) this.refs[ra + k] = k < ref.length ? ref.charCodeAt(k) & 0x7f : 0;
@@ -476,7 +586,10 @@ export class ReportIndex {
     let slot = this.slotOf(id);
     if (slot >= 0 && slot < this.sortedN && (this.lat[slot] !== r.lat || this.lng[slot] !== r.lng)) {
       // Moved: its Morton position is stale, so retire the slot and append a fresh one.
-      if (this.alive[slot]) this.aliveCount--;
+      if (this.alive[slot]) {
+        this.slotBits(slot, false);
+        this.aliveCount--;
+      }
       this.alive[slot] = 0;
       this.code[slot] = 0;
       slot = -1;
@@ -494,6 +607,7 @@ export class ReportIndex {
   remove(id: string): void {
     const slot = this.slotOf(id);
     if (slot >= 0 && this.alive[slot]) {
+      this.slotBits(slot, false);
       this.alive[slot] = 0;
       this.code[slot] = 0;
       this.aliveCount--;
@@ -566,6 +680,7 @@ export class ReportIndex {
     dst.cap = cap;
     // Repeated ids (a stream can deliver a document twice) keep their latest copy.
     dst.rehash(perm);
+    dst.rebuildBitmaps();
     dst.extentAt = -1;
   }
 
@@ -710,6 +825,7 @@ export class ReportIndex {
     this.aliveCount = alive;
     this.lastUpdatedMs = lastUpdatedMs;
     this.rehash();
+    this.rebuildBitmaps();
     this.extentAt = -1;
   }
 
@@ -789,6 +905,84 @@ export class ReportIndex {
     return runs;
   }
 
+  /**
+   * The slot bitmaps that narrow a filter down: per attribute it restricts (forces, indicators,
+   * types, statuses, priority), the maps of its allowed values, to be ORed within and ANDed across
+   * attributes. Null when it restricts none of them (then a plain scan is cheaper).
+   */
+  private bitmapPlan(f: CompiledFilter): Uint32Array[][] | null {
+    if (!this.useBitmaps) return null;
+    const W = this.bmW;
+    const map = (m: number) => this.bm.subarray(m * W, (m + 1) * W);
+    const groups: Uint32Array[][] = [];
+    const pick = (mask: number, count: number, base: number) => {
+      const g: Uint32Array[] = [];
+      for (let v = 0; v < count; v++) if ((mask >>> v) & 1) g.push(map(base + v));
+      groups.push(g);
+    };
+    if (f.priority >= 0) groups.push([map(BM_PRIO + f.priority)]);
+    const allTypes = (1 << N_TYPES) - 1;
+    const allStatuses = (1 << N_STATUSES) - 1;
+    if ((f.typeMask & allTypes) !== allTypes) pick(f.typeMask, N_TYPES, BM_TYPE);
+    if ((f.statusMask & allStatuses) !== allStatuses) pick(f.statusMask, N_STATUSES, BM_STATUS);
+    if (f.indMask !== 0 && f.indMask >>> IND_MAPS === 0) pick(f.indMask, IND_MAPS, BM_IND);
+    if (f.forces && f.forces.length <= BM_MAX_FORCES) {
+      const g: Uint32Array[] = [];
+      for (const c of f.forces) {
+        const m = this.bmForce[c];
+        if (m && !g.includes(m)) g.push(m);
+      }
+      groups.push(g);
+    }
+    return groups.length ? groups : null;
+  }
+
+  /**
+   * Candidate words of slots [lo, hi) into `candBuf` (word k covers slots (lo >>> 5) + k): alive AND,
+   * per group, the OR of its maps; bits outside [lo, hi) cleared. Returns the number of words, or -1
+   * when more than `BM_DENSE` of the slots are candidates (testing every slot is then cheaper).
+   */
+  private candidates(groups: Uint32Array[][], lo: number, hi: number): number {
+    const w0 = lo >>> 5;
+    const w1 = (hi - 1) >>> 5;
+    const len = w1 - w0 + 1;
+    if (this.candBuf.length < len) this.candBuf = new Uint32Array(Math.max(len, this.candBuf.length * 2));
+    const out = this.candBuf;
+    const alive = this.bm;
+    const a0 = BM_ALIVE * this.bmW + w0;
+    for (let k = 0; k < len; k++) out[k] = alive[a0 + k]!;
+    for (const g of groups) {
+      if (g.length === 0) {
+        out.fill(0, 0, len);
+        return len;
+      }
+      if (g.length === 1) {
+        const a = g[0]!;
+        for (let k = 0; k < len; k++) out[k]! &= a[w0 + k]!;
+      } else if (g.length === 2) {
+        const a = g[0]!;
+        const b = g[1]!;
+        for (let k = 0; k < len; k++) out[k]! &= a[w0 + k]! | b[w0 + k]!;
+      } else {
+        for (let k = 0; k < len; k++) {
+          let o = 0;
+          for (let j = 0; j < g.length; j++) o |= g[j]![w0 + k]!;
+          out[k]! &= o;
+        }
+      }
+    }
+    out[0]! &= -1 << (lo & 31);
+    if ((hi & 31) !== 0) out[len - 1]! &= (1 << (hi & 31)) - 1;
+    let pop = 0;
+    for (let k = 0; k < len; k++) {
+      let v = out[k]!;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      pop += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    return pop > (hi - lo) * BM_DENSE ? -1 : len;
+  }
+
   /** Slots of every alive report matching the filter, ascending. */
   select(f: CompiledFilter): Int32Array {
     if (f.forces && f.forces.length === 0) return new Int32Array(0);
@@ -808,24 +1002,58 @@ export class ReportIndex {
     const by0 = box[1];
     const bx1 = box[2];
     const by1 = box[3];
+    const plan = this.bitmapPlan(f);
     for (const run of runs) {
       const testBox = !run.inside;
-      for (let i = run.lo; i < run.hi; i++) {
-        if (allowed[code[i]!] === 0) continue;
-        if (hasTime) {
-          const a = fromMin[i]!;
-          const b = toMin[i]!;
-          if (a > qMax || b < qMin) continue;
-          if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
-        }
-        if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-        if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-        if (testBox) {
-          const xi = x[i]!;
-          const yi = y[i]!;
-          if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
-        }
-        out[m++] = i;
+      for (let lo = run.lo; lo < run.hi; ) {
+        const hi = Math.min(run.hi, (lo | (BM_CHUNK - 1)) + 1);
+        const len = plan ? this.candidates(plan, lo, hi) : -1;
+        if (len >= 0) {
+          // Only the slots whose bits survive the attribute maps get the per-slot tests.
+          const cand = this.candBuf;
+          const base = (lo >>> 5) << 5;
+          for (let k = 0; k < len; k++) {
+            let bits = cand[k]!;
+            while (bits !== 0) {
+              const t = bits & -bits;
+              bits ^= t;
+              const i = base + (k << 5) + 31 - Math.clz32(t);
+              if (allowed[code[i]!] === 0) continue;
+              if (hasTime) {
+                const a = fromMin[i]!;
+                const b = toMin[i]!;
+                if (a > qMax || b < qMin) continue;
+                if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+              }
+              if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+              if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+              if (testBox) {
+                const xi = x[i]!;
+                const yi = y[i]!;
+                if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+              }
+              out[m++] = i;
+            }
+          }
+        } else
+          for (let i = lo; i < hi; i++) {
+            if (allowed[code[i]!] === 0) continue;
+            if (hasTime) {
+              const a = fromMin[i]!;
+              const b = toMin[i]!;
+              if (a > qMax || b < qMin) continue;
+              if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+            }
+            if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+            if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+            if (testBox) {
+              const xi = x[i]!;
+              const yi = y[i]!;
+              if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+            }
+            out[m++] = i;
+          }
+        lo = hi;
       }
     }
     return out.subarray(0, m);
@@ -876,6 +1104,7 @@ export class ReportIndex {
     const span = 2 ** (2 * s);
     const sortedN = this.sortedN;
     const mk = this.mk;
+    const plan = this.bitmapPlan(f);
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++) {
         const key = mortonKey(c0 + c, r0 + r) * span;
@@ -892,29 +1121,69 @@ export class ReportIndex {
         let x1 = -Infinity;
         let y1 = -Infinity;
         let fst = -1;
-        for (let i = lo; i < hi; i++) {
-          const cd = code[i]!;
-          if (allowed[cd] === 0) continue;
-          if (hasTime) {
-            const a = fromMin[i]!;
-            const b = toMin[i]!;
-            if (a > qMax || b < qMin) continue;
-            if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
-          }
-          if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-          if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-          const xi = x[i]!;
-          const yi = y[i]!;
-          if (testBox && (xi < bx0 || xi > bx1 || yi < by0 || yi > by1)) continue;
-          if (n === 0) fst = i;
-          n++;
-          g += (cd >> 5) & 1;
-          sx += xi;
-          sy += yi;
-          if (xi < x0) x0 = xi;
-          if (xi > x1) x1 = xi;
-          if (yi < y0) y0 = yi;
-          if (yi > y1) y1 = yi;
+        for (let clo = lo; clo < hi; ) {
+          const chi = Math.min(hi, (clo | (BM_CHUNK - 1)) + 1);
+          const len = plan ? this.candidates(plan, clo, chi) : -1;
+          if (len >= 0) {
+            // Only the slots whose bits survive the attribute maps get the per-slot tests, in slot order.
+            const cand = this.candBuf;
+            const base = (clo >>> 5) << 5;
+            for (let k = 0; k < len; k++) {
+              let bits = cand[k]!;
+              while (bits !== 0) {
+                const t = bits & -bits;
+                bits ^= t;
+                const i = base + (k << 5) + 31 - Math.clz32(t);
+                const cd = code[i]!;
+                if (allowed[cd] === 0) continue;
+                if (hasTime) {
+                  const a = fromMin[i]!;
+                  const b = toMin[i]!;
+                  if (a > qMax || b < qMin) continue;
+                  if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+                }
+                if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+                if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+                const xi = x[i]!;
+                const yi = y[i]!;
+                if (testBox && (xi < bx0 || xi > bx1 || yi < by0 || yi > by1)) continue;
+                if (n === 0) fst = i;
+                n++;
+                g += (cd >> 5) & 1;
+                sx += xi;
+                sy += yi;
+                if (xi < x0) x0 = xi;
+                if (xi > x1) x1 = xi;
+                if (yi < y0) y0 = yi;
+                if (yi > y1) y1 = yi;
+              }
+            }
+          } else
+            for (let i = clo; i < chi; i++) {
+              const cd = code[i]!;
+              if (allowed[cd] === 0) continue;
+              if (hasTime) {
+                const a = fromMin[i]!;
+                const b = toMin[i]!;
+                if (a > qMax || b < qMin) continue;
+                if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+              }
+              if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+              if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+              const xi = x[i]!;
+              const yi = y[i]!;
+              if (testBox && (xi < bx0 || xi > bx1 || yi < by0 || yi > by1)) continue;
+              if (n === 0) fst = i;
+              n++;
+              g += (cd >> 5) & 1;
+              sx += xi;
+              sy += yi;
+              if (xi < x0) x0 = xi;
+              if (xi > x1) x1 = xi;
+              if (yi < y0) y0 = yi;
+              if (yi > y1) y1 = yi;
+            }
+          clo = chi;
         }
         if (n === 0) continue;
         const j = r * cols + c;
@@ -928,8 +1197,20 @@ export class ReportIndex {
         maxY[j] = y1;
         first[j] = fst;
       }
-    // Reports appended since the last sort: test each and drop it in its cell.
+    // Reports appended since the last sort: test each (the candidates only, with a plan) and drop it in its cell.
+    const tailLen = plan && this.n > sortedN ? this.candidates(plan, sortedN, this.n) : -1;
+    const tailBase = (sortedN >>> 5) << 5;
+    const cand = this.candBuf;
+    let k = 0;
+    let bits = 0;
     for (let i = sortedN; i < this.n; i++) {
+      if (tailLen >= 0) {
+        while (bits === 0 && k < tailLen) bits = cand[k++]!;
+        if (bits === 0) break;
+        const t = bits & -bits;
+        bits ^= t;
+        i = tailBase + ((k - 1) << 5) + 31 - Math.clz32(t);
+      }
       if (allowed[code[i]!] === 0) continue;
       if (hasTime && (from[i]! > toMs || to[i]! < fromMs)) continue;
       if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
@@ -1039,7 +1320,8 @@ export class ReportIndex {
 
   /** Approximate bytes held by the typed arrays (for benchmarks and logs). */
   bytes(): number {
-    let b = this.table.byteLength;
+    let b = this.table.byteLength + this.bm.byteLength + this.candBuf.byteLength;
+    for (const m of this.bmForce) b += m?.byteLength ?? 0;
     for (const k of SNAPSHOT_FIELDS) b += this[k].byteLength;
     return b;
   }

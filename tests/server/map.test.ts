@@ -5,8 +5,11 @@ import { insertReports, toReportDocument } from '../../server/demo/insert';
 import { EventBus, type StoredReport } from '../../server/events';
 import { createLogger } from '../../server/logger';
 import { MapIndex } from '../../server/map/map-index';
+import { type FilterInput, type IndexRecord, latToY, lngToX, ReportIndex } from '../../server/map/report-index';
+import { decodeIndex, encodeIndex } from '../../server/map/snapshot-codec';
 import { type Report, ReportModel } from '../../server/reports/report.model';
 import type { ClusterFeature } from '../../shared/schemas/police';
+import { PROPERTY_TYPE_IDS, REPORT_STATUSES } from '../../shared/taxonomy';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 import type { TestClient } from '../support/http';
@@ -251,5 +254,178 @@ describe('index reconciliation', () => {
     await app.services.mapIndex.reconcile();
     await app.services.mapIndex.reconcile();
     expect((await sussex.get('/api/reports?limit=1')).body.total).toBe(before);
+  });
+});
+
+describe('the map index with attribute bitmaps', () => {
+  /** A small deterministic generator (mulberry32). */
+  function prng(seed: number) {
+    let a = seed >>> 0;
+    const next = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+    const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
+    const some = <T>(xs: readonly T[], max: number): T[] => [...new Set(Array.from({ length: int(1, max) }, () => pick(xs)))];
+    return { next, int, pick, some };
+  }
+  const FORCES = Array.from({ length: 12 }, (_, k) => `force-${k}`);
+  const ADDRESSES = [null, '1 High Street, Lewes', '22 Church Road, Hove', 'Flat 3, Mill Lane', '9 Station Road'];
+  const INDS = Array.from({ length: 19 }, (_, k) => k + 1);
+  const T0 = Date.parse('2026-01-01T00:00:00Z');
+  const DAY = 86_400_000;
+
+  function record(rnd: ReturnType<typeof prng>, id: string, at?: { lat: number; lng: number }): IndexRecord {
+    // A few dense towns and some reports anywhere in the region, so Morton runs hold mixed attributes.
+    const town = rnd.int(0, 5);
+    const spread = town === 5 ? 1 : 0.02;
+    const from = T0 + rnd.next() * 300 * DAY + rnd.int(0, 59_999);
+    return {
+      _id: id,
+      reference: `SR-${id.slice(-8)}`,
+      lat: at?.lat ?? 50.6 + town * 0.15 + rnd.next() * spread,
+      lng: at?.lng ?? -1 + town * 0.3 + rnd.next() * spread,
+      address: rnd.pick(ADDRESSES),
+      propertyType: rnd.pick(PROPERTY_TYPE_IDS),
+      indicators: rnd.next() < 0.2 ? [] : rnd.some(INDS, 3),
+      priority: rnd.next() < 0.3 ? 'safeguarding' : 'standard',
+      status: rnd.pick(REPORT_STATUSES),
+      forceId: rnd.next() < 0.5 ? FORCES[0]! : rnd.pick(FORCES),
+      observedFrom: new Date(from),
+      observedTo: new Date(from + rnd.int(0, 20) * 3_600_000),
+      createdAt: new Date(from + DAY),
+    };
+  }
+
+  function filter(rnd: ReturnType<typeof prng>): FilterInput {
+    const f: FilterInput = {};
+    const forces = rnd.next();
+    if (forces < 0.3) f.forceIds = [FORCES[0]!];
+    else if (forces < 0.45) f.forceIds = rnd.some(FORCES, 3);
+    else if (forces < 0.55) f.forceIds = FORCES.slice(0, rnd.int(9, 12));
+    else if (forces < 0.6) f.forceIds = ['no-such-force'];
+    if (rnd.next() < 0.4) f.indicators = rnd.some(INDS, 3);
+    if (rnd.next() < 0.3) f.types = rnd.some(PROPERTY_TYPE_IDS, 4);
+    if (rnd.next() < 0.3) f.statuses = rnd.some(REPORT_STATUSES, 6);
+    if (rnd.next() < 0.3) f.priority = rnd.next() < 0.5 ? 'safeguarding' : 'standard';
+    if (rnd.next() < 0.3) {
+      const from = T0 + rnd.next() * 300 * DAY;
+      f.from = new Date(from);
+      f.to = new Date(from + rnd.int(0, 90) * DAY + rnd.int(0, 59_999));
+    }
+    if (rnd.next() < 0.1) f.q = rnd.pick(['road', 'HIGH', 'lane', 'nowhere']);
+    if (rnd.next() < 0.4) {
+      const w = -1.1 + rnd.next() * 1.5;
+      const s = 50.5 + rnd.next() * 0.8;
+      f.bbox = [w, s, w + 0.05 + rnd.next(), s + 0.05 + rnd.next() * 0.6];
+    }
+    return f;
+  }
+
+  /** The plain per-report predicate, on the records themselves. */
+  function matches(r: IndexRecord, f: FilterInput): boolean {
+    if (f.forceIds && !f.forceIds.includes(r.forceId)) return false;
+    if (f.indicators && !f.indicators.some((i) => r.indicators.includes(i))) return false;
+    if (f.types?.length && !f.types.includes(r.propertyType)) return false;
+    if (f.statuses?.length && !f.statuses.includes(r.status)) return false;
+    if (f.priority && r.priority !== f.priority) return false;
+    if (f.from && r.observedTo.getTime() < f.from.getTime()) return false;
+    if (f.to && r.observedFrom.getTime() > f.to.getTime()) return false;
+    if (f.q && !(r.address ?? '\u0000').toLowerCase().includes(f.q.toLowerCase())) return false;
+    if (f.bbox) {
+      // The index keeps Web-Mercator positions as Float32.
+      const x = Math.fround(lngToX(r.lng));
+      const y = Math.fround(latToY(r.lat));
+      const [w, s, e, n] = f.bbox;
+      if (x < lngToX(w) || x > lngToX(e) || y < latToY(n) || y > latToY(s)) return false;
+    }
+    return true;
+  }
+
+  it('selects and clusters exactly the reports a plain per-report test matches, through appends, moves, edits, removals, compaction and a snapshot', async () => {
+    const rnd = prng(42);
+    const truth = new Map<string, IndexRecord>();
+    const hex = (k: number) => k.toString(16).padStart(24, '0');
+    const ix = new ReportIndex(256);
+    let next = 1;
+    for (let k = 0; k < 5000; k++) {
+      const r = record(rnd, hex(next++));
+      truth.set(r._id as string, r);
+      ix.append(r);
+    }
+    ix.sortSpatially();
+    const ids = () => [...truth.keys()];
+    for (let k = 0; k < 1500; k++) {
+      const op = rnd.next();
+      if (op < 0.3) {
+        const r = record(rnd, hex(next++));
+        truth.set(r._id as string, r);
+        ix.upsert(r);
+      } else if (op < 0.5) {
+        // Edited where it stands (attributes change, the slot stays).
+        const old = truth.get(rnd.pick(ids()))!;
+        const r = record(rnd, old._id as string, { lat: old.lat, lng: old.lng });
+        truth.set(r._id as string, r);
+        ix.upsert(r);
+      } else if (op < 0.65) {
+        // Moved (a sorted slot retires, a tail slot takes over).
+        const r = record(rnd, rnd.pick(ids()));
+        truth.set(r._id as string, r);
+        ix.upsert(r);
+      } else {
+        const id = rnd.pick(ids());
+        truth.delete(id);
+        ix.remove(id);
+      }
+    }
+    expect(ix.n - ix.sortedN).toBeGreaterThan(500);
+    expect(ix.size).toBe(truth.size);
+    // Kept up to date slot by slot, the bitmaps equal ones built afresh from the columns.
+    const inner = ix as unknown as { bm: Uint32Array; bmForce: Array<Uint32Array | undefined>; rebuildBitmaps(): void };
+    const kept = inner.bm.slice();
+    const keptForces = inner.bmForce.map((m) => m?.slice());
+    inner.rebuildBitmaps();
+    expect(kept).toEqual(inner.bm);
+    const none = new Uint32Array(keptForces.find((m) => m !== undefined)!.length);
+    for (let fc = 0; fc < FORCES.length; fc++) expect(keptForces[fc] ?? none, FORCES[fc]).toEqual(inner.bmForce[fc] ?? none);
+
+    const check = (index: ReportIndex, label: string) => {
+      const frng = prng(7);
+      let narrowed = 0;
+      for (let q = 0; q < 300; q++) {
+        const f = filter(frng);
+        const c = index.compile(f);
+        const expected = [...truth.values()].filter((r) => matches(r, f)).map((r) => r._id as string);
+        index.useBitmaps = true;
+        const got = index.select(c);
+        index.useBitmaps = false;
+        const scanned = index.select(c);
+        const msg = `${label} ${JSON.stringify(f)}`;
+        expect([...got].map((i) => index.idAt(i)).sort(), msg).toEqual(expected.sort());
+        expect(got, msg).toEqual(scanned);
+        if (expected.length > 0 && expected.length < truth.size / 4) narrowed++;
+        const box = c.box ?? index.worldExtent();
+        for (const zoom of [5, 8, 10, 12, 14]) {
+          index.useBitmaps = true;
+          const cells = index.clusterCells(c, box, zoom, 1000)!;
+          index.useBitmaps = false;
+          const plain = index.clusterCells(c, box, zoom, 1000)!;
+          expect(cells, `${msg} z${zoom}`).toEqual(plain);
+          expect(cells.total, `${msg} z${zoom}`).toBe(expected.length);
+        }
+      }
+      index.useBitmaps = true;
+      expect(narrowed).toBeGreaterThan(50);
+    };
+    check(ix, 'live');
+    const compacted = ix.compacted();
+    expect(compacted.n).toBe(compacted.sortedN);
+    check(compacted, 'compacted');
+    const restored = await decodeIndex((await encodeIndex(ix)).blob);
+    check(restored, 'snapshot');
   });
 });
