@@ -249,8 +249,8 @@ for (let run = 1; run <= RUNS; run++) {
   let engineCpu = cpuMs(ENGINE_PID);
   const raw = await rawInsertRate();
   const rawEngineMs = (cpuMs(ENGINE_PID) - engineCpu) / (raw * SECONDS);
-  engineCpu = cpuMs(ENGINE_PID);
   await settled();
+  engineCpu = cpuMs(ENGINE_PID);
   const serverCpu = cpuMs(server.pid);
   const r = await cannon({});
   const httpEngineMs = (cpuMs(ENGINE_PID) - engineCpu) / r.requests.total;

@@ -77,6 +77,8 @@ export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // No CORS: OPTIONS gets the JSON 404 (route groups would otherwise answer it with an Allow list).
+  api.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? apiNotFound(req, res, next) : next()));
   // Email-link routes (confirm, one-click unsubscribe) act on their signed token alone: before sessions/CSRF.
   mountRoutes(api, alertLinkRoutes(s));
   api.use('/api', sessionMiddleware(s.sessions, s.config.session));

@@ -18,20 +18,30 @@ export const REDACT_PATHS = [
 
 /**
  * JSON lines to `destination`, or to stdout written asynchronously and in batches: lines are written once 4 KB
- * have built up or 200 ms have passed (one write per line cost each report submission a system call), and at
- * exit (pino flushes on `exit`; `flushLogger` before a planned one).
+ * have built up or 200 ms have passed (one write per line cost each report submission a system call), at once
+ * after an error line (the lines that explain a crash must not wait), and at exit (pino flushes on `exit`;
+ * `flushLogger` before a planned one).
  */
 export function createLogger(opts: { level: string; pretty?: boolean }, destination?: DestinationStream): Logger {
+  const stdout = destination ? null : pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 200 });
   return pino(
     {
       level: opts.level,
       base: undefined,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: {
+        logMethod(args, method, level) {
+          method.apply(this, args);
+          if (stdout && level >= ERROR_LEVEL) stdout.flush();
+        },
+      },
     },
-    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 200 }),
+    destination ?? stdout!,
   );
 }
+
+const ERROR_LEVEL = 50;
 
 /** Writes out buffered log lines (before the process exits). */
 export function flushLogger(logger: Logger): Promise<void> {

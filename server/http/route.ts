@@ -94,7 +94,7 @@ export function mountRoutes(router: Router, routes: RouteDef[]): void {
 /** `/api/reports/:id/notes` → `/api/reports` (the first two segments, when neither is a parameter). */
 function prefixOf(path: string): string {
   const parts = path.split('/').slice(0, 3);
-  return parts.some((p) => p.startsWith(':') || p.includes('*')) ? '' : parts.join('/');
+  return parts.some((p) => /[:*{}()]/.test(p)) ? '' : parts.join('/');
 }
 
 function handlerFor(r: RouteDef): RequestHandler {

@@ -7,14 +7,20 @@ import type { Logger } from '../logger';
  * (on FerretDB any filter but `_id` equality reads the whole collection). Entries are buffered and
  * written with insertMany every ~100 ms, off the request path, stamped `at` when they are written
  * (so an entry lands within moments of its `at`, however long it waited to be written). Polling asks
- * only for other instances' entries of the last OVERLAP_MS (clock skew, a slow insert) and skips the
+ * only for other instances' entries of the last 30 s (clock skew, a slow insert) and skips the
  * ones already seen; old entries are pruned.
  */
 
 export const CHANGES = 'reportchanges';
 const FLUSH_MS = 100;
-/** How far back each poll looks again (an entry can land a little after its `at`; clocks differ a little). */
-export const OVERLAP_MS = 15_000;
+/**
+ * How far back each poll looks again: an entry lands a little after its `at` (a slow insert, a failover) and
+ * clocks differ between instances. Own entries are filtered out by the engine, so only other instances' entries
+ * of this window come back.
+ */
+export const OVERLAP_MS = 30_000;
+/** Entries per insert (each chunk is stamped just before it is sent). */
+const CHUNK = 5_000;
 /** Entries kept for retry while the database refuses them; beyond this the oldest are dropped (and logged). */
 const MAX_BUFFER = 200_000;
 
@@ -55,37 +61,52 @@ export class ChangeLog {
     }
   }
 
-  /** Write what is buffered (resolves when written; on failure the entries go back for the next flush). */
+  /**
+   * Write what is buffered, in chunks each stamped just before it is sent. Resolves when done and never rejects:
+   * a chunk that fails goes back to the buffer for a retry a second later (the oldest dropped beyond MAX_BUFFER).
+   */
   flush(): Promise<void> {
     const pending = this.buffer;
     this.buffer = [];
     if (pending.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() => {
-      const at = new Date();
-      const docs: ChangeDoc[] = pending.map((d) => ({ ...d, at }));
-      return this.collection.insertMany(docs, { ordered: false }).then(
-        () => undefined,
-        (err) => {
+    this.flushing = this.flushing.then(async () => {
+      let failed: Array<Omit<ChangeDoc, 'at'>> = [];
+      for (let i = 0; i < pending.length; i += CHUNK) {
+        const chunk = pending.slice(i, i + CHUNK);
+        const at = new Date();
+        try {
+          await this.collection.insertMany(
+            chunk.map((d) => ({ ...d, at })),
+            { ordered: false },
+          );
+          const ms = Date.now() - at.getTime();
+          if (ms > OVERLAP_MS / 2) this.logger.warn({ ms, entries: chunk.length }, 'report change log write was slow');
+        } catch (err) {
           // Duplicate ids mean a retry already landed; anything else goes back for the next flush.
-          if ((err as { code?: number }).code === 11000) return;
-          this.logger.warn({ err, entries: docs.length }, 'report change log write failed; will retry');
-          this.buffer.unshift(...pending);
-          const dropped = this.buffer.length - MAX_BUFFER;
-          if (dropped > 0) {
-            this.buffer.splice(0, dropped);
-            this.logger.error({ dropped }, 'report change log buffer full: oldest entries dropped');
-          }
-          if (!this.timer) {
-            this.timer = setTimeout(() => {
-              this.timer = null;
-              void this.flush();
-            }, FLUSH_MS * 10);
-            this.timer.unref();
-          }
-        },
-      );
+          if ((err as { code?: number }).code === 11000) continue;
+          this.logger.warn({ err, entries: chunk.length }, 'report change log write failed; will retry');
+          failed = failed.concat(chunk);
+        }
+      }
+      if (failed.length) this.requeue(failed);
     });
     return this.flushing;
+  }
+
+  private requeue(failed: Array<Omit<ChangeDoc, 'at'>>): void {
+    this.buffer = failed.concat(this.buffer);
+    const dropped = this.buffer.length - MAX_BUFFER;
+    if (dropped > 0) {
+      this.buffer = this.buffer.slice(dropped);
+      this.logger.error({ dropped }, 'report change log buffer full: oldest entries dropped');
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, FLUSH_MS * 10);
+      this.timer.unref();
+    }
   }
 
   /** Start polling from `ms` (a snapshot's time or a build's start). */

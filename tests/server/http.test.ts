@@ -48,6 +48,12 @@ describe('the HTTP spine', () => {
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.email', 'body.password']);
   });
 
+  it('answers OPTIONS on API paths with the JSON 404 (no CORS)', async () => {
+    const res = await app.client().request('OPTIONS', '/api/reports');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+
   it('tags every response with a request id', async () => {
     const res = await app.client().get('/api/health', { 'x-request-id': 'test-request-1234' });
     expect(res.headers.get('x-request-id')).toBe('test-request-1234');

@@ -4,6 +4,7 @@ import { generateReports } from '../../server/demo/generate';
 import { insertReports, toReportDocument } from '../../server/demo/insert';
 import { EventBus, type StoredReport } from '../../server/events';
 import { createLogger } from '../../server/logger';
+import { CHANGES, ChangeLog } from '../../server/map/change-log';
 import { MapService } from '../../server/map/map.service';
 import { MapIndex } from '../../server/map/map-index';
 import { ReportIndex } from '../../server/map/report-index';
@@ -39,7 +40,10 @@ async function otherInstance(): Promise<{ mapIndex: MapIndex; events: EventBus }
 async function fileReport(events: EventBus): Promise<StoredReport> {
   const [gen] = [...generateReports(1, { seed: seedNo++, locator: app.services.forces.locator })];
   const now = new Date();
-  const doc = { ...toReportDocument({ ...gen!, forceId: 'sussex', status: 'new', createdAt: now, updatedAt: now }), _id: new Types.ObjectId() };
+  const doc = {
+    ...toReportDocument({ ...gen!, forceId: 'sussex', status: 'new', createdAt: now, updatedAt: now }),
+    _id: new Types.ObjectId(),
+  };
   await ReportModel.collection.insertOne(doc as never);
   const report = doc as unknown as StoredReport;
   await events.emit('report.created', { report });
@@ -91,7 +95,10 @@ describe('several app instances', () => {
     const report = await fileReport(b.events);
     await b.mapIndex.changes.flush();
     await app.services.mapIndex.reconcile();
-    await ReportModel.collection.updateOne({ _id: report._id as Types.ObjectId }, { $set: { status: 'closed', updatedAt: new Date() } });
+    await ReportModel.collection.updateOne(
+      { _id: report._id as Types.ObjectId },
+      { $set: { status: 'closed', updatedAt: new Date() } },
+    );
     await b.events.emit('report.updated', { report: { ...report, status: 'closed' }, changes: ['status'], byUserId: null });
     await b.mapIndex.changes.flush();
     await app.services.mapIndex.reconcile();
@@ -106,6 +113,19 @@ describe('several app instances', () => {
     expect(await b.mapIndex.reconcile()).toBe(0);
     expect(await app.services.mapIndex.reconcile()).toBe(1);
     expect(await app.services.mapIndex.reconcile()).toBe(0);
+  });
+
+  it('stamp change-log entries when they are written, so an entry that waited is still inside the next poll window', async () => {
+    const log = new ChangeLog(quiet);
+    const reportId = new Types.ObjectId();
+    log.record(reportId.toHexString());
+    await new Promise((r) => setTimeout(r, 60));
+    const before = Date.now();
+    await log.flush();
+    const entry = await mongoose.connection.collection(CHANGES).findOne({ reportId });
+    expect(entry?.at.getTime()).toBeGreaterThanOrEqual(before);
+    expect(entry?.by).toBe(log.instance);
+    await log.stop();
   });
 
   it('let exactly one instance win the lease to write the next snapshot', async () => {
@@ -156,7 +176,6 @@ describe('map index snapshots', () => {
     await expect(decodeIndex(Buffer.concat([blob.subarray(0, 10), Buffer.alloc(5)]), sha256)).rejects.toThrow(/checksum/);
   });
 
-
   it('load to exactly what a full build from the reports gives, clusters included', async () => {
     const written = await app.services.mapIndex.snapshotIfDue({ force: true });
     expect(written?.reports).toBe(await ReportModel.countDocuments({}));
@@ -170,7 +189,11 @@ describe('map index snapshots', () => {
     const a = new MapService(fromSnapshot);
     const b = new MapService(fromStream);
     // Same features (order may differ: a snapshot's replayed changes sit in its unsorted tail).
-    const features = (m: MapService, zoom: number) => m.clusters({ forceIds: ['sussex'] }, zoom).features.map((f) => JSON.stringify(f)).sort();
+    const features = (m: MapService, zoom: number) =>
+      m
+        .clusters({ forceIds: ['sussex'] }, zoom)
+        .features.map((f) => JSON.stringify(f))
+        .sort();
     for (const zoom of [5, 9, 13, 18]) expect(features(a, zoom)).toEqual(features(b, zoom));
   });
 
