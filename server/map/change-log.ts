@@ -2,10 +2,11 @@ import mongoose, { Types } from 'mongoose';
 import type { Logger } from '../logger';
 
 /**
- * An append-only log of changed report ids (`reportchanges`: {_id, reportId, at, by}), so app
+ * An append-only log of changed report ids (`reportchanges`: {_id, reportIds, at, by}), so app
  * instances learn about each other's writes by scanning a small collection instead of every report
- * (on FerretDB any filter but `_id` equality reads the whole collection). Entries are buffered and
- * written with insertMany every ~100 ms, off the request path, stamped `at` when they are written
+ * (on FerretDB any filter but `_id` equality reads the whole collection). Ids are buffered and
+ * written every ~100 ms, off the request path, as one entry per ~100 ms of changes (up to
+ * IDS_PER_ENTRY ids; a document per changed report cost the engine a second insert per report), stamped `at` when they are written
  * (so an entry lands within moments of its `at`, however long it waited to be written). Polling asks
  * only for other instances' entries of the last 30 s (clock skew, a slow insert) and skips the
  * ones already seen; old entries are pruned.
@@ -19,14 +20,18 @@ const FLUSH_MS = 100;
  * of this window come back.
  */
 export const OVERLAP_MS = 30_000;
-/** Entries per insert (each chunk is stamped just before it is sent). */
-const CHUNK = 5_000;
-/** Entries kept for retry while the database refuses them; beyond this the oldest are dropped (and logged). */
+/** Report ids per entry. */
+const IDS_PER_ENTRY = 1_000;
+/** Ids per insert (each insert's entries are stamped just before it is sent). */
+const CHUNK = 50_000;
+/** Ids kept for retry while the database refuses them; beyond this the oldest are dropped (and logged). */
 const MAX_BUFFER = 200_000;
 
 interface ChangeDoc {
   _id: Types.ObjectId;
-  reportId: Types.ObjectId;
+  reportIds: Types.ObjectId[];
+  /** One id per entry, as written before entries were batched (read only). */
+  reportId?: Types.ObjectId;
   at: Date;
   by: string;
 }
@@ -34,7 +39,7 @@ interface ChangeDoc {
 export class ChangeLog {
   /** Identifies this process's entries (its own events are already in its index). */
   readonly instance = new Types.ObjectId().toHexString();
-  private buffer: Array<Omit<ChangeDoc, 'at'>> = [];
+  private buffer: Types.ObjectId[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** Entries already applied, by entry id → at (ms), forgotten after 2 × OVERLAP_MS. */
@@ -51,7 +56,7 @@ export class ChangeLog {
   /** Note a changed report; written within ~100 ms, never awaited by the caller. */
   record(reportId: string): void {
     if (!Types.ObjectId.isValid(reportId)) return;
-    this.buffer.push({ _id: new Types.ObjectId(), reportId: new Types.ObjectId(reportId), by: this.instance });
+    this.buffer.push(new Types.ObjectId(reportId));
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -66,25 +71,26 @@ export class ChangeLog {
    * a chunk that fails goes back to the buffer for a retry a second later (the oldest dropped beyond MAX_BUFFER).
    */
   flush(): Promise<void> {
-    const pending = this.buffer;
+    const pending = distinct(this.buffer);
     this.buffer = [];
     if (pending.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
-      let failed: Array<Omit<ChangeDoc, 'at'>> = [];
+      let failed: Types.ObjectId[] = [];
       for (let i = 0; i < pending.length; i += CHUNK) {
         const chunk = pending.slice(i, i + CHUNK);
         const at = new Date();
+        const docs: ChangeDoc[] = [];
+        for (let k = 0; k < chunk.length; k += IDS_PER_ENTRY) {
+          docs.push({ _id: new Types.ObjectId(), reportIds: chunk.slice(k, k + IDS_PER_ENTRY), at, by: this.instance });
+        }
         try {
-          await this.collection.insertMany(
-            chunk.map((d) => ({ ...d, at })),
-            { ordered: false },
-          );
+          await this.collection.insertMany(docs, { ordered: false });
           const ms = Date.now() - at.getTime();
-          if (ms > OVERLAP_MS / 2) this.logger.warn({ ms, entries: chunk.length }, 'report change log write was slow');
+          if (ms > OVERLAP_MS / 2) this.logger.warn({ ms, ids: chunk.length }, 'report change log write was slow');
         } catch (err) {
-          // Duplicate ids mean a retry already landed; anything else goes back for the next flush.
-          if ((err as { code?: number }).code === 11000) continue;
-          this.logger.warn({ err, entries: chunk.length }, 'report change log write failed; will retry');
+          // Goes back for the next flush. Should part of it have landed after all, those ids are logged twice, which
+          // costs a second fetch of the same reports and nothing else.
+          this.logger.warn({ err, ids: chunk.length }, 'report change log write failed; will retry');
           failed = failed.concat(chunk);
         }
       }
@@ -93,12 +99,12 @@ export class ChangeLog {
     return this.flushing;
   }
 
-  private requeue(failed: Array<Omit<ChangeDoc, 'at'>>): void {
+  private requeue(failed: Types.ObjectId[]): void {
     this.buffer = failed.concat(this.buffer);
     const dropped = this.buffer.length - MAX_BUFFER;
     if (dropped > 0) {
       this.buffer = this.buffer.slice(dropped);
-      this.logger.error({ dropped }, 'report change log buffer full: oldest entries dropped');
+      this.logger.error({ dropped }, 'report change log buffer full: oldest ids dropped');
     }
     if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -123,14 +129,16 @@ export class ChangeLog {
     const polledAt = Date.now();
     const since = new Date((opts.sinceMs ?? this.cursorMs) - OVERLAP_MS);
     const filter = opts.all ? { at: { $gte: since } } : { at: { $gte: since }, by: { $ne: this.instance } };
-    const docs = await this.collection.find(filter, { projection: { reportId: 1, at: 1, by: 1 } }).toArray();
+    const docs = await this.collection.find(filter, { projection: { reportIds: 1, reportId: 1, at: 1, by: 1 } }).toArray();
     const ids = new Set<string>();
     for (const d of docs) {
       const key = d._id.toHexString();
       if (this.seen.has(key)) continue;
       const at = d.at.getTime();
       this.seen.set(key, at);
-      if (opts.all || d.by !== this.instance) ids.add(d.reportId.toHexString());
+      if (!opts.all && d.by === this.instance) continue;
+      for (const id of d.reportIds ?? []) ids.add(id.toHexString());
+      if (d.reportId) ids.add(d.reportId.toHexString());
     }
     // Everything written before this poll began is in its answer, give or take OVERLAP_MS. The cursor follows this
     // instance's clock, so an instance whose clock runs ahead cannot push it past others' entries.
@@ -151,4 +159,15 @@ export class ChangeLog {
     this.timer = null;
     return this.flush();
   }
+}
+
+/** Each id once (a report changed twice within one flush is logged once). */
+function distinct(ids: Types.ObjectId[]): Types.ObjectId[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => {
+    const key = id.toHexString();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
