@@ -71,21 +71,26 @@ function toDoc(d: NewDelivery, bodyId: string, now: Date): StoredDelivery {
 export interface Recorded {
   /** Deliveries that were new (a key recorded before is left out). */
   deliveries: StoredDelivery[];
-  /** Work items for the new and the repeated pending deliveries (a repeat finds its attempt claimed). */
+  /** Work items for the pending deliveries (in a large batch, repeated ones too: they find their attempt claimed). */
   work: DeliveryWork[];
 }
+
+/** Up to this many deliveries, keys already recorded are looked up (by `_id`) and left out before anything is written. */
+const CHECK_REPEATS_MAX = 200;
 
 /**
  * Records intent before anything is sent: each distinct body once, the work items that carry what to send
  * (from here on nothing is lost: `onWork` may hand them to a worker in this process), then one small document
- * per recipient, keyed by the delivery's unique key. Matching the same report twice stores no second delivery,
- * and the repeated work item finds attempt 0 already claimed, so nothing is sent twice.
+ * per recipient, keyed by the delivery's unique key. Matching the same report twice stores no second delivery:
+ * up to CHECK_REPEATS_MAX deliveries, keys already recorded are left out before anything is written; in a larger
+ * batch a repeated key's work item finds attempt 0 already claimed. Either way nothing is sent twice.
  */
 export async function recordDeliveries(
   list: NewDelivery[],
   onWork?: (work: DeliveryWork[]) => void,
   now = new Date(),
 ): Promise<Recorded> {
+  if (list.length && list.length <= CHECK_REPEATS_MAX) list = await withoutRecorded(list);
   if (!list.length) return { deliveries: [], work: [] };
   const bodyIds = await storeBodies(list.map((d) => d.email));
   const docs = list.map((d, i) => toDoc(d, bodyIds[i]!, now));
@@ -103,6 +108,19 @@ export async function recordDeliveries(
   onWork?.(work);
   const deliveries = await insertNew(DeliveryModel.collection, docs);
   return { deliveries, work };
+}
+
+/**
+ * The deliveries whose key has not been recorded yet. A key matched again (a digest rebuilt after a crash, an
+ * owner's notice with a newer area count) must not get a work item of its own: whichever work item a worker took
+ * first would decide what is sent, and it could be the later content. Large fan-outs (a new report matching
+ * thousands of subscriptions) skip the look-up: their keys are new, and a repeat still finds its attempt claimed.
+ */
+async function withoutRecorded(list: NewDelivery[]): Promise<NewDelivery[]> {
+  const found = await Promise.all(
+    list.map((d) => DeliveryModel.collection.findOne({ _id: deliveryIdOf(d.key) }, { projection: { _id: 1 } })),
+  );
+  return list.filter((_, i) => !found[i]);
 }
 
 export type DeliveryState = 'pending' | 'sent' | 'failed' | 'skipped' | 'queued' | 'digested';

@@ -357,6 +357,36 @@ describe('daily digests', () => {
   });
 });
 
+describe('the outbox', () => {
+  it('gives a key recorded again no work item of its own, so what was recorded first is what is sent', async () => {
+    const owner = await signedIn('owner');
+    const subId = await subscribeAndConfirm(owner.c, owner.email, {
+      kind: 'area',
+      polygon: square({ lat: 50.83, lng: -0.14 }),
+      mode: 'instant',
+    });
+    smtp.messages.length = 0;
+    const delivery = (text: string) => ({
+      key: `test-repeat:${subId}`,
+      kind: 'area' as const,
+      subscriptionId: subId,
+      userId: owner.id,
+      to: owner.email,
+      email: { subject: 'Repeated key', text, html: `<p>${text}</p>` },
+    });
+    const first = await recordDeliveries([delivery('First content')]);
+    const again = await recordDeliveries([delivery('Later content')]);
+    expect(first.deliveries).toHaveLength(1);
+    expect(first.work).toHaveLength(1);
+    expect(again.deliveries).toHaveLength(0);
+    expect(again.work).toHaveLength(0);
+    await sendAll();
+    const mails = smtp.to(owner.email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.text).toContain('First content');
+  });
+});
+
 describe('advisories', () => {
   it('reach exactly the owners whose property or area lies inside the drawn area, after a matching preview', async () => {
     const center = { lat: 51.11, lng: -0.19 }; // Crawley
