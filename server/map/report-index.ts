@@ -146,6 +146,10 @@ const BM_MAX_FORCES = 8;
 const BM_DENSE = 0.5;
 /** Slots are narrowed by bitmap in aligned chunks of this many (a power of two), each dense or sparse. */
 const BM_CHUNK = 8192;
+/** End of the aligned chunk that starts at `lo`, within `hi`. */
+const chunkEnd = (lo: number, hi: number) => Math.min(hi, (lo | (BM_CHUNK - 1)) + 1);
+/** The whole world in Web-Mercator x/y (a filter without a box). */
+const WORLD = [0, 0, 1, 1] as const;
 
 /** A run of slots [lo, hi) and whether its reports are certainly inside the filter box. */
 type Run = { lo: number; hi: number; inside: boolean };
@@ -983,6 +987,81 @@ export class ReportIndex {
     return pop > (hi - lo) * BM_DENSE ? -1 : len;
   }
 
+  /** Reused buffer of the matching slots of one chunk (`matchChunk`). */
+  private hits = new Int32Array(BM_CHUNK);
+
+  /**
+   * The slots of [lo, hi) — at most one aligned chunk of BM_CHUNK slots — that pass `f`, ascending, into
+   * `this.hits`; returns how many. With a bitmap plan only the slots whose bits survive the attribute maps are
+   * tested (unless the chunk is dense); `testBox` adds the box test, for runs not known to lie inside `box`.
+   */
+  private matchChunk(
+    f: CompiledFilter,
+    plan: Uint32Array[][] | null,
+    lo: number,
+    hi: number,
+    testBox: boolean,
+    box: readonly [number, number, number, number],
+  ): number {
+    const { code, x, y, ind, addr, fromMin, toMin } = this;
+    const from = this.fromMs;
+    const to = this.toMs;
+    const { allowed, fromMs, toMs, indMask, addrMatch, hasTime } = f;
+    const qMin = f.fromMin;
+    const qMax = f.toMin;
+    const [bx0, by0, bx1, by1] = box;
+    const hits = this.hits;
+    let m = 0;
+    const len = plan ? this.candidates(plan, lo, hi) : -1;
+    if (len < 0) {
+      // Dense chunk: every slot is tested (the same tests as below, kept inline: this loop is the map's hot path).
+      for (let i = lo; i < hi; i++) {
+        if (allowed[code[i]!] === 0) continue;
+        if (hasTime) {
+          const a = fromMin[i]!;
+          const b = toMin[i]!;
+          if (a > qMax || b < qMin) continue;
+          if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+        }
+        if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+        if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+        if (testBox) {
+          const xi = x[i]!;
+          const yi = y[i]!;
+          if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+        }
+        hits[m++] = i;
+      }
+      return m;
+    }
+    const cand = this.candBuf;
+    const base = (lo >>> 5) << 5;
+    for (let k = 0; k < len; k++) {
+      let bits = cand[k]!;
+      while (bits !== 0) {
+        const t = bits & -bits;
+        bits ^= t;
+        const i = base + (k << 5) + 31 - Math.clz32(t);
+        if (allowed[code[i]!] === 0) continue;
+        if (hasTime) {
+          const a = fromMin[i]!;
+          const b = toMin[i]!;
+          if (a > qMax || b < qMin) continue;
+          if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+        }
+        if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+        if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+        if (testBox) {
+          const xi = x[i]!;
+          const yi = y[i]!;
+          if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+        }
+        hits[m++] = i;
+      }
+    }
+    return m;
+  }
+
   /** Slots of every alive report matching the filter, ascending. */
   select(f: CompiledFilter): Int32Array {
     if (f.forces && f.forces.length === 0) return new Int32Array(0);
@@ -991,71 +1070,14 @@ export class ReportIndex {
     for (const r of runs) total += r.hi - r.lo;
     const out = new Int32Array(total);
     let m = 0;
-    const { code, x, y, ind, addr, fromMin, toMin } = this;
-    const from = this.fromMs;
-    const to = this.toMs;
-    const { allowed, fromMs, toMs, indMask, addrMatch, hasTime } = f;
-    const qMin = f.fromMin;
-    const qMax = f.toMin;
-    const box = f.box ?? [0, 0, 1, 1];
-    const bx0 = box[0];
-    const by0 = box[1];
-    const bx1 = box[2];
-    const by1 = box[3];
+    const box = f.box ?? WORLD;
     const plan = this.bitmapPlan(f);
-    for (const run of runs) {
-      const testBox = !run.inside;
-      for (let lo = run.lo; lo < run.hi; ) {
-        const hi = Math.min(run.hi, (lo | (BM_CHUNK - 1)) + 1);
-        const len = plan ? this.candidates(plan, lo, hi) : -1;
-        if (len >= 0) {
-          // Only the slots whose bits survive the attribute maps get the per-slot tests.
-          const cand = this.candBuf;
-          const base = (lo >>> 5) << 5;
-          for (let k = 0; k < len; k++) {
-            let bits = cand[k]!;
-            while (bits !== 0) {
-              const t = bits & -bits;
-              bits ^= t;
-              const i = base + (k << 5) + 31 - Math.clz32(t);
-              if (allowed[code[i]!] === 0) continue;
-              if (hasTime) {
-                const a = fromMin[i]!;
-                const b = toMin[i]!;
-                if (a > qMax || b < qMin) continue;
-                if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
-              }
-              if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-              if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-              if (testBox) {
-                const xi = x[i]!;
-                const yi = y[i]!;
-                if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
-              }
-              out[m++] = i;
-            }
-          }
-        } else
-          for (let i = lo; i < hi; i++) {
-            if (allowed[code[i]!] === 0) continue;
-            if (hasTime) {
-              const a = fromMin[i]!;
-              const b = toMin[i]!;
-              if (a > qMax || b < qMin) continue;
-              if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
-            }
-            if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-            if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-            if (testBox) {
-              const xi = x[i]!;
-              const yi = y[i]!;
-              if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
-            }
-            out[m++] = i;
-          }
-        lo = hi;
+    for (const run of runs)
+      for (let lo = run.lo; lo < run.hi; lo = chunkEnd(lo, run.hi)) {
+        const found = this.matchChunk(f, plan, lo, chunkEnd(lo, run.hi), !run.inside, box);
+        out.set(this.hits.subarray(0, found), m);
+        m += found;
       }
-    }
     return out.subarray(0, m);
   }
 
@@ -1094,13 +1116,8 @@ export class ReportIndex {
     const maxX = new Float64Array(size).fill(-Infinity);
     const maxY = new Float64Array(size).fill(-Infinity);
     const first = new Int32Array(size);
-    const { code, x, y, ind, addr, fromMin, toMin } = this;
-    const from = this.fromMs;
-    const to = this.toMs;
-    const { allowed, fromMs, toMs, indMask, addrMatch, hasTime } = f;
-    const qMin = f.fromMin;
-    const qMax = f.toMin;
-    const [bx0, by0, bx1, by1] = box;
+    const { code, x, y } = this;
+    const hits = this.hits;
     const span = 2 ** (2 * s);
     const sortedN = this.sortedN;
     const mk = this.mk;
@@ -1121,69 +1138,22 @@ export class ReportIndex {
         let x1 = -Infinity;
         let y1 = -Infinity;
         let fst = -1;
-        for (let clo = lo; clo < hi; ) {
-          const chi = Math.min(hi, (clo | (BM_CHUNK - 1)) + 1);
-          const len = plan ? this.candidates(plan, clo, chi) : -1;
-          if (len >= 0) {
-            // Only the slots whose bits survive the attribute maps get the per-slot tests, in slot order.
-            const cand = this.candBuf;
-            const base = (clo >>> 5) << 5;
-            for (let k = 0; k < len; k++) {
-              let bits = cand[k]!;
-              while (bits !== 0) {
-                const t = bits & -bits;
-                bits ^= t;
-                const i = base + (k << 5) + 31 - Math.clz32(t);
-                const cd = code[i]!;
-                if (allowed[cd] === 0) continue;
-                if (hasTime) {
-                  const a = fromMin[i]!;
-                  const b = toMin[i]!;
-                  if (a > qMax || b < qMin) continue;
-                  if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
-                }
-                if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-                if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-                const xi = x[i]!;
-                const yi = y[i]!;
-                if (testBox && (xi < bx0 || xi > bx1 || yi < by0 || yi > by1)) continue;
-                if (n === 0) fst = i;
-                n++;
-                g += (cd >> 5) & 1;
-                sx += xi;
-                sy += yi;
-                if (xi < x0) x0 = xi;
-                if (xi > x1) x1 = xi;
-                if (yi < y0) y0 = yi;
-                if (yi > y1) y1 = yi;
-              }
-            }
-          } else
-            for (let i = clo; i < chi; i++) {
-              const cd = code[i]!;
-              if (allowed[cd] === 0) continue;
-              if (hasTime) {
-                const a = fromMin[i]!;
-                const b = toMin[i]!;
-                if (a > qMax || b < qMin) continue;
-                if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
-              }
-              if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-              if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-              const xi = x[i]!;
-              const yi = y[i]!;
-              if (testBox && (xi < bx0 || xi > bx1 || yi < by0 || yi > by1)) continue;
-              if (n === 0) fst = i;
-              n++;
-              g += (cd >> 5) & 1;
-              sx += xi;
-              sy += yi;
-              if (xi < x0) x0 = xi;
-              if (xi > x1) x1 = xi;
-              if (yi < y0) y0 = yi;
-              if (yi > y1) y1 = yi;
-            }
-          clo = chi;
+        for (let clo = lo; clo < hi; clo = chunkEnd(clo, hi)) {
+          const found = this.matchChunk(f, plan, clo, chunkEnd(clo, hi), testBox, box);
+          if (found > 0 && n === 0) fst = hits[0]!;
+          n += found;
+          for (let k = 0; k < found; k++) {
+            const i = hits[k]!;
+            const xi = x[i]!;
+            const yi = y[i]!;
+            g += (code[i]! >> 5) & 1;
+            sx += xi;
+            sy += yi;
+            if (xi < x0) x0 = xi;
+            if (xi > x1) x1 = xi;
+            if (yi < y0) y0 = yi;
+            if (yi > y1) y1 = yi;
+          }
         }
         if (n === 0) continue;
         const j = r * cols + c;
@@ -1197,39 +1167,26 @@ export class ReportIndex {
         maxY[j] = y1;
         first[j] = fst;
       }
-    // Reports appended since the last sort: test each (the candidates only, with a plan) and drop it in its cell.
-    const tailLen = plan && this.n > sortedN ? this.candidates(plan, sortedN, this.n) : -1;
-    const tailBase = (sortedN >>> 5) << 5;
-    const cand = this.candBuf;
-    let k = 0;
-    let bits = 0;
-    for (let i = sortedN; i < this.n; i++) {
-      if (tailLen >= 0) {
-        while (bits === 0 && k < tailLen) bits = cand[k++]!;
-        if (bits === 0) break;
-        const t = bits & -bits;
-        bits ^= t;
-        i = tailBase + ((k - 1) << 5) + 31 - Math.clz32(t);
+    // Reports appended since the last sort: each match is dropped in its cell.
+    for (let lo = sortedN; lo < this.n; lo = chunkEnd(lo, this.n)) {
+      const found = this.matchChunk(f, plan, lo, chunkEnd(lo, this.n), true, box);
+      for (let k = 0; k < found; k++) {
+        const i = hits[k]!;
+        const xi = x[i]!;
+        const yi = y[i]!;
+        const c = Math.min(cols - 1, Math.max(0, (toQ(lngToX(this.lng[i]!)) >> s) - c0));
+        const r = Math.min(rows - 1, Math.max(0, (toQ(latToY(this.lat[i]!)) >> s) - r0));
+        const j = r * cols + c;
+        if (count[j] === 0) first[j] = i;
+        count[j]!++;
+        sg[j]! += this.prio[i]!;
+        sumX[j]! += xi;
+        sumY[j]! += yi;
+        if (xi < minX[j]!) minX[j] = xi;
+        if (xi > maxX[j]!) maxX[j] = xi;
+        if (yi < minY[j]!) minY[j] = yi;
+        if (yi > maxY[j]!) maxY[j] = yi;
       }
-      if (allowed[code[i]!] === 0) continue;
-      if (hasTime && (from[i]! > toMs || to[i]! < fromMs)) continue;
-      if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-      if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-      const xi = x[i]!;
-      const yi = y[i]!;
-      if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
-      const c = Math.min(cols - 1, Math.max(0, (toQ(lngToX(this.lng[i]!)) >> s) - c0));
-      const r = Math.min(rows - 1, Math.max(0, (toQ(latToY(this.lat[i]!)) >> s) - r0));
-      const j = r * cols + c;
-      if (count[j] === 0) first[j] = i;
-      count[j]!++;
-      sg[j]! += this.prio[i]!;
-      sumX[j]! += xi;
-      sumY[j]! += yi;
-      if (xi < minX[j]!) minX[j] = xi;
-      if (xi > maxX[j]!) maxX[j] = xi;
-      if (yi < minY[j]!) minY[j] = yi;
-      if (yi > maxY[j]!) maxY[j] = yi;
     }
     const cells: CellAggregate[] = [];
     let total = 0;
