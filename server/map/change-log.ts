@@ -4,12 +4,11 @@ import type { Logger } from '../logger';
 /**
  * An append-only log of changed report ids (`reportchanges`: {_id, reportIds, at, by}), so app
  * instances learn about each other's writes by scanning a small collection instead of every report
- * (on FerretDB any filter but `_id` equality reads the whole collection). Ids are buffered and
- * written every ~100 ms, off the request path, as one entry per ~100 ms of changes (up to
- * IDS_PER_ENTRY ids; a document per changed report cost the engine a second insert per report), stamped `at` when they are written
- * (so an entry lands within moments of its `at`, however long it waited to be written). Polling asks
- * only for other instances' entries of the last 30 s (clock skew, a slow insert) and skips the
- * ones already seen; old entries are pruned.
+ * (on FerretDB any filter but `_id` equality reads the whole collection). Ids are buffered and written
+ * every ~100 ms, off the request path, as one entry of up to IDS_PER_ENTRY ids (a document per changed
+ * report cost the engine a second insert per report), stamped `at` when written, so an entry lands
+ * within moments of its `at` however long its ids waited. Polling asks only for other instances'
+ * entries of the last OVERLAP_MS and skips the ones already seen; old entries are pruned.
  */
 
 export const CHANGES = 'reportchanges';
@@ -22,9 +21,7 @@ const FLUSH_MS = 100;
 export const OVERLAP_MS = 30_000;
 /** Report ids per entry. */
 const IDS_PER_ENTRY = 1_000;
-/** Ids per insert (each insert's entries are stamped just before it is sent). */
-const CHUNK = 50_000;
-/** Ids kept for retry while the database refuses them; beyond this the oldest are dropped (and logged). */
+/** Ids kept while the database refuses them; beyond this the oldest are dropped (and logged). */
 const MAX_BUFFER = 200_000;
 
 interface ChangeDoc {
@@ -39,7 +36,8 @@ interface ChangeDoc {
 export class ChangeLog {
   /** Identifies this process's entries (its own events are already in its index). */
   readonly instance = new Types.ObjectId().toHexString();
-  private buffer: Types.ObjectId[] = [];
+  /** Ids waiting to be written, oldest first (a report changed twice before a flush is logged once). */
+  private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** Entries already applied, by entry id → at (ms), forgotten after 2 × OVERLAP_MS. */
@@ -56,63 +54,61 @@ export class ChangeLog {
   /** Note a changed report; written within ~100 ms, never awaited by the caller. */
   record(reportId: string): void {
     if (!Types.ObjectId.isValid(reportId)) return;
-    this.buffer.push(new Types.ObjectId(reportId));
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.flush();
-      }, FLUSH_MS);
-      this.timer.unref();
-    }
+    this.pending.add(reportId);
+    this.schedule(FLUSH_MS);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
+    this.timer.unref();
   }
 
   /**
-   * Write what is buffered, in chunks each stamped just before it is sent. Resolves when done and never rejects:
-   * a chunk that fails goes back to the buffer for a retry a second later (the oldest dropped beyond MAX_BUFFER).
+   * Write what is pending as entries of up to IDS_PER_ENTRY ids, stamped just before they are sent. Resolves when
+   * done and never rejects: on failure the ids go back for a retry a second later (the oldest dropped beyond
+   * MAX_BUFFER). Should part of a failed write have landed after all, those ids are logged twice, which costs a
+   * second fetch of the same reports and nothing else.
    */
   flush(): Promise<void> {
-    const pending = distinct(this.buffer);
-    this.buffer = [];
-    if (pending.length === 0) return this.flushing;
+    const ids = [...this.pending];
+    this.pending.clear();
+    if (ids.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
-      let failed: Types.ObjectId[] = [];
-      for (let i = 0; i < pending.length; i += CHUNK) {
-        const chunk = pending.slice(i, i + CHUNK);
-        const at = new Date();
-        const docs: ChangeDoc[] = [];
-        for (let k = 0; k < chunk.length; k += IDS_PER_ENTRY) {
-          docs.push({ _id: new Types.ObjectId(), reportIds: chunk.slice(k, k + IDS_PER_ENTRY), at, by: this.instance });
-        }
-        try {
-          await this.collection.insertMany(docs, { ordered: false });
-          const ms = Date.now() - at.getTime();
-          if (ms > OVERLAP_MS / 2) this.logger.warn({ ms, ids: chunk.length }, 'report change log write was slow');
-        } catch (err) {
-          // Goes back for the next flush. Should part of it have landed after all, those ids are logged twice, which
-          // costs a second fetch of the same reports and nothing else.
-          this.logger.warn({ err, ids: chunk.length }, 'report change log write failed; will retry');
-          failed = failed.concat(chunk);
-        }
+      const at = new Date();
+      const docs: ChangeDoc[] = [];
+      for (let k = 0; k < ids.length; k += IDS_PER_ENTRY) {
+        const reportIds = ids.slice(k, k + IDS_PER_ENTRY).map((id) => new Types.ObjectId(id));
+        docs.push({ _id: new Types.ObjectId(), reportIds, at, by: this.instance });
       }
-      if (failed.length) this.requeue(failed);
+      try {
+        await this.collection.insertMany(docs, { ordered: false });
+        const ms = Date.now() - at.getTime();
+        if (ms > OVERLAP_MS / 2) this.logger.warn({ ms, ids: ids.length }, 'report change log write was slow');
+      } catch (err) {
+        this.logger.warn({ err, ids: ids.length }, 'report change log write failed; will retry');
+        this.requeue(ids);
+      }
     });
     return this.flushing;
   }
 
-  private requeue(failed: Types.ObjectId[]): void {
-    this.buffer = failed.concat(this.buffer);
-    const dropped = this.buffer.length - MAX_BUFFER;
+  private requeue(failed: string[]): void {
+    const newer = this.pending;
+    this.pending = new Set(failed);
+    for (const id of newer) this.pending.add(id);
+    let dropped = this.pending.size - MAX_BUFFER;
     if (dropped > 0) {
-      this.buffer = this.buffer.slice(dropped);
       this.logger.error({ dropped }, 'report change log buffer full: oldest ids dropped');
+      for (const id of this.pending) {
+        if (dropped-- <= 0) break;
+        this.pending.delete(id);
+      }
     }
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.flush();
-      }, FLUSH_MS * 10);
-      this.timer.unref();
-    }
+    this.schedule(FLUSH_MS * 10);
   }
 
   /** Start polling from `ms` (a snapshot's time or a build's start). */
@@ -159,15 +155,4 @@ export class ChangeLog {
     this.timer = null;
     return this.flush();
   }
-}
-
-/** Each id once (a report changed twice within one flush is logged once). */
-function distinct(ids: Types.ObjectId[]): Types.ObjectId[] {
-  const seen = new Set<string>();
-  return ids.filter((id) => {
-    const key = id.toHexString();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
