@@ -440,6 +440,7 @@ export class AlertsService implements PropertyListener {
     // Keys per (subscription, hotspot): re-running never announces the same hotspot twice.
     return police.map((s) => ({
       key: `hotspot:${s.id}:${hotspotId}`,
+      mayRepeat: true,
       kind: 'hotspot' as const,
       subscriptionId: s.id,
       userId: s.userId,
@@ -471,6 +472,7 @@ export class AlertsService implements PropertyListener {
       out.push({
         key: `released:${s.id}:${reportId}`,
         kind: 'property',
+        mayRepeat: true,
         subscriptionId: s.id,
         userId: s.userId,
         to: s.email,

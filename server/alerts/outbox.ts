@@ -27,6 +27,12 @@ export interface NewDelivery {
   queued?: boolean;
   /** Digest deliveries: the items they list. */
   itemIds?: Types.ObjectId[];
+  /**
+   * The key can come round again with other content (a hotspot a later report re-announces, a digest rebuilt
+   * after a crash, a report released again): it is looked up first and left out if already recorded. Keys of a
+   * new subject (a new report, a new advisory, a new subscription's confirmation) skip the look-up.
+   */
+  mayRepeat?: boolean;
 }
 
 /** Deliveries listed per work item: one claim-and-send round for a worker. */
@@ -71,26 +77,23 @@ function toDoc(d: NewDelivery, bodyId: string, now: Date): StoredDelivery {
 export interface Recorded {
   /** Deliveries that were new (a key recorded before is left out). */
   deliveries: StoredDelivery[];
-  /** Work items for the pending deliveries (in a large batch, repeated ones too: they find their attempt claimed). */
+  /** Work items for the pending deliveries. */
   work: DeliveryWork[];
 }
-
-/** Up to this many deliveries, keys already recorded are looked up (by `_id`) and left out before anything is written. */
-const CHECK_REPEATS_MAX = 200;
 
 /**
  * Records intent before anything is sent: each distinct body once, the work items that carry what to send
  * (from here on nothing is lost: `onWork` may hand them to a worker in this process), then one small document
- * per recipient, keyed by the delivery's unique key. Matching the same report twice stores no second delivery:
- * up to CHECK_REPEATS_MAX deliveries, keys already recorded are left out before anything is written; in a larger
- * batch a repeated key's work item finds attempt 0 already claimed. Either way nothing is sent twice.
+ * per recipient, keyed by the delivery's unique key. A `mayRepeat` key already recorded is left out before
+ * anything is written; any other key recorded twice stores no second delivery, and its work item finds attempt 0
+ * already claimed. Either way nothing is sent twice.
  */
 export async function recordDeliveries(
   list: NewDelivery[],
   onWork?: (work: DeliveryWork[]) => void,
   now = new Date(),
 ): Promise<Recorded> {
-  if (list.length && list.length <= CHECK_REPEATS_MAX) list = await withoutRecorded(list);
+  if (list.some((d) => d.mayRepeat)) list = await withoutRecorded(list);
   if (!list.length) return { deliveries: [], work: [] };
   const bodyIds = await storeBodies(list.map((d) => d.email));
   const docs = list.map((d, i) => toDoc(d, bodyIds[i]!, now));
@@ -111,14 +114,15 @@ export async function recordDeliveries(
 }
 
 /**
- * The deliveries whose key has not been recorded yet. A key matched again (a digest rebuilt after a crash, an
- * owner's notice with a newer area count) must not get a work item of its own: whichever work item a worker took
- * first would decide what is sent, and it could be the later content. Large fan-outs (a new report matching
- * thousands of subscriptions) skip the look-up: their keys are new, and a repeat still finds its attempt claimed.
+ * The deliveries minus the `mayRepeat` ones already recorded (looked up by `_id`). Such a key must not get a work
+ * item of its own: whichever work item a worker took first would decide what is sent, and it could be the later
+ * content.
  */
 async function withoutRecorded(list: NewDelivery[]): Promise<NewDelivery[]> {
   const found = await Promise.all(
-    list.map((d) => DeliveryModel.collection.findOne({ _id: deliveryIdOf(d.key) }, { projection: { _id: 1 } })),
+    list.map((d) =>
+      d.mayRepeat ? DeliveryModel.collection.findOne({ _id: deliveryIdOf(d.key) }, { projection: { _id: 1 } }) : null,
+    ),
   );
   return list.filter((_, i) => !found[i]);
 }
@@ -186,6 +190,7 @@ export async function runDigests(now = new Date(), bodies = new BodyCache()): Pr
         to: first.to,
         email: digestEmail(listed, ALERT_LIMITS.digestItemsMax),
         itemIds: items.map((i) => i._id),
+        mayRepeat: true,
       },
     ]);
     made += made1.deliveries.length;

@@ -368,6 +368,7 @@ describe('the outbox', () => {
     smtp.messages.length = 0;
     const delivery = (text: string) => ({
       key: `test-repeat:${subId}`,
+      mayRepeat: true,
       kind: 'area' as const,
       subscriptionId: subId,
       userId: owner.id,
