@@ -200,6 +200,8 @@ describe('the police workspace', () => {
     const page = await openPage(browser, app.url, PHONE);
     await signInAsOfficer(page);
     await waitForMarkers(page);
+    // Once the first fit and its cluster answer have settled, so the focused marker is not replaced under the key.
+    await page.waitForLoadState('networkidle');
     // Markers work from the keyboard: Enter on a cluster zooms in.
     const z = new URL(page.url()).searchParams.get('z');
     await page.locator('[data-testid="map-cluster"]').first().focus();
