@@ -148,6 +148,9 @@ const BM_DENSE = 0.5;
 const BM_CHUNK = 8192;
 /** End of the aligned chunk that starts at `lo`, within `hi`. */
 const chunkEnd = (lo: number, hi: number) => Math.min(hi, (lo | (BM_CHUNK - 1)) + 1);
+type Box = readonly [number, number, number, number];
+/** Per attribute a filter restricts, the slot bitmaps of its allowed values (see `bitmapPlan`). */
+type BitmapPlan = Uint32Array[][] | null;
 /** The whole world in Web-Mercator x/y (a filter without a box). */
 const WORLD = [0, 0, 1, 1] as const;
 
@@ -914,7 +917,7 @@ export class ReportIndex {
    * types, statuses, priority), the maps of its allowed values, to be ORed within and ANDed across
    * attributes. Null when it restricts none of them (then a plain scan is cheaper).
    */
-  private bitmapPlan(f: CompiledFilter): Uint32Array[][] | null {
+  private bitmapPlan(f: CompiledFilter): BitmapPlan {
     if (!this.useBitmaps) return null;
     const W = this.bmW;
     const map = (m: number) => this.bm.subarray(m * W, (m + 1) * W);
@@ -995,14 +998,13 @@ export class ReportIndex {
    * `this.hits`; returns how many. With a bitmap plan only the slots whose bits survive the attribute maps are
    * tested (unless the chunk is dense); `testBox` adds the box test, for runs not known to lie inside `box`.
    */
-  private matchChunk(
-    f: CompiledFilter,
-    plan: Uint32Array[][] | null,
-    lo: number,
-    hi: number,
-    testBox: boolean,
-    box: readonly [number, number, number, number],
-  ): number {
+  private matchChunk(f: CompiledFilter, plan: BitmapPlan, lo: number, hi: number, testBox: boolean, box: Box): number {
+    const len = plan ? this.candidates(plan, lo, hi) : -1;
+    return len < 0 ? this.matchRange(f, lo, hi, testBox, box) : this.matchCandidates(f, len, lo, testBox, box);
+  }
+
+  /** `matchChunk` testing every slot of [lo, hi). */
+  private matchRange(f: CompiledFilter, lo: number, hi: number, testBox: boolean, box: Box): number {
     const { code, x, y, ind, addr, fromMin, toMin } = this;
     const from = this.fromMs;
     const to = this.toMs;
@@ -1012,28 +1014,37 @@ export class ReportIndex {
     const [bx0, by0, bx1, by1] = box;
     const hits = this.hits;
     let m = 0;
-    const len = plan ? this.candidates(plan, lo, hi) : -1;
-    if (len < 0) {
-      // Dense chunk: every slot is tested (the same tests as below, kept inline: this loop is the map's hot path).
-      for (let i = lo; i < hi; i++) {
-        if (allowed[code[i]!] === 0) continue;
-        if (hasTime) {
-          const a = fromMin[i]!;
-          const b = toMin[i]!;
-          if (a > qMax || b < qMin) continue;
-          if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
-        }
-        if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
-        if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
-        if (testBox) {
-          const xi = x[i]!;
-          const yi = y[i]!;
-          if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
-        }
-        hits[m++] = i;
+    for (let i = lo; i < hi; i++) {
+      if (allowed[code[i]!] === 0) continue;
+      if (hasTime) {
+        const a = fromMin[i]!;
+        const b = toMin[i]!;
+        if (a > qMax || b < qMin) continue;
+        if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
       }
-      return m;
+      if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+      if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
+      if (testBox) {
+        const xi = x[i]!;
+        const yi = y[i]!;
+        if (xi < bx0 || xi > bx1 || yi < by0 || yi > by1) continue;
+      }
+      hits[m++] = i;
     }
+    return m;
+  }
+
+  /** `matchChunk` testing only the `len` candidate words `candidates` left in `candBuf` for the chunk at `lo`. */
+  private matchCandidates(f: CompiledFilter, len: number, lo: number, testBox: boolean, box: Box): number {
+    const { code, x, y, ind, addr, fromMin, toMin } = this;
+    const from = this.fromMs;
+    const to = this.toMs;
+    const { allowed, fromMs, toMs, indMask, addrMatch, hasTime } = f;
+    const qMin = f.fromMin;
+    const qMax = f.toMin;
+    const [bx0, by0, bx1, by1] = box;
+    const hits = this.hits;
+    let m = 0;
     const cand = this.candBuf;
     const base = (lo >>> 5) << 5;
     for (let k = 0; k < len; k++) {
@@ -1116,7 +1127,13 @@ export class ReportIndex {
     const maxX = new Float64Array(size).fill(-Infinity);
     const maxY = new Float64Array(size).fill(-Infinity);
     const first = new Int32Array(size);
-    const { code, x, y } = this;
+    const { code, x, y, ind, addr, fromMin, toMin } = this;
+    const from = this.fromMs;
+    const to = this.toMs;
+    const { allowed, fromMs, toMs, indMask, addrMatch, hasTime } = f;
+    const qMin = f.fromMin;
+    const qMax = f.toMin;
+    const [bx0, by0, bx1, by1] = box;
     const hits = this.hits;
     const span = 2 ** (2 * s);
     const sortedN = this.sortedN;
@@ -1139,14 +1156,45 @@ export class ReportIndex {
         let y1 = -Infinity;
         let fst = -1;
         for (let clo = lo; clo < hi; clo = chunkEnd(clo, hi)) {
-          const found = this.matchChunk(f, plan, clo, chunkEnd(clo, hi), testBox, box);
-          if (found > 0 && n === 0) fst = hits[0]!;
-          n += found;
-          for (let k = 0; k < found; k++) {
-            const i = hits[k]!;
+          const chi = chunkEnd(clo, hi);
+          const len = plan ? this.candidates(plan, clo, chi) : -1;
+          if (len >= 0) {
+            const found = this.matchCandidates(f, len, clo, testBox, box);
+            if (found > 0 && n === 0) fst = hits[0]!;
+            n += found;
+            for (let k = 0; k < found; k++) {
+              const i = hits[k]!;
+              const xi = x[i]!;
+              const yi = y[i]!;
+              g += (code[i]! >> 5) & 1;
+              sx += xi;
+              sy += yi;
+              if (xi < x0) x0 = xi;
+              if (xi > x1) x1 = xi;
+              if (yi < y0) y0 = yi;
+              if (yi > y1) y1 = yi;
+            }
+            continue;
+          }
+          // A dense chunk is tested (`matchRange`'s tests) and summed in one pass: this is the map's hottest loop,
+          // and collecting the hits first and summing them in a second pass made clusters ~20 % slower.
+          for (let i = clo; i < chi; i++) {
+            const cd = code[i]!;
+            if (allowed[cd] === 0) continue;
+            if (hasTime) {
+              const a = fromMin[i]!;
+              const b = toMin[i]!;
+              if (a > qMax || b < qMin) continue;
+              if ((a === qMax || b === qMin) && (from[i]! > toMs || to[i]! < fromMs)) continue;
+            }
+            if (indMask !== 0 && (ind[i]! & indMask) === 0) continue;
+            if (addrMatch !== null && addrMatch[addr[i]!] !== 1) continue;
             const xi = x[i]!;
             const yi = y[i]!;
-            g += (code[i]! >> 5) & 1;
+            if (testBox && (xi < bx0 || xi > bx1 || yi < by0 || yi > by1)) continue;
+            if (n === 0) fst = i;
+            n++;
+            g += (cd >> 5) & 1;
             sx += xi;
             sy += yi;
             if (xi < x0) x0 = xi;
