@@ -143,7 +143,9 @@ describe('the police workspace', () => {
     const label = (await single.getAttribute('aria-label')) ?? '';
     const reference = /Report (\S+?),/.exec(label)?.[1];
     expect(reference).toBeTruthy();
-    await single.click();
+    // Markers of nearby reports can overlap, so a pointer click may land on a neighbour: activate it from the keyboard.
+    await single.focus();
+    await page.keyboard.press('Enter');
     await page.waitForURL(/[?&]report=/);
     await page.getByRole('heading', { name: `Report ${reference}` }).waitFor();
 
