@@ -8,8 +8,8 @@ export interface DbInfo {
   version: string;
 }
 
-/** Connects the default mongoose connection with a bounded pool and short timeouts. */
-export async function connectDb(uri: string, dbName: string): Promise<typeof mongoose> {
+/** Connects the default mongoose connection with a bounded pool and short timeouts (`extra`: e.g. the tests' `monitorCommands`). */
+export async function connectDb(uri: string, dbName: string, extra: mongoose.ConnectOptions = {}): Promise<typeof mongoose> {
   return mongoose.connect(uri, {
     dbName,
     maxPoolSize: 20,
@@ -19,6 +19,7 @@ export async function connectDb(uri: string, dbName: string): Promise<typeof mon
     socketTimeoutMS: 60_000,
     heartbeatFrequencyMS: 2000,
     autoIndex: true,
+    ...extra,
   });
 }
 

@@ -15,7 +15,7 @@ export class TestClient {
   async request<T = any>(
     method: string,
     path: string,
-    opts: { json?: unknown; body?: string; headers?: Record<string, string>; csrf?: boolean } = {},
+    opts: { json?: unknown; body?: string; headers?: Record<string, string>; csrf?: boolean; signal?: AbortSignal } = {},
   ): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -26,6 +26,7 @@ export class TestClient {
       headers,
       body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body,
       redirect: 'manual',
+      signal: opts.signal,
     });
     for (const c of res.headers.getSetCookie()) {
       const [pair, ...attrs] = c.split(';');
