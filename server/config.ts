@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   REPORT_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   FOLLOWUP_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_WINDOW_MINUTES: z.coerce.number().positive().default(15),
+  /** Expensive map analyses (heat, hotspots, repeats, timeline) per signed-in user per minute. */
+  ANALYTICS_RATE_LIMIT: z.coerce.number().int().positive().default(120),
   BODY_LIMIT: z.string().default('200kb'),
   SEED_DEMO: bool.optional(),
   DEMO_PASSWORD: z.string().min(8).default('demo-password-1'),
@@ -74,6 +76,7 @@ export interface Config {
     report: number;
     followUp: number;
     windowMs: number;
+    analyticsPerMinute: number;
   };
   bodyLimit: string;
   seedDemo: boolean;
@@ -145,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       report: e.REPORT_RATE_LIMIT,
       followUp: e.FOLLOWUP_RATE_LIMIT,
       windowMs: e.RATE_LIMIT_WINDOW_MINUTES * 60_000,
+      analyticsPerMinute: e.ANALYTICS_RATE_LIMIT,
     },
     bodyLimit: e.BODY_LIMIT,
     seedDemo: e.NODE_ENV !== 'production' && (e.SEED_DEMO ?? e.NODE_ENV === 'development'),

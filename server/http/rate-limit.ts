@@ -25,6 +25,8 @@ export function limiter(opts: {
   limit: number;
   windowMs: number;
   extraKey?: (req: Request) => string;
+  /** Count per signed-in user (anonymous callers fall back to the hashed address). */
+  perUser?: boolean;
 }): RequestHandler {
   return rateLimit({
     windowMs: opts.windowMs,
@@ -37,7 +39,10 @@ export function limiter(opts: {
       xForwardedForHeader: false,
       keyGeneratorIpFallback: false,
     },
-    keyGenerator: (req) => privacyKey(req, `${opts.name}:${opts.extraKey?.(req) ?? ''}`),
+    keyGenerator: (req, res) => {
+      const userId = opts.perUser ? (res.locals.auth as { user?: { id?: string } } | undefined)?.user?.id : undefined;
+      return userId ? `${opts.name}:user:${userId}` : privacyKey(req, `${opts.name}:${opts.extraKey?.(req) ?? ''}`);
+    },
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(opts.windowMs / 1000);

@@ -10,14 +10,23 @@ import {
   Timeline,
   TimelineQuery,
 } from '../../shared/schemas/police';
+import type { Config } from '../config';
+import { limiter } from '../http/rate-limit';
 import { type RouteDef, route } from '../http/route';
 import type { MapService } from './map.service';
 import { filterInput } from './scope';
 
 const POLICE = ['police', 'police_admin'] as const;
 
-export function mapRoutes(deps: { map: MapService }): RouteDef[] {
+export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[] {
   const { map } = deps;
+  // Expensive analyses share one budget per officer, so a script (or a stuck tab) cannot monopolise the CPU.
+  const analytics = limiter({
+    name: 'analytics',
+    limit: deps.config.rateLimits.analyticsPerMinute,
+    windowMs: 60_000,
+    perUser: true,
+  });
   return [
     route({
       method: 'get',
@@ -35,6 +44,8 @@ export function mapRoutes(deps: { map: MapService }): RouteDef[] {
       summary: 'Quartic kernel density of matching reports on a grid over the view (per km²)',
       tags: ['map'],
       access: POLICE,
+      before: [analytics],
+      errors: [429],
       query: HeatQuery,
       response: HeatGrid,
       handler: ({ query, auth }) => map.heat(filterInput(auth!, query), query.bandwidth),
@@ -45,6 +56,8 @@ export function mapRoutes(deps: { map: MapService }): RouteDef[] {
       summary: 'Getis-Ord Gi* hotspots and coldspots on a grid, Benjamini-Hochberg corrected',
       tags: ['map'],
       access: POLICE,
+      before: [analytics],
+      errors: [429],
       query: HotspotsQuery,
       response: HotspotCollection,
       handler: ({ query, auth }) => map.hotspots(filterInput(auth!, query), query.cellSize),
@@ -55,6 +68,8 @@ export function mapRoutes(deps: { map: MapService }): RouteDef[] {
       summary: 'Repeat locations ranked by report count, and near-repeat pairs (close in space and time)',
       tags: ['map'],
       access: POLICE,
+      before: [analytics],
+      errors: [429],
       query: RepeatsQuery,
       response: Repeats,
       handler: ({ query, auth }) =>
@@ -70,6 +85,8 @@ export function mapRoutes(deps: { map: MapService }): RouteDef[] {
       summary: 'Reports per day and the hour × weekday matrix (UTC; windows spread evenly over their hours)',
       tags: ['map'],
       access: POLICE,
+      before: [analytics],
+      errors: [429],
       query: TimelineQuery,
       response: Timeline,
       handler: ({ query, auth }) => map.timeline(filterInput(auth!, query)),

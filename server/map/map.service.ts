@@ -17,6 +17,16 @@ import type { FilterInput, ReportIndex } from './report-index';
 const M_PER_DEG_LAT = 110_574;
 const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
 const HOUR_MS = 3_600_000;
+/** Near-repeat search budget per request: distance checks, and wall time. */
+export const NEAR_MAX_PAIRS = 1_000_000;
+export const NEAR_MAX_MS = 250;
+
+interface NearPair {
+  a: number;
+  b: number;
+  d: number;
+  h: number;
+}
 
 /** Map analytics over the in-memory index. Every method takes already-scoped filters. */
 export class MapService {
@@ -244,7 +254,10 @@ export class MapService {
     return { type: 'FeatureCollection', features, meta: meta(cs, cols * rows, result.tested, features.length) };
   }
 
-  repeats(f: FilterInput, opts: { limit: number; nearDistanceM: number; nearHours: number; maxNear?: number }): Repeats {
+  repeats(
+    f: FilterInput,
+    opts: { limit: number; nearDistanceM: number; nearHours: number; maxNear?: number; maxPairs?: number; maxMs?: number },
+  ): Repeats {
     const ix = this.ix;
     const slots = this.select(f);
     // Repeat locations: same point to ~1 m. Counted in a typed hash table first (no array per location), so
@@ -290,9 +303,17 @@ export class MapService {
     const order = Array.from(pool).sort((a, b) => ix.fromMs[b]! - ix.fromMs[a]! || a - b);
     const rank = new Map<number, number>();
     for (let r = 0; r < order.length; r++) rank.set(order[r]!, r);
-    const pairs: Array<{ a: number; b: number; d: number; h: number }> = [];
+    const latest = (p: { a: number; b: number }) => Math.max(ix.fromMs[p.a]!, ix.fromMs[p.b]!);
+    const byRank = (p: NearPair, q: NearPair) => latest(q) - latest(p) || p.d - q.d;
+    // Bounded work whatever the data: a flood of reports at one place and time makes every pair a candidate, so
+    // the search stops after `maxPairs` distance checks or `maxMs`, and keeps only the best `limit` pairs it found.
+    const maxPairs = opts.maxPairs ?? NEAR_MAX_PAIRS;
+    const deadline = performance.now() + (opts.maxMs ?? NEAR_MAX_MS);
+    let pairs: NearPair[] = [];
+    let examined = 0;
+    let reason: 'pairs' | 'time' | null = null;
     let lastTime = Infinity;
-    for (const i of order) {
+    search: for (const i of order) {
       const ti = ix.fromMs[i]!;
       if (pairs.length >= opts.limit && ti < lastTime) break;
       lastTime = ti;
@@ -302,16 +323,25 @@ export class MapService {
         for (let dy = -1; dy <= 1; dy++) {
           for (const j of cell.get(`${cx + dx}:${cy + dy}`) ?? []) {
             if (rank.get(j)! <= ri) continue;
+            if (++examined > maxPairs) {
+              examined = maxPairs;
+              reason = 'pairs';
+              break search;
+            }
+            if ((examined & 4095) === 0 && performance.now() > deadline) {
+              reason = 'time';
+              break search;
+            }
             const dt = ti - ix.fromMs[j]!;
             if (dt > T) continue;
             const d = distanceM(ix.lat[i]!, ix.lng[i]!, ix.lat[j]!, ix.lng[j]!);
             if (d < 1 || d > D) continue;
             pairs.push({ a: i, b: j, d, h: dt / HOUR_MS });
+            if (pairs.length >= 4 * opts.limit + 1024) pairs = pairs.sort(byRank).slice(0, opts.limit);
           }
         }
     }
-    const latest = (p: { a: number; b: number }) => Math.max(ix.fromMs[p.a]!, ix.fromMs[p.b]!);
-    pairs.sort((p, q) => latest(q) - latest(p) || p.d - q.d);
+    pairs.sort(byRank);
     const end = (i: number) => ({
       id: ix.idAt(i),
       reference: ix.referenceAt(i),
@@ -323,7 +353,7 @@ export class MapService {
       const [a, b] = ix.fromMs[p.a]! <= ix.fromMs[p.b]! ? [p.a, p.b] : [p.b, p.a];
       return { a: end(a), b: end(b), distanceM: Math.round(p.d), hours: Math.round(p.h * 10) / 10 };
     });
-    return { locations, nearRepeats };
+    return { locations, nearRepeats, limits: { capped: reason !== null, reason, examinedPairs: examined, maxPairs } };
   }
 
   /** Days by observation start (UTC); hour × weekday (UTC, row 0 = Monday) spreading each window evenly. */

@@ -356,6 +356,13 @@ export const Repeats = z
       }),
     ),
     nearRepeats: z.array(z.object({ a: RepeatEnd, b: RepeatEnd, distanceM: z.number(), hours: z.number() })),
+    /** The near-repeat search is bounded; `capped` says it stopped early (and why), so the list may miss pairs. */
+    limits: z.object({
+      capped: z.boolean(),
+      reason: z.enum(['pairs', 'time']).nullable(),
+      examinedPairs: z.number(),
+      maxPairs: z.number(),
+    }),
   })
   .meta({ id: 'Repeats' });
 export type Repeats = z.infer<typeof Repeats>;

@@ -26,6 +26,12 @@ export function RepeatList({ data, onShow }: { data: Repeats | null; onShow: (la
           {data.nearRepeats.length} near-repeat pair{data.nearRepeats.length === 1 ? '' : 's'} (close in space and time).
         </p>
       )}
+      {data.limits.capped && (
+        <p className="hint" role="note">
+          The near-repeat search stopped early (after {data.limits.examinedPairs.toLocaleString('en-GB')} pairs
+          {data.limits.reason === 'time' ? ', at its time limit' : ''}): narrow the filters or the window to see every pair.
+        </p>
+      )}
     </>
   );
 }
