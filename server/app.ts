@@ -10,7 +10,7 @@ import { userRoutes } from './accounts/users.routes';
 import { forceRoutes } from './forces/forces.routes';
 import { healthRoutes } from './health/health.routes';
 import { accessLog } from './http/access-log';
-import { apiNotFound, errorHandler } from './http/errors';
+import { apiNotFound, clientBodyErrors, errorHandler } from './http/errors';
 import { buildOpenApi } from './http/openapi';
 import { mountRoutes, type RouteDef, route } from './http/route';
 import { securityHeaders } from './http/security';
@@ -67,11 +67,13 @@ export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
   const api = express.Router();
   api.use(
     '/api',
-    express.json({
-      limit: s.config.bodyLimit,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-    }),
+    clientBodyErrors(
+      express.json({
+        limit: s.config.bodyLimit,
+        strict: true,
+        type: ['application/json', 'application/*+json'],
+      }),
+    ),
   );
   api.use('/api', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');

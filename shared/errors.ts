@@ -2,6 +2,8 @@
 export const ERROR_CODES = [
   'validation_failed',
   'invalid_json',
+  'invalid_body',
+  'unsupported_media_type',
   'payload_too_large',
   'unauthenticated',
   'forbidden',

@@ -55,6 +55,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/**
+ * Wraps a body parser so that whatever it fails with is the client's fault, never a 500: a body that claims a
+ * compression it does not have makes zlib or brotli throw errors the parser passes on untyped.
+ */
+export function clientBodyErrors(parser: RequestHandler): RequestHandler {
+  return (req, res, next) =>
+    parser(req, res, (err?: unknown) => {
+      if (err === undefined || err === null) return next();
+      const known = toHttpError(err);
+      next(known.status < 500 ? known : new HttpError(400, 'invalid_body', 'The request body could not be read'));
+    });
+}
+
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof z.ZodError) return new HttpError(400, 'validation_failed', 'Invalid input', zodDetails(err));
@@ -63,7 +76,7 @@ function toHttpError(err: unknown): HttpError {
     if (bp.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
     if (bp.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'The request body is too large');
     if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported')
-      return new HttpError(415, 'validation_failed', 'Unsupported body encoding');
+      return new HttpError(415, 'unsupported_media_type', 'Unsupported body encoding');
     if (bp.status === 400 && typeof bp.type === 'string')
       return new HttpError(400, 'validation_failed', 'The request body could not be read');
   }

@@ -8,8 +8,14 @@ import type { Config } from '../config';
  * works them out once (nothing in them varies per request) and each response gets the list in one middleware
  * instead of a dozen.
  */
+/** Powerful browser features the app never uses are off; geolocation only for our own pages ("Use my location"). */
+export const PERMISSIONS_POLICY =
+  'accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(self), ' +
+  'geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), ' +
+  'xr-spatial-tracking=(), interest-cohort=()';
+
 export function securityHeaders(config: Config): RequestHandler {
-  const headers = headersOf(helmetFor(config));
+  const headers = [...headersOf(helmetFor(config)), ['Permissions-Policy', PERMISSIONS_POLICY] as [string, string]];
   return (_req, res, next) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     next();

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toOpenApiPath } from '../../server/http/openapi';
@@ -33,6 +34,44 @@ describe('the HTTP spine', () => {
       .request('POST', '/api/auth/login', { body: '{"email": ', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_json');
+  });
+
+  it('answers a body that claims a compression it does not have with 400, logged below error level', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const before = app.logs.length;
+      const res = await app.client().request('POST', '/api/auth/login', {
+        body: 'this is not compressed at all',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      });
+      expect(res.status, encoding).toBe(400);
+      expect(res.body.error.code).toBe('invalid_body');
+      const errors = app.logs.slice(before).filter((l) => /"level":(50|60)/.test(l));
+      expect(errors, encoding).toEqual([]);
+    }
+    // A real compressed body still works.
+    const ok = await fetch(`${app.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ email: 'nobody@example.test', password: 'not-the-password' })),
+    });
+    expect(ok.status).toBe(401);
+  });
+
+  it('answers an unsupported body encoding with 415 and its own code', async () => {
+    const res = await app.client().request('POST', '/api/auth/login', {
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'x-made-up' },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('unsupported_media_type');
+  });
+
+  it('sends a Permissions-Policy that turns off powerful features except geolocation on our own origin', async () => {
+    const res = await app.client().get('/api/health');
+    const policy = res.headers.get('permissions-policy') ?? '';
+    expect(policy).toContain('camera=()');
+    expect(policy).toContain('microphone=()');
+    expect(policy).toContain('geolocation=(self)');
   });
 
   it('answers an oversized body with 413 in the error shape', async () => {

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { homePathFor, useAuth } from './AuthContext';
+import { safeNextPath } from './safe-next';
 
 const TITLES: Record<string, string> = {
   police: 'Police sign-in',
@@ -25,7 +26,7 @@ export function SignInPage() {
         email: String(form.get('email')),
         password: String(form.get('password')),
       });
-      navigate(params.get('next')?.startsWith('/') ? params.get('next')! : homePathFor(user));
+      navigate(safeNextPath(params.get('next')) ?? homePathFor(user));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Sign-in failed');
     } finally {
