@@ -16,6 +16,7 @@ import { mountRoutes, type RouteDef, route } from './http/route';
 import { securityHeaders } from './http/security';
 import { reportRoutes } from './reports/reports.routes';
 import { mapRoutes } from './map/map.routes';
+import { settingsRoutes } from './settings/settings.routes';
 import { triageRoutes } from './triage/triage.routes';
 import type { Services } from './services';
 import { alertLinkRoutes, alertRoutes } from './alerts/alerts.routes';
@@ -33,6 +34,7 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...reportRoutes(s),
     ...triageRoutes(s),
     ...mapRoutes(s),
+    ...settingsRoutes(s),
     ...propertyRoutes(s),
     ...alertRoutes(s),
     ...alertLinkRoutes(s),

@@ -18,7 +18,11 @@ const EnvSchema = z.object({
     .default('staywatch'),
   LOCAL_ENGINE: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Map tiles for every map in the client; empty for none (the offline coastline only). */
   TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  TILE_ATTRIBUTION: z
+    .string()
+    .default('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
@@ -64,6 +68,7 @@ export interface Config {
   localEngine: 'auto' | 'mongod' | 'ferretdb';
   logLevel: string;
   tileUrl: string;
+  tileAttribution: string;
   tileOrigin: string | undefined;
   session: {
     idleMs: number;
@@ -136,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     localEngine: e.LOCAL_ENGINE,
     logLevel: e.LOG_LEVEL,
     tileUrl: e.TILE_URL,
+    tileAttribution: e.TILE_ATTRIBUTION,
     tileOrigin: tileOriginOf(e.TILE_URL),
     session: {
       idleMs: e.SESSION_IDLE_MINUTES * 60_000,

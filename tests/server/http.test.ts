@@ -132,3 +132,30 @@ describe('the OpenAPI document', () => {
     expect(res.body.paths['/api/openapi.json'].get).toBeDefined();
   });
 });
+
+describe('client settings', () => {
+  it('carry the configured tile provider to the browser, and the CSP allows exactly its origin', async () => {
+    const custom = await startTestApp({ TILE_URL: 'https://tiles.example.org/{z}/{x}/{y}.png', TILE_ATTRIBUTION: '© Example' });
+    try {
+      const res = await custom.client().get('/api/settings');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ tileUrl: 'https://tiles.example.org/{z}/{x}/{y}.png', tileAttribution: '© Example' });
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain('https://tiles.example.org');
+      expect(csp).not.toContain('openstreetmap');
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('can turn tiles off, leaving only our own origin in the CSP', async () => {
+    const offline = await startTestApp({ TILE_URL: '' });
+    try {
+      const res = await offline.client().get('/api/settings');
+      expect(res.body.tileUrl).toBe('');
+      expect(res.headers.get('content-security-policy')).toContain("img-src 'self' data:;");
+    } finally {
+      await offline.close();
+    }
+  });
+});

@@ -2,10 +2,9 @@ import '@geoman-io/leaflet-geoman-free';
 import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
 import type L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
-import { useEffect, useState } from 'react';
-import { Circle, MapContainer, Polygon, TileLayer, useMap } from 'react-leaflet';
-import { OfflineBaseLayer } from '../report/OfflineBaseLayer';
-import { TILE_URL } from '../report/LocationPicker';
+import { useEffect } from 'react';
+import { Circle, MapContainer, Polygon, useMap } from 'react-leaflet';
+import { BaseTiles } from '../map/tiles';
 
 export interface LatLngPoint {
   lat: number;
@@ -78,17 +77,10 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /** A map of alert areas (circles around properties, drawn polygons), optionally with a polygon drawing tool. */
 export function AreaMap(props: { shapes: Shape[]; onDraw?: (ring: LatLngPoint[]) => void; label: string }) {
-  const [tilesFailed, setTilesFailed] = useState(false);
   return (
     <section className="map-frame" aria-label={props.label}>
       <MapContainer center={[50.95, -0.35]} zoom={9} className="owner-map" scrollWheelZoom={false}>
-        {tilesFailed && <OfflineBaseLayer />}
-        <TileLayer
-          url={TILE_URL}
-          attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-          maxZoom={19}
-          eventHandlers={{ tileerror: () => setTilesFailed(true) }}
-        />
+        <BaseTiles />
         {props.shapes.map((s) =>
           s.polygon ? (
             <Polygon

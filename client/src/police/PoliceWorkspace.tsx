@@ -1,7 +1,7 @@
 import 'leaflet/dist/leaflet.css';
 import type L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { MapContainer, TileLayer, useMap } from 'react-leaflet';
+import { MapContainer, useMap } from 'react-leaflet';
 import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import type { ForceView } from '../../../shared/schemas/forces';
 import type {
@@ -15,7 +15,7 @@ import type {
 } from '../../../shared/schemas/police';
 import { api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
-import { OfflineBaseLayer } from '../report/OfflineBaseLayer';
+import { BaseTiles } from '../map/tiles';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
 import { ExportButtons } from './ExportButtons';
 import { FilterPanel } from './FilterPanel';
@@ -26,8 +26,6 @@ import { TriageQueue } from './TriageQueue';
 import { useApiGet } from './useApiGet';
 import { filterQuery, readViewState, type ViewState, writeViewState } from './view-state';
 
-export const TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
-const TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
 const UK: [number, number] = [52.8, -1.8];
 
 /** /police: police and police_admin only. */
@@ -93,8 +91,6 @@ function PoliceWorkspace() {
   const [version, setVersion] = useState(0);
   const [flyTo, setFlyTo] = useState<{ lat: number; lng: number; zoom: number; key: number } | null>(null);
   const [copied, setCopied] = useState(false);
-  const [tilesFailed, setTilesFailed] = useState(false);
-  const handleTileError = useCallback(() => setTilesFailed(true), []);
   const [selectedPoint, setSelectedPoint] = useState<{ lat: number; lng: number } | null>(null);
   const handleLoaded = useCallback((d: ReportDetail | null) => {
     setSelectedPoint((prev) => (d ? (prev?.lat === d.lat && prev.lng === d.lng ? prev : { lat: d.lat, lng: d.lng }) : null));
@@ -214,9 +210,8 @@ function PoliceWorkspace() {
               className="pw-leaflet"
               preferCanvas={false}
             >
-              {/* Coastline from our own origin, drawn under the tiles once they fail (offline, blocked, tests). */}
-              {tilesFailed && <OfflineBaseLayer />}
-              <TileLayer url={TILE_URL} attribution={TILE_ATTRIBUTION} eventHandlers={{ tileerror: handleTileError }} />
+              {/* Tiles from TILE_URL; the coastline from our own origin once they fail (offline, blocked, tests). */}
+              <BaseTiles />
               <FitForceArea forceId={user?.forceId ?? null} skip={initial.current.center !== null} />
               <ViewWatcher onView={handleView} />
               <FlyTo target={flyTo} />

@@ -1,12 +1,9 @@
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { MapContainer, Marker, TileLayer, useMap, useMapEvents } from 'react-leaflet';
-import { OfflineBaseLayer } from './OfflineBaseLayer';
+import { MapContainer, Marker, useMap, useMapEvents } from 'react-leaflet';
+import { BaseTiles } from '../map/tiles';
 
-/** The only third-party origin the reporter's browser talks to. Tiles may fail; the offline outline stays. */
-export const TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
-const ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
 const START: [number, number] = [50.95, -0.35];
 
 const pinIcon = L.divIcon({
@@ -53,7 +50,6 @@ export function LocationPicker(props: {
   const { lat, lng, onChange, error } = props;
   const [version, setVersion] = useState(0);
   const [geoStatus, setGeoStatus] = useState('');
-  const [tilesFailed, setTilesFailed] = useState(false);
   const mapRef = useRef<L.Map | null>(null);
   const point = useMemo<Point | null>(() => {
     const a = Number(lat);
@@ -105,13 +101,7 @@ export function LocationPicker(props: {
       </p>
       <div className="map-frame">
         <MapContainer ref={mapRef} center={START} zoom={9} className="report-map" scrollWheelZoom={false}>
-          {tilesFailed && <OfflineBaseLayer />}
-          <TileLayer
-            url={TILE_URL}
-            attribution={ATTRIBUTION}
-            maxZoom={19}
-            eventHandlers={{ tileerror: () => setTilesFailed(true) }}
-          />
+          <BaseTiles />
           <ClickToPlace onPick={handlePick} />
           <FollowPoint point={point} version={version} />
           {point && (

@@ -1,0 +1,19 @@
+import { ClientSettings } from '../../shared/schemas/settings';
+import type { Config } from '../config';
+import { type RouteDef, route } from '../http/route';
+
+/** Deployment settings the client reads once at start (the tile provider, so TILE_URL reaches every map). */
+export function settingsRoutes(deps: { config: Config }): RouteDef[] {
+  const settings: ClientSettings = { tileUrl: deps.config.tileUrl, tileAttribution: deps.config.tileAttribution };
+  return [
+    route({
+      method: 'get',
+      path: '/api/settings',
+      summary: 'Client settings of this deployment (map tiles)',
+      tags: ['meta'],
+      access: 'public',
+      response: ClientSettings,
+      handler: () => settings,
+    }),
+  ];
+}
