@@ -34,6 +34,7 @@ export async function main(
   const services = createServices(config, logger, engine.kind);
   services.devMail = devMail;
   await services.forces.load();
+  await services.users.ensureKeys(); // once per database: email keys and staff roster for users from before them
   if (config.seedDemo) await seedDemoIfEmpty(services);
   await services.mapIndex.build();
   const { app } = createApp(services);

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { limiter } from '../http/rate-limit';
 import { type RouteDef, route } from '../http/route';
 import { clearSessionCookie, setSessionCookie } from './auth.middleware';
+import type { AuthContext } from './session.types';
 import type { SessionService } from './sessions.service';
 import { presentUser } from './user.presenter';
 import type { UserService } from './users.service';
@@ -20,8 +21,9 @@ export function authRoutes(deps: { config: Config; sessions: SessionService; use
         .slice(0, 254),
   });
 
-  async function startSession(res: Parameters<typeof setSessionCookie>[0], userId: string, oldSessionId?: string) {
-    if (oldSessionId) await sessions.destroy(oldSessionId);
+  /** Starts a session for `userId`, ending the one this client had (possibly another user's). */
+  async function startSession(res: Parameters<typeof setSessionCookie>[0], userId: string, old: AuthContext | null) {
+    if (old) await sessions.destroy(old.sessionId, old.user.id);
     const { token, csrfToken } = await sessions.create(userId);
     setSessionCookie(res, config.session, token);
     return csrfToken;
@@ -40,7 +42,7 @@ export function authRoutes(deps: { config: Config; sessions: SessionService; use
       before: [loginLimiter],
       handler: async ({ body, res, auth }) => {
         const user = await users.authenticate(body.email, body.password);
-        const csrfToken = await startSession(res, user._id.toString(), auth?.sessionId);
+        const csrfToken = await startSession(res, user._id.toString(), auth);
         return { user: presentUser(user), csrfToken };
       },
     }),
@@ -57,7 +59,7 @@ export function authRoutes(deps: { config: Config; sessions: SessionService; use
       before: [loginLimiter],
       handler: async ({ body, res, auth }) => {
         const user = await users.create(body);
-        const csrfToken = await startSession(res, user._id.toString(), auth?.sessionId);
+        const csrfToken = await startSession(res, user._id.toString(), auth);
         return { user: presentUser(user), csrfToken };
       },
     }),
@@ -69,7 +71,7 @@ export function authRoutes(deps: { config: Config; sessions: SessionService; use
       access: 'user',
       response: Ok,
       handler: async ({ auth, res }) => {
-        if (auth) await sessions.destroy(auth.sessionId);
+        if (auth) await sessions.destroy(auth.sessionId, auth.user.id);
         clearSessionCookie(res, config.session);
         return { ok: true as const };
       },

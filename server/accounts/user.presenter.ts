@@ -1,4 +1,5 @@
 import type { UserView } from '../../shared/schemas/auth';
+import type { RosterMember } from './staff-roster';
 import type { User } from './user.model';
 
 export function presentUser(u: User & { _id: { toString(): string } }): UserView {
@@ -10,4 +11,8 @@ export function presentUser(u: User & { _id: { toString(): string } }): UserView
     forceId: u.forceId ?? null,
     disabled: u.disabled,
   };
+}
+
+export function presentStaff(m: RosterMember): UserView {
+  return { id: m.id, email: m.email, name: m.name, role: m.role, forceId: m.forceId ?? null, disabled: m.disabled };
 }

@@ -35,6 +35,7 @@ try {
   await connectDb(engine.uri, config.dbName);
   const s = createServices(config, createLogger({ level: 'warn' }), engine.kind);
   await s.forces.load();
+  await s.users.ensureKeys(); // a database from before the email keys gets them once
   if (command === 'create') {
     const password = values.password ?? randomBytes(12).toString('base64url');
     const input = CreateStaffBody.safeParse({
@@ -54,8 +55,7 @@ try {
       if (!values.password) console.log(`Password: ${password}`);
     }
   } else {
-    const { UserModel } = await import('./user.model');
-    const user = await UserModel.findOne({ email: String(values.email ?? '').toLowerCase() }).lean();
+    const user = await s.users.findByEmail(String(values.email ?? ''));
     if (!user) {
       console.error('No such user');
       code = 1;

@@ -2,21 +2,22 @@ import { z } from 'zod';
 import { CreateStaffBody, UpdateUserBody, UserView } from '../../shared/schemas/auth';
 import { IdParams } from '../../shared/schemas/common';
 import { type RouteDef, route } from '../http/route';
-import { presentUser } from './user.presenter';
+import { presentStaff, presentUser } from './user.presenter';
 import type { UserService } from './users.service';
 
-/** Account administration for police_admin: create police staff, list, disable (ends sessions). */
+/** Account administration for police_admin: create police staff, list staff, disable (ends sessions). */
 export function userRoutes(deps: { users: UserService }): RouteDef[] {
   const { users } = deps;
   return [
     route({
       method: 'get',
       path: '/api/users',
-      summary: 'List accounts',
+      summary:
+        'List the staff accounts (police and police_admin), oldest first. Owner and host accounts self-register in large numbers and are not listed here',
       tags: ['admin'],
       access: ['police_admin'],
       response: z.object({ users: z.array(UserView) }),
-      handler: async () => ({ users: (await users.list()).map(presentUser) }),
+      handler: async () => ({ users: (await users.listStaff()).map(presentStaff) }),
     }),
     route({
       method: 'post',

@@ -1,8 +1,30 @@
+import { Types } from 'mongoose';
 import type { Role } from '../../shared/schemas/auth';
 import { isDuplicateKey } from '../db/errors';
+import { insertNew, retryBusy } from '../db/insert';
 import { HttpError, notFound } from '../http/errors';
+import {
+  claimEmail,
+  EMAIL_CLAIM_LEASE_MS,
+  EmailKeyModel,
+  holdEmail,
+  newEmailKey,
+  normaliseEmail,
+  readEmailKey,
+  releaseEmail,
+} from './email-keys';
 import { dummyHash, hashPassword, verifyPassword } from './password';
 import type { SessionService } from './sessions.service';
+import {
+  addPendingMember,
+  completeRoster,
+  isStaff,
+  memberOf,
+  readRoster,
+  type RosterMember,
+  rosterComplete,
+  syncMember,
+} from './staff-roster';
 import { type User, UserModel } from './user.model';
 
 export interface NewUser {
@@ -13,6 +35,15 @@ export interface NewUser {
   forceId?: string | null;
 }
 
+type UserRecord = User & { _id: Types.ObjectId };
+
+const userExists = async (id: Types.ObjectId) => (await UserModel.findById(id, { _id: 1 }).lean()) !== null;
+
+/**
+ * Accounts, with point operations only on every request: users are found by email through their email key
+ * (`useremails`, see email-keys.ts), the admin's list comes from the staff roster (staff-roster.ts), and a
+ * user's sessions from their session list (sessions.service.ts).
+ */
 export class UserService {
   constructor(
     private readonly sessions: SessionService,
@@ -31,45 +62,138 @@ export class UserService {
         { path: 'body.forceId', message: 'No force with this id' },
       ]);
     }
-    // Unique index is the real guard; the lookup gives a clean 409 on engines that report duplicates loosely.
-    if (await UserModel.exists({ email: input.email })) throw emailTaken();
+    const email = normaliseEmail(input.email);
+    // Hashed before the claim, so the claimed email waits for its user only as long as one insert.
+    const passwordHash = await hashPassword(input.password);
+    const _id = new Types.ObjectId();
+    const started = Date.now();
+    if (!(await claimEmail(email, _id, userExists))) throw emailTaken();
+    const staff = isStaff(input.role);
+    const fields = { email, name: input.name, role: input.role, forceId: needsForce ? (input.forceId ?? null) : null };
+    let inserted = false;
     try {
-      return await UserModel.create({
-        email: input.email,
-        name: input.name,
-        role: input.role,
-        forceId: needsForce ? (input.forceId ?? null) : null,
-        passwordHash: await hashPassword(input.password),
-      });
+      // Past half the lease another registration may soon take the email over: give up rather than race it.
+      if (Date.now() - started > EMAIL_CLAIM_LEASE_MS / 2) {
+        throw new HttpError(503, 'db_unavailable', 'The database is too slow right now; try again');
+      }
+      if (staff) await addPendingMember(memberOf({ _id, ...fields, disabled: false, createdAt: new Date() }));
+      const user = await UserModel.create({ _id, ...fields, passwordHash });
+      inserted = true;
+      if (staff) await syncMember(_id.toString()).catch(() => {}); // a pending entry is checked by readers anyway
+      return user;
     } catch (err) {
+      if (!inserted) {
+        await releaseEmail(email, _id).catch(() => {});
+        if (staff) await syncMember(_id.toString()).catch(() => {});
+      }
+      // The unique index on `users.email` is a second guard (e.g. a user from before the email keys).
       if (isDuplicateKey(err)) throw emailTaken();
       throw err;
     }
   }
 
   /** Returns the user for valid credentials; the same error (and similar timing) for every failure. */
-  async authenticate(email: string, password: string): Promise<User & { _id: { toString(): string } }> {
-    const user = await UserModel.findOne({ email }).lean();
+  async authenticate(email: string, password: string): Promise<UserRecord> {
+    const user = await this.findByEmail(email);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
     if (!user || !ok || user.disabled) throw new HttpError(401, 'invalid_credentials', 'Email or password is wrong');
     return user;
   }
 
-  async list() {
-    return UserModel.find().sort({ createdAt: 1 }).limit(1000).lean();
+  /** The user with this email (any spacing or case), by two point reads: the email key, then the user. */
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const key = await readEmailKey(normaliseEmail(email));
+    return key ? ((await UserModel.findById(key.userId).lean()) as UserRecord | null) : null;
+  }
+
+  /** Police and police_admin accounts, oldest first, from the staff roster (owners and hosts are not listed). */
+  async listStaff(): Promise<RosterMember[]> {
+    return readRoster();
   }
 
   async setDisabled(id: string, disabled: boolean) {
-    const user = await UserModel.findByIdAndUpdate(id, { $set: { disabled } }, { new: true }).lean();
-    if (!user) throw notFound('User');
+    await UserModel.updateOne({ _id: id }, { $set: { disabled } });
+    const user = await UserModel.findById(id).lean();
+    if (!user) {
+      await syncMember(id); // a roster entry left by a creation that never finished goes
+      throw notFound('User');
+    }
     if (disabled) await this.sessions.destroyAllFor(id);
+    if (isStaff(user.role)) await syncMember(id);
     return user;
   }
 
+  /** Deletes the account: its sessions, the user, its email key (so the email can register again), its roster entry. */
   async remove(id: string) {
-    await this.sessions.destroyAllFor(id);
+    const user = await UserModel.findById(id).lean();
+    if (user) await holdEmail(normaliseEmail(user.email), user._id);
+    await this.sessions.forget(id);
     await UserModel.deleteOne({ _id: id });
+    if (!user) return;
+    await releaseEmail(normaliseEmail(user.email), user._id);
+    if (isStaff(user.role)) await syncMember(id);
   }
+
+  /** See ensureAccountKeys (startup and the CLIs, never a request). */
+  ensureKeys(): Promise<number | null> {
+    return ensureAccountKeys();
+  }
+}
+
+/**
+ * Startup and seeding, never a request: gives every user an email key and builds the staff roster, once
+ * per database (for users from before the keys existed). Scans the users in batches; returns how many it
+ * read, or null when the database was already done.
+ */
+export async function ensureAccountKeys(): Promise<number | null> {
+  if (await rosterComplete()) return null;
+  const staff: RosterMember[] = [];
+  let seen = 0;
+  let batch: UserRecord[] = [];
+  const flush = async () => {
+    await insertNew(
+      EmailKeyModel.collection,
+      batch.map((u) => newEmailKey(normaliseEmail(u.email), u._id, u.createdAt ?? new Date())),
+    );
+    seen += batch.length;
+    batch = [];
+  };
+  const cursor = UserModel.collection
+    .find({}, { projection: { email: 1, name: 1, role: 1, forceId: 1, disabled: 1, createdAt: 1 } })
+    .batchSize(1000);
+  for await (const doc of cursor) {
+    const u = doc as unknown as UserRecord;
+    if (isStaff(u.role)) staff.push(memberOf(u));
+    batch.push(u);
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
+  await completeRoster(staff);
+  return seen;
+}
+
+let keysReady: Promise<unknown> | undefined;
+
+/**
+ * Bulk insert for seeding: claims the email keys first (a key without its user is reclaimable; a user
+ * without a key could not sign in), then inserts the users whose emails were free. Like an unordered
+ * insertMany, it inserts what it can and then throws if any email was already taken.
+ */
+export async function insertSeededUsers(users: Array<{ _id: Types.ObjectId; email: string }>): Promise<void> {
+  keysReady ??= ensureAccountKeys();
+  await keysReady;
+  const keys = users.map((u) => newEmailKey(normaliseEmail(u.email), u._id));
+  const claimed = new Set((await insertNew(EmailKeyModel.collection, keys)).map((k) => k._id));
+  const free = users.filter((u) => claimed.has(normaliseEmail(u.email)));
+  if (free.length) {
+    await retryBusy(() =>
+      UserModel.collection.insertMany(
+        free.map((u) => ({ ...u, email: normaliseEmail(u.email) })),
+        { ordered: false },
+      ),
+    );
+  }
+  if (free.length < users.length) throw new Error(`${users.length - free.length} of the seeded emails are already registered`);
 }
 
 const emailTaken = () => new HttpError(409, 'conflict', 'An account with this email already exists');

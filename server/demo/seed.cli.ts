@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
 import { hashPassword } from '../accounts/password';
-import { UserModel } from '../accounts/user.model';
+import { insertSeededUsers } from '../accounts/users.service';
 import { loadConfig } from '../config';
 import { connectDb, disconnectDb } from '../db/connection';
 import { startEngine } from '../db/engine';
@@ -76,7 +76,7 @@ try {
         createdAt: new Date(),
         updatedAt: new Date(),
       }));
-      await UserModel.collection.insertMany(users, { ordered: false });
+      await insertSeededUsers(users); // with their email keys, so they can sign in
       const docs = users.flatMap((u, k) =>
         props.slice((i + k) * 2, (i + k) * 2 + 2).map((p) => ({
           ownerId: u._id,

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SessionModel } from '../../server/accounts/session.model';
+import { UserModel } from '../../server/accounts/user.model';
+import { connectDb } from '../../server/db/connection';
+import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import type { TestClient } from '../support/http';
+import { createUser, TEST_PASSWORD } from '../support/factories';
+
+/** Every filter the driver sent, by command, while a test was recording. */
+interface SentFilter {
+  command: string;
+  collection: string;
+  filter: unknown;
+}
+let recording: SentFilter[] | null = null;
+
+let app: TestApp;
+beforeAll(async () => {
+  // Our own connection with command monitoring on; startTestApp reuses it.
+  await connectDb(inject('mongoUri'), `t_${randomBytes(6).toString('hex')}`, { monitorCommands: true });
+  mongoose.connection.getClient().on('commandStarted', (e) => {
+    if (!recording) return;
+    const c = e.command as Record<string, unknown>;
+    const collection = String(c[e.commandName] ?? '');
+    const push = (filter: unknown) => recording!.push({ command: e.commandName, collection, filter });
+    if (e.commandName === 'find') push(c.filter ?? {});
+    else if (e.commandName === 'findAndModify' || e.commandName === 'count') push(c.query ?? {});
+    else if (e.commandName === 'update') for (const u of c.updates as Array<{ q: unknown }>) push(u.q);
+    else if (e.commandName === 'delete') for (const d of c.deletes as Array<{ q: unknown }>) push(d.q);
+    else if (e.commandName === 'aggregate' || e.commandName === 'distinct') push({ [e.commandName]: true });
+  });
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app.close();
+  await dropTestDatabase();
+});
+
+/** A filter that is exactly `{_id: <string or ObjectId>}`. */
+function isPoint(filter: unknown): boolean {
+  if (!filter || typeof filter !== 'object') return false;
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== '_id') return false;
+  const id = (filter as { _id: unknown })._id;
+  return typeof id === 'string' || (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId');
+}
+
+/** Runs `fn` and returns the non-point filters it sent (any collection). */
+async function nonPointFiltersOf(fn: () => Promise<unknown>): Promise<SentFilter[]> {
+  recording = [];
+  try {
+    await fn();
+  } finally {
+    // Let the last fire-and-forget writes of the request land in the recording.
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const sent = recording;
+  recording = null;
+  return sent.filter((s) => !isPoint(s.filter));
+}
+
+let n = 0;
+const freshEmail = (tag: string) => `${tag}.${++n}.${Date.now()}@example.test`;
+
+async function register(c: TestClient, email: string, role: 'owner' | 'host' = 'owner') {
+  const res = await c.post('/api/auth/register', { email, password: TEST_PASSWORD, name: 'Someone', role });
+  if (res.status === 201) c.csrfToken = res.body.csrfToken;
+  return res;
+}
+
+async function signedInAdmin() {
+  const admin = await createUser(app.services, 'police_admin');
+  const c = app.client();
+  expect((await c.login(admin.email, admin.password)).status).toBe(200);
+  return { ...admin, c };
+}
+
+describe('registration and sign-in by email key', () => {
+  it('gives exactly one account when the same email registers many times at once', async () => {
+    const email = freshEmail('race');
+    const results = await Promise.all(Array.from({ length: 8 }, () => register(app.client(), email)));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7);
+    expect(await UserModel.countDocuments({ email })).toBe(1);
+  });
+
+  it('gives exactly one account when the same email differs only in case and spaces at once', async () => {
+    const email = freshEmail('case-race');
+    const variants = [email, email.toUpperCase(), `  ${email}  `, ` ${email.toUpperCase()}`];
+    const results = await Promise.all(variants.map((v) => register(app.client(), v)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(await UserModel.countDocuments({ email })).toBe(1);
+  });
+
+  it('signs in with the email in mixed case and surrounded by spaces', async () => {
+    const email = freshEmail('mixed');
+    expect((await register(app.client(), `  ${email.toUpperCase()} `)).status).toBe(201);
+    const c = app.client();
+    const res = await c.login(`   ${email.replace(/^./, (ch) => ch.toUpperCase()).replace('EXAMPLE', 'Example')}  `, TEST_PASSWORD);
+    expect(res.status).toBe(200);
+    expect(res.body.user.email).toBe(email);
+    expect((await c.get('/api/auth/me')).body.user.email).toBe(email);
+  });
+
+  it('rejects a wrong password for an existing email and an unknown email alike', async () => {
+    const email = freshEmail('wrong');
+    await register(app.client(), email);
+    const wrong = await app.client().login(email, 'not-the-password');
+    const unknown = await app.client().login(freshEmail('nobody'), 'not-the-password');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+  });
+
+  it('lets an email register again once its account is deleted', async () => {
+    const email = freshEmail('again');
+    const c = app.client();
+    expect((await register(c, email)).status).toBe(201);
+    expect((await c.delete('/api/account')).status).toBe(200);
+    expect((await app.client().login(email, TEST_PASSWORD)).status).toBe(401);
+    const again = app.client();
+    const res = await register(again, email, 'host');
+    expect(res.status).toBe(201);
+    expect(res.body.user.role).toBe('host');
+    expect((await app.client().login(email, TEST_PASSWORD)).body.user.role).toBe('host');
+  });
+});
+
+describe('sessions of an account', () => {
+  it('ends every session of a disabled account and leaves other accounts signed in', async () => {
+    const victim = await createUser(app.services, 'police');
+    const other = await createUser(app.services, 'police');
+    const phone = app.client();
+    const laptop = app.client();
+    const colleague = app.client();
+    await phone.login(victim.email, victim.password);
+    await laptop.login(victim.email, victim.password);
+    await colleague.login(other.email, other.password);
+    const admin = await signedInAdmin();
+
+    expect((await admin.c.patch(`/api/users/${victim.id}`, { disabled: true })).status).toBe(200);
+
+    expect(await SessionModel.countDocuments({ userId: victim.id })).toBe(0);
+    expect((await phone.get('/api/auth/me')).status).toBe(401);
+    expect((await laptop.get('/api/auth/me')).status).toBe(401);
+    expect(await SessionModel.countDocuments({ userId: other.id })).toBe(1);
+    expect((await colleague.get('/api/auth/me')).status).toBe(200);
+  });
+
+  it('lets a re-enabled account sign in again', async () => {
+    const officer = await createUser(app.services, 'police');
+    const admin = await signedInAdmin();
+    await admin.c.patch(`/api/users/${officer.id}`, { disabled: true });
+    expect((await app.client().login(officer.email, officer.password)).status).toBe(401);
+    const res = await admin.c.patch(`/api/users/${officer.id}`, { disabled: false });
+    expect(res.body.disabled).toBe(false);
+    expect((await app.client().login(officer.email, officer.password)).status).toBe(200);
+  });
+
+  it('ends every session of a deleted account', async () => {
+    const email = freshEmail('gone');
+    const c = app.client();
+    const res = await register(c, email);
+    const id = res.body.user.id as string;
+    const second = app.client();
+    await second.login(email, TEST_PASSWORD);
+    expect((await c.delete('/api/account')).status).toBe(200);
+    expect(await SessionModel.countDocuments({ userId: id })).toBe(0);
+    expect((await second.get('/api/auth/me')).status).toBe(401);
+  });
+});
+
+describe('the admin list of staff accounts', () => {
+  it('shows police and police admin accounts with their state, and no owners or hosts', async () => {
+    const admin = await signedInAdmin();
+    const officer = await createUser(app.services, 'police', { name: 'PC Listed' });
+    const owner = await createUser(app.services, 'owner');
+    const staffEmail = freshEmail('pc.created');
+    const created = await admin.c.post('/api/users', {
+      email: staffEmail,
+      password: TEST_PASSWORD,
+      name: 'PC Created',
+      role: 'police',
+      forceId: 'sussex',
+    });
+    expect(created.status).toBe(201);
+    await admin.c.patch(`/api/users/${officer.id}`, { disabled: true });
+
+    const res = await admin.c.get('/api/users');
+    expect(res.status).toBe(200);
+    const byEmail = new Map<string, { role: string; disabled: boolean; name: string; forceId: string | null }>(
+      res.body.users.map((u: { email: string }) => [u.email, u]),
+    );
+    expect(byEmail.get(officer.email)).toMatchObject({ role: 'police', name: 'PC Listed', forceId: 'sussex', disabled: true });
+    expect(byEmail.get(staffEmail)).toMatchObject({ role: 'police', name: 'PC Created', disabled: false });
+    expect(byEmail.get(admin.email)).toMatchObject({ role: 'police_admin', forceId: null });
+    expect(byEmail.has(owner.email)).toBe(false);
+    for (const u of res.body.users) expect(['police', 'police_admin']).toContain(u.role);
+  });
+
+  it('drops a staff account from the list when it is deleted', async () => {
+    const admin = await signedInAdmin();
+    const officer = await createUser(app.services, 'police');
+    expect((await admin.c.get('/api/users')).body.users.some((u: { id: string }) => u.id === officer.id)).toBe(true);
+    await app.services.users.remove(officer.id);
+    expect((await admin.c.get('/api/users')).body.users.some((u: { id: string }) => u.id === officer.id)).toBe(false);
+  });
+});
+
+describe('account requests use point operations only', () => {
+  it('registers, signs in, reads me, signs out and deletes with exact _id filters', async () => {
+    const email = freshEmail('points');
+    const c = app.client();
+    const bad = await nonPointFiltersOf(async () => {
+      expect((await register(c, email)).status).toBe(201);
+      expect((await register(app.client(), email.toUpperCase())).status).toBe(409);
+      expect((await c.post('/api/auth/logout')).status).toBe(200);
+      expect((await app.client().login(freshEmail('unknown'), TEST_PASSWORD)).status).toBe(401);
+      expect((await c.login(` ${email} `, TEST_PASSWORD)).status).toBe(200);
+      expect((await c.get('/api/auth/me')).status).toBe(200);
+      expect((await c.login(email, TEST_PASSWORD)).status).toBe(200);
+    });
+    expect(bad).toEqual([]);
+    // Deleting the account also clears properties and alerts (their own point work); only ours is checked here.
+    const accountColls = new Set(['users', 'sessions', 'useremails', 'usersessions', 'rosters']);
+    const onDelete = await nonPointFiltersOf(async () => {
+      expect((await c.delete('/api/account')).status).toBe(200);
+    });
+    expect(onDelete.filter((s) => accountColls.has(s.collection))).toEqual([]);
+  });
+
+  it('lists, creates, disables and re-enables staff with exact _id filters', async () => {
+    const admin = await signedInAdmin();
+    const officer = await createUser(app.services, 'police');
+    const pc = app.client();
+    await pc.login(officer.email, officer.password);
+    const bad = await nonPointFiltersOf(async () => {
+      expect((await admin.c.get('/api/users')).status).toBe(200);
+      const created = await admin.c.post('/api/users', {
+        email: freshEmail('pc.points'),
+        password: TEST_PASSWORD,
+        name: 'PC Points',
+        role: 'police',
+        forceId: 'sussex',
+      });
+      expect(created.status).toBe(201);
+      expect((await admin.c.patch(`/api/users/${officer.id}`, { disabled: true })).status).toBe(200);
+      expect((await admin.c.patch(`/api/users/${officer.id}`, { disabled: false })).status).toBe(200);
+      expect((await admin.c.patch(`/api/users/${'0'.repeat(24)}`, { disabled: true })).status).toBe(404);
+    });
+    expect(bad).toEqual([]);
+  });
+});
