@@ -1,10 +1,10 @@
-import { type HydratedDocument, model, Schema, type Model, type Types } from 'mongoose';
+import { type HydratedDocument, type Model, model, Schema, type Types } from 'mongoose';
 import {
   PROPERTY_TYPE_IDS,
+  type Priority,
   type PropertyType,
   REPORT_STATUSES,
   REPORTER_ROLE_IDS,
-  type Priority,
   type ReporterRole,
   type ReportStatus,
 } from '../../shared/taxonomy';
@@ -69,6 +69,8 @@ export interface Report {
   releasedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Revision of the last versioned change (server/db/versioned.ts); absent on a report never changed = 0. */
+  rev?: number;
 }
 export type ReportDoc = HydratedDocument<Report>;
 
@@ -138,11 +140,11 @@ const schema = new Schema<Report>(
     linkedReportIds: { type: [Schema.Types.ObjectId], default: [] },
     ownerAlert: { type: String, enum: ['withheld', 'released'], default: 'withheld' },
     releasedAt: { type: Date, default: null },
+    rev: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
 schema.index({ forceId: 1, updatedAt: 1 });
-schema.index({ filedBy: 1 });
 schema.index({ updatedAt: 1 });
 
 export const ReportModel: Model<Report> = model<Report>('Report', schema);

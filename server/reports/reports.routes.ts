@@ -71,7 +71,7 @@ export function reportRoutes(deps: { config: Config; reports: ReportService }): 
       access: 'public',
       body: AddendumBody,
       response: ReportPublicView,
-      errors: [400, 404, 429],
+      errors: [400, 404, 409, 429],
       before: [followUpLimiter],
       handler: ({ body }) => reports.addAddendum(body),
     }),

@@ -2,24 +2,28 @@ import { Types } from 'mongoose';
 import type { AddendumBody, FollowUpBody, ReportCreate, ReportCreated, ReportPublicView } from '../../shared/schemas/reports';
 import { needsCall999, type PropertyType, priorityOf } from '../../shared/taxonomy';
 import { isDuplicateKey } from '../db/errors';
+import { retryBusy } from '../db/insert';
+import { updateVersioned, VersionConflict } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import type { ForceService } from '../forces/forces.service';
 import { cellKeys } from '../geo/geohash';
 import { HttpError } from '../http/errors';
 import type { PropertyService } from '../properties/properties.service';
+import { noteFiling, readFilings } from './filings';
 import { DUMMY_PASSPHRASE_HASH, hashPassphrase, verifyPassphrase } from './passphrase';
 import { newPassphrase, newReference } from './reference';
 import { type Contact, type Report, ReportModel } from './report.model';
 import { presentPublic } from './report.presenter';
 import { reportIdFor } from './report-id';
-import { ReportRefModel } from './report-ref.model';
+import { type LeanReport, loadByIds, loadReport, reportsCollection } from './report-reads';
 import { ReportWriter } from './report-writer';
-import { retryBusy } from '../db/insert';
 
 /** A registered property this close (same type) is suggested to police as the report's subject. */
 export const PROPERTY_MATCH_M = 30;
 const REFERENCE_ATTEMPTS = 5;
 const BUSY_ATTEMPTS = 5;
+/** "My reports" shows at most this many, the newest. */
+const MINE_LIMIT = 500;
 
 const notFound = () => new HttpError(404, 'not_found', 'No report matches that reference and passphrase');
 
@@ -92,10 +96,11 @@ export class ReportService {
 
   /**
    * Stores the report under the id its reference derives (report-id.ts): one insert claims the reference, and a
-   * reference already taken (by `_id`, or by the unique `reference` index for reports stored before ids were
-   * derived) is retried with a new one. "database is locked" from FerretDB on SQLite committed nothing: retried.
-   * The document is inserted through the driver: every field is built above from zod-validated input (and typed
-   * as a `Report`), so mongoose's per-document casting and validation would only add CPU to the hot path.
+   * reference already taken is retried with a new one. "database is locked" from FerretDB on SQLite committed
+   * nothing: retried. A signed-in filer's list of reports (filings.ts) gets the id before the insert, so no report
+   * of theirs is ever missing from it. The document is inserted through the driver: every field is built above
+   * from zod-validated input (and typed as a `Report`), so mongoose's per-document casting and validation would
+   * only add CPU to the hot path.
    */
   private async store(doc: Omit<Report, 'reference' | 'passphraseHash' | 'createdAt' | 'updatedAt'>, passphrase: string) {
     for (let attempt = 1; ; attempt++) {
@@ -112,6 +117,7 @@ export class ReportService {
         updatedAt: now,
         __v: 0,
       };
+      if (doc.filedBy) await noteFiling(doc.filedBy.toHexString(), _id.toHexString());
       try {
         await retryBusy(
           () => this.writer.insert(report),
@@ -122,20 +128,16 @@ export class ReportService {
       } catch (err) {
         if (!isDuplicateKey(err) || attempt >= REFERENCE_ATTEMPTS) throw err;
         // A retried insert whose first try did commit after all is ours, not a clash.
-        const existing = await ReportModel.findById(_id).lean();
+        const existing = await loadReport(_id);
         if (existing?.passphraseHash === passphraseHash) return { reference, report: existing as StoredReport };
       }
     }
   }
 
-  /** The report if reference and passphrase match; the same 404, after the same lookups and hash work, otherwise. */
-  private async authorise(body: FollowUpBody) {
-    const [derived, legacy] = await Promise.all([
-      ReportModel.findById(reportIdFor(body.reference)).lean(),
-      ReportRefModel.findById(body.reference).lean(),
-    ]);
-    const report =
-      derived?.reference === body.reference ? derived : legacy ? await ReportModel.findById(legacy.reportId).lean() : null;
+  /** The report if reference and passphrase match; the same 404, after the same lookup and hash work, otherwise. */
+  private async authorise(body: FollowUpBody): Promise<LeanReport> {
+    const found = await loadReport(reportIdFor(body.reference));
+    const report = found?.reference === body.reference ? found : null;
     const ok = await verifyPassphrase(body.passphrase, report?.passphraseHash ?? DUMMY_PASSPHRASE_HASH, body.reference);
     if (!report || !ok) throw notFound();
     return report;
@@ -145,26 +147,37 @@ export class ReportService {
     return presentPublic(await this.authorise(body));
   }
 
+  /** Appends the reporter's addendum with a versioned write, so a police change landing at the same moment keeps it. */
   async addAddendum(body: AddendumBody): Promise<ReportPublicView> {
     const report = await this.authorise(body);
     const now = new Date();
-    const updated = await ReportModel.findOneAndUpdate(
-      { _id: report._id },
-      { $push: { addenda: { text: body.text, at: now } }, $set: { updatedAt: now } },
-      { returnDocument: 'after', timestamps: false },
-    ).lean();
+    let updated: LeanReport | null;
+    try {
+      updated = await updateVersioned<LeanReport>(reportsCollection(), report._id, (cur) => {
+        if (!cur) throw notFound();
+        return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], updatedAt: now };
+      });
+    } catch (err) {
+      if (err instanceof VersionConflict)
+        throw new HttpError(409, 'conflict', 'The report is being changed right now; please send it again');
+      throw err;
+    }
     if (!updated) throw notFound();
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['addenda'], byUserId: null });
     return presentPublic(updated);
   }
 
-  /** Reports filed by a signed-in host or owner, newest first, in the reporter's view. */
+  /**
+   * Reports filed by a signed-in host or owner, newest first, in the reporter's view: their list of filed ids, then
+   * one `_id` read per report. Ids with no report (an insert that never landed) or someone else's are skipped.
+   */
   async mine(userId: string): Promise<ReportPublicView[]> {
-    const reports = await ReportModel.find({ filedBy: userId })
-      .select({ reference: 1, status: 1, createdAt: 1, questions: 1, addenda: 1 })
-      .sort({ createdAt: -1 })
-      .limit(500)
-      .lean();
+    const ids = await readFilings(userId, MINE_LIMIT);
+    const found = await loadByIds(ids);
+    const reports = ids
+      .map((id) => found.get(id))
+      .filter((r): r is LeanReport => r?.filedBy?.toString() === userId)
+      .sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime());
     return reports.map(presentPublic);
   }
 }
