@@ -3,14 +3,14 @@ import type { ReportDetail, ReportSummary, UserRef } from '../../shared/schemas/
 import type { ReportStatus } from '../../shared/taxonomy';
 import type { ReportIndex } from '../map/report-index';
 import type { Report } from '../reports/report.model';
-import type { Audit } from './audit.model';
+import type { AuditEntry } from './audit-log';
+import type { UserNames } from './user-names';
 
-export type UserNames = Map<string, string>;
 type Lean<T> = T & { _id: Types.ObjectId };
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
-function userRef(id: Types.ObjectId | null | undefined, names: UserNames): UserRef | null {
+function userRef(id: Types.ObjectId | string | null | undefined, names: UserNames): UserRef | null {
   if (!id) return null;
   const key = id.toString();
   return { id: key, name: names.get(key) ?? 'Unknown user' };
@@ -44,7 +44,7 @@ export function presentDetail(
   extra: {
     linked: Array<Lean<Report>>;
     suggested: ReportDetail['suggestedProperty'];
-    audit: Array<Lean<Audit>>;
+    audit: AuditEntry[];
     allowed: ReportStatus[];
   },
 ): ReportDetail {

@@ -39,12 +39,13 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       query: ExportQuery,
       produces: 'text/csv',
       handler: async ({ query, auth, res }) => {
-        const slots = triage.allInQueueOrder(filterInput(auth!, query));
+        // Rows are read from the same index the slots were selected in (the map index may be replaced meanwhile).
+        const { ix, slots } = triage.allInQueueOrder(filterInput(auth!, query));
         const names = new Map((await forces.list()).map((f) => [f.id, f.name]));
         await triage.audit(auth!, 'reports.export', null, { format: query.format, count: slots.length });
         await streamExport(res, {
           format: query.format,
-          ix: triage.index,
+          ix,
           slots,
           forceName: (id) => names.get(id) ?? id,
         });

@@ -1,4 +1,4 @@
-import { Types, trusted } from 'mongoose';
+import { Types } from 'mongoose';
 import {
   type AuditList,
   type AuditQuery,
@@ -11,21 +11,24 @@ import {
 import type { ReportStatus } from '../../shared/taxonomy';
 import type { AuthContext } from '../accounts/session.types';
 import { UserModel } from '../accounts/user.model';
+import { updateVersioned, VersionConflict } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import { distanceM } from '../geo/geohash';
 import { HttpError, notFound } from '../http/errors';
 import type { MapIndex } from '../map/map-index';
-import type { FilterInput } from '../map/report-index';
+import type { FilterInput, ReportIndex } from '../map/report-index';
 import { canSeeForce } from '../map/scope';
 import { PropertyModel } from '../properties/property.model';
-import { type Report, ReportModel } from '../reports/report.model';
-import { AuditModel } from './audit.model';
-import { presentDetail, summaryFromIndex, type UserNames } from './triage.presenter';
-
-type LeanReport = Report & { _id: Types.ObjectId };
+import { type LeanReport, loadByIds, loadReport, reportsCollection } from '../reports/report-reads';
+import { appendAudit, auditEntry, InvalidAuditCursor, listAudit, reportAudit } from './audit-log';
+import { presentDetail, summaryFromIndex } from './triage.presenter';
+import { userNames } from './user-names';
 
 const conflict = (message: string) => new HttpError(409, 'conflict', message);
 const invalid = (path: string, message: string) => new HttpError(400, 'validation_failed', message, [{ path, message }]);
+const changedMeanwhile = () => conflict('The report changed meanwhile; reload and try again');
+/** Newest audit entries shown with a report. */
+const DETAIL_AUDIT = 200;
 
 interface QueueCursor {
   prio: number;
@@ -47,37 +50,70 @@ function decodeCursor(s: string | undefined): QueueCursor | null {
   throw invalid('query.cursor', 'Invalid cursor');
 }
 
-/** Loads documents one `_id` at a time (the only indexed lookup on every engine), a few in parallel. */
-export async function loadByIds(ids: string[], concurrency = 16): Promise<Map<string, LeanReport>> {
-  const out = new Map<string, LeanReport>();
-  for (let k = 0; k < ids.length; k += concurrency) {
-    const docs = await Promise.all(ids.slice(k, k + concurrency).map((id) => ReportModel.findById(id).lean<LeanReport>()));
-    for (const d of docs) if (d) out.set(d._id.toString(), d);
+type AuditNote = { action: string; details: Record<string, unknown> | null };
+
+/**
+ * What a patch changes on the report as it is now: the complete `$set` (arrays written whole), the names of the
+ * changed fields and the audit entries. Throws 409 for a status change the current status does not allow.
+ */
+function planPatch(cur: LeanReport, body: ReportPatch, now: Date, by: Types.ObjectId) {
+  const set: Record<string, unknown> = {};
+  const changes: string[] = [];
+  const audits: AuditNote[] = [];
+  if (body.status !== undefined) {
+    const allowed = STATUS_TRANSITIONS[cur.status] as readonly ReportStatus[];
+    if (!allowed.includes(body.status)) throw conflict(`Cannot change status from ${cur.status} to ${body.status}`);
+    set.status = body.status;
+    const change = { status: body.status, at: now, by, ...(body.statusNote ? { note: body.statusNote } : {}) };
+    set.statusHistory = [...(cur.statusHistory ?? []), change];
+    changes.push('status');
+    audits.push({ action: 'report.status', details: { from: cur.status, to: body.status } });
   }
-  return out;
+  if (body.assignTo !== undefined) {
+    set.assignedTo = body.assignTo ? new Types.ObjectId(body.assignTo) : null;
+    changes.push('assignedTo');
+    audits.push({ action: 'report.assign', details: { to: body.assignTo } });
+  }
+  if (body.note !== undefined) {
+    set.notes = [...(cur.notes ?? []), { text: body.note, at: now, by }];
+    changes.push('notes');
+    audits.push({ action: 'report.note', details: null });
+  }
+  if (body.question !== undefined) {
+    set.questions = [...(cur.questions ?? []), { text: body.question, at: now, by }];
+    changes.push('questions');
+    audits.push({ action: 'report.question', details: null });
+  }
+  if (body.link !== undefined || body.unlink !== undefined) {
+    let links = (cur.linkedReportIds ?? []).map(String);
+    if (body.link !== undefined) {
+      if (!links.includes(body.link)) links = [...links, body.link];
+      audits.push({ action: 'report.link', details: { other: body.link } });
+    }
+    if (body.unlink !== undefined) {
+      links = links.filter((l) => l !== body.unlink);
+      audits.push({ action: 'report.unlink', details: { other: body.unlink } });
+    }
+    set.linkedReportIds = links.map((l) => new Types.ObjectId(l));
+    changes.push('linkedReportIds');
+  }
+  if (body.ownerAlert !== undefined && body.ownerAlert !== (cur.ownerAlert ?? 'withheld')) {
+    set.ownerAlert = body.ownerAlert;
+    set.releasedAt = body.ownerAlert === 'released' ? now : null;
+    changes.push('ownerAlert');
+    audits.push({ action: body.ownerAlert === 'released' ? 'report.release' : 'report.withhold', details: null });
+  }
+  if (changes.length) set.updatedAt = now;
+  return { set, changes, audits };
 }
 
-async function userNames(ids: Array<Types.ObjectId | string | null | undefined>): Promise<UserNames> {
-  const unique = [...new Set(ids.filter((x): x is Types.ObjectId | string => !!x).map(String))];
-  const names: UserNames = new Map();
-  if (!unique.length) return names;
-  const users = await UserModel.find({ _id: trusted({ $in: unique.map((id) => new Types.ObjectId(id)) }) }, { name: 1 }).lean();
-  for (const u of users) names.set(u._id.toString(), u.name);
-  return names;
-}
-
-/** Police triage: queue, detail, changes, audit. Filtering uses the in-memory index; documents come from the database. */
+/** Police triage: queue, detail, changes, audit. Filtering uses the in-memory index; documents come from the database by `_id`. */
 export class TriageService {
   constructor(private readonly deps: { mapIndex: MapIndex; events: EventBus }) {}
 
+  /** Records a police read, change or export in the audit trail (report, user and day logs). */
   async audit(auth: AuthContext, action: string, reportId: string | null, details: Record<string, unknown> | null = null) {
-    await AuditModel.create({
-      action,
-      reportId: reportId ? new Types.ObjectId(reportId) : null,
-      userId: new Types.ObjectId(auth.user.id),
-      at: new Date(),
-      details,
-    });
+    await appendAudit([auditEntry(action, reportId, auth.user.id, details)]);
   }
 
   /** Slots matching the filters, in queue order (safeguarding first, newest created first). */
@@ -87,11 +123,14 @@ export class TriageService {
     return { slots: ix.topInQueueOrder(matched, limit, cursor), total: matched.length };
   }
 
-  /** Every matching slot in queue order (for exports). */
-  allInQueueOrder(f: FilterInput): number[] {
+  /**
+   * Every matching slot in queue order (for exports), with the index they belong to: the map index may be
+   * replaced (rebuild, compaction) while the export is written, and slots only mean something in their own index.
+   */
+  allInQueueOrder(f: FilterInput): { ix: ReportIndex; slots: number[] } {
     const ix = this.deps.mapIndex.index;
     const matched = Array.from(ix.select(ix.compile(f)));
-    return matched.sort((a, b) => {
+    const slots = matched.sort((a, b) => {
       const p = ix.prio[b]! - ix.prio[a]!;
       if (p !== 0) return p;
       const c = ix.createdMs[b]! - ix.createdMs[a]!;
@@ -100,10 +139,7 @@ export class TriageService {
       const ib = ix.idAt(b);
       return ia < ib ? 1 : ia > ib ? -1 : 0;
     });
-  }
-
-  get index() {
-    return this.deps.mapIndex.index;
+    return { ix, slots };
   }
 
   async list(f: FilterInput, q: Pick<ReportListQuery, 'cursor' | 'limit'>): Promise<ReportList> {
@@ -122,7 +158,7 @@ export class TriageService {
   }
 
   private async loadVisible(auth: AuthContext, id: string): Promise<LeanReport> {
-    const doc = await ReportModel.findById(id).lean<LeanReport>();
+    const doc = await loadReport(id);
     if (!doc || !canSeeForce(auth, doc.forceId)) throw notFound('Report');
     return doc;
   }
@@ -134,25 +170,18 @@ export class TriageService {
   }
 
   private async present(doc: LeanReport): Promise<ReportDetail> {
-    const linked = await loadByIds(doc.linkedReportIds.map(String));
-    const audit = await AuditModel.find({ reportId: doc._id }).sort({ at: -1 }).limit(200).lean();
+    const [linked, audit, suggested] = await Promise.all([
+      loadByIds((doc.linkedReportIds ?? []).map(String)),
+      reportAudit(doc._id.toString(), DETAIL_AUDIT),
+      this.suggestedProperty(doc),
+    ]);
     const names = await userNames([
       doc.assignedTo,
-      ...doc.statusHistory.map((h) => h.by),
-      ...doc.notes.map((n) => n.by),
-      ...doc.questions.map((n) => n.by),
+      ...(doc.statusHistory ?? []).map((h) => h.by),
+      ...(doc.notes ?? []).map((n) => n.by),
+      ...(doc.questions ?? []).map((n) => n.by),
       ...audit.map((a) => a.userId),
     ]);
-    let suggested: ReportDetail['suggestedProperty'] = null;
-    if (doc.propertyId) {
-      const p = await PropertyModel.findById(doc.propertyId).lean();
-      if (p)
-        suggested = {
-          id: p._id.toString(),
-          address: p.address,
-          distanceM: Math.round(distanceM(doc.lat, doc.lng, p.lat, p.lng)),
-        };
-    }
     return presentDetail(doc, names, {
       linked: [...linked.values()].filter((l) => l.forceId === doc.forceId),
       suggested,
@@ -161,141 +190,126 @@ export class TriageService {
     });
   }
 
-  async patch(auth: AuthContext, id: string, body: ReportPatch): Promise<ReportDetail> {
-    for (let attempt = 0; ; attempt++) {
-      const doc = await this.loadVisible(auth, id);
-      try {
-        return await this.applyPatch(auth, doc, body);
-      } catch (err) {
-        // Someone else changed the report between our read and write: re-read and re-check once more.
-        if (err instanceof StaleWrite && attempt < 2) continue;
-        if (err instanceof StaleWrite) throw conflict('The report changed meanwhile; reload and try again');
-        throw err;
-      }
-    }
+  private async suggestedProperty(doc: LeanReport): Promise<ReportDetail['suggestedProperty']> {
+    if (!doc.propertyId) return null;
+    const p = await PropertyModel.findById(doc.propertyId).lean();
+    if (!p) return null;
+    return { id: p._id.toString(), address: p.address, distanceM: Math.round(distanceM(doc.lat, doc.lng, p.lat, p.lng)) };
   }
 
-  private async applyPatch(auth: AuthContext, doc: LeanReport, body: ReportPatch): Promise<ReportDetail> {
+  /**
+   * Applies a change with a versioned read-modify-write of the report: the rules (status transitions, links) are
+   * checked against the report as it is when the change lands, so of two officers changing one report at once
+   * neither change is lost; the second is re-checked against the first (409 when it no longer applies).
+   */
+  async patch(auth: AuthContext, id: string, body: ReportPatch): Promise<ReportDetail> {
+    if (body.statusNote !== undefined && body.status === undefined) throw invalid('body.statusNote', 'statusNote needs status');
+    if (body.link === id) throw invalid('body.link', 'A report cannot be linked to itself');
+    const doc = await this.loadVisible(auth, id);
+    // The force of a report never changes, so what depends only on it is checked once, before the write.
+    if (body.assignTo) {
+      const u = await UserModel.findById(body.assignTo).lean();
+      const ok = u && !u.disabled && (u.role === 'police_admin' || (u.role === 'police' && u.forceId === doc.forceId));
+      if (!ok) throw invalid('body.assignTo', 'Assign to an officer of this force');
+    }
+    if (body.link !== undefined) {
+      const other = await loadReport(body.link);
+      if (!other || other.forceId !== doc.forceId) throw notFound('Linked report');
+    }
+    let unlinkOther = false;
+    if (body.unlink !== undefined) {
+      const other = await loadReport(body.unlink);
+      unlinkOther = !!other && other.forceId === doc.forceId;
+    }
+
     const now = new Date();
     const by = new Types.ObjectId(auth.user.id);
-    const set: Record<string, unknown> = {};
-    const push: Record<string, unknown> = {};
-    const changes: string[] = [];
-    const audits: Array<{ action: string; details: Record<string, unknown> | null }> = [];
-    const id = doc._id.toString();
-
-    if (body.statusNote !== undefined && body.status === undefined) throw invalid('body.statusNote', 'statusNote needs status');
-    if (body.status !== undefined) {
-      const allowed = STATUS_TRANSITIONS[doc.status] as readonly ReportStatus[];
-      if (!allowed.includes(body.status)) throw conflict(`Cannot change status from ${doc.status} to ${body.status}`);
-      set.status = body.status;
-      push.statusHistory = { status: body.status, at: now, by, ...(body.statusNote ? { note: body.statusNote } : {}) };
-      changes.push('status');
-      audits.push({ action: 'report.status', details: { from: doc.status, to: body.status } });
+    let plan: ReturnType<typeof planPatch> = { set: {}, changes: [], audits: [] };
+    let updated: LeanReport | null;
+    try {
+      updated = await updateVersioned<LeanReport>(reportsCollection(), doc._id, (cur) => {
+        if (!cur || !canSeeForce(auth, cur.forceId)) throw notFound('Report');
+        plan = planPatch(cur, body, now, by);
+        return plan.changes.length ? plan.set : null;
+      });
+    } catch (err) {
+      if (err instanceof VersionConflict) throw changedMeanwhile();
+      throw err;
     }
-    if (body.assignTo !== undefined) {
-      if (body.assignTo !== null) {
-        const u = await UserModel.findById(body.assignTo).lean();
-        const ok = u && !u.disabled && (u.role === 'police_admin' || (u.role === 'police' && u.forceId === doc.forceId));
-        if (!ok) throw invalid('body.assignTo', 'Assign to an officer of this force');
-      }
-      set.assignedTo = body.assignTo ? new Types.ObjectId(body.assignTo) : null;
-      changes.push('assignedTo');
-      audits.push({ action: 'report.assign', details: { to: body.assignTo } });
-    }
-    if (body.note !== undefined) {
-      push.notes = { text: body.note, at: now, by };
-      changes.push('notes');
-      audits.push({ action: 'report.note', details: null });
-    }
-    if (body.question !== undefined) {
-      push.questions = { text: body.question, at: now, by };
-      changes.push('questions');
-      audits.push({ action: 'report.question', details: null });
-    }
-    let links = doc.linkedReportIds.map(String);
-    const otherUpdates: Array<{ other: LeanReport; links: string[] }> = [];
-    if (body.link !== undefined) {
-      if (body.link === id) throw invalid('body.link', 'A report cannot be linked to itself');
-      const other = await ReportModel.findById(body.link).lean<LeanReport>();
-      if (!other || other.forceId !== doc.forceId) throw notFound('Linked report');
-      if (!links.includes(body.link)) links = [...links, body.link];
-      const theirs = other.linkedReportIds.map(String);
-      otherUpdates.push({ other, links: theirs.includes(id) ? theirs : [...theirs, id] });
-      changes.push('linkedReportIds');
-      audits.push({ action: 'report.link', details: { other: body.link } });
-    }
-    if (body.unlink !== undefined) {
-      links = links.filter((l) => l !== body.unlink);
-      const other = await ReportModel.findById(body.unlink).lean<LeanReport>();
-      if (other && other.forceId === doc.forceId)
-        otherUpdates.push({ other, links: other.linkedReportIds.map(String).filter((l) => l !== id) });
-      if (!changes.includes('linkedReportIds')) changes.push('linkedReportIds');
-      audits.push({ action: 'report.unlink', details: { other: body.unlink } });
-    }
-    if (changes.includes('linkedReportIds')) set.linkedReportIds = links.map((l) => new Types.ObjectId(l));
-    if (body.ownerAlert !== undefined && body.ownerAlert !== doc.ownerAlert) {
-      set.ownerAlert = body.ownerAlert;
-      set.releasedAt = body.ownerAlert === 'released' ? now : null;
-      changes.push('ownerAlert');
-      audits.push({ action: body.ownerAlert === 'released' ? 'report.release' : 'report.withhold', details: null });
-    }
-    if (changes.length === 0) return this.present(doc);
-
-    set.updatedAt = now;
-    const update: Record<string, unknown> = { $set: set };
-    if (Object.keys(push).length) update.$push = push;
-    // Optimistic concurrency: only write if nobody changed the report since we read it.
-    const res = await ReportModel.collection.updateOne({ _id: doc._id, updatedAt: doc.updatedAt }, update);
-    if (res.matchedCount === 0) throw new StaleWrite();
-    for (const u of otherUpdates) {
-      await ReportModel.collection.updateOne(
-        { _id: u.other._id },
-        { $set: { linkedReportIds: u.links.map((l) => new Types.ObjectId(l)), updatedAt: now } },
-      );
-    }
-    for (const a of audits) await this.audit(auth, a.action, id, a.details);
-    const updated = await ReportModel.findById(doc._id).lean<LeanReport>();
     if (!updated) throw notFound('Report');
-    await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes, byUserId: auth.user.id });
-    for (const u of otherUpdates) {
-      const other = await ReportModel.findById(u.other._id).lean<LeanReport>();
-      if (other)
-        await this.deps.events.emit('report.updated', {
-          report: other as StoredReport,
-          changes: ['linkedReportIds'],
-          byUserId: auth.user.id,
-        });
+    if (plan.changes.length === 0) return this.present(updated);
+
+    // The other side of a link, with its own versioned write (it may be changing at the same moment).
+    const others: LeanReport[] = [];
+    for (const [otherId, add] of [
+      [body.link, true],
+      [unlinkOther ? body.unlink : undefined, false],
+    ] as const) {
+      if (otherId === undefined) continue;
+      const other = await this.setLink(otherId, id, add, now);
+      if (other) others.push(other);
+    }
+    await appendAudit(plan.audits.map((a) => auditEntry(a.action, id, auth.user.id, a.details, now)));
+    // Listeners get the report as stored: the document read for the write with the change applied.
+    await this.deps.events.emit('report.updated', {
+      report: updated as StoredReport,
+      changes: plan.changes,
+      byUserId: auth.user.id,
+    });
+    for (const other of others) {
+      await this.deps.events.emit('report.updated', {
+        report: other as StoredReport,
+        changes: ['linkedReportIds'],
+        byUserId: auth.user.id,
+      });
     }
     return this.present(updated);
   }
 
-  async auditList(q: AuditQuery): Promise<AuditList> {
-    const filter: Record<string, unknown> = {};
-    if (q.reportId) filter.reportId = new Types.ObjectId(q.reportId);
-    if (q.userId) filter.userId = new Types.ObjectId(q.userId);
-    if (q.cursor) {
-      if (!/^[a-f0-9]{24}$/.test(q.cursor)) throw invalid('query.cursor', 'Invalid cursor');
-      filter._id = trusted({ $lt: new Types.ObjectId(q.cursor) });
+  /** Adds (or removes) `id` in the links of report `otherId`; the report as written, or null when nothing changed. */
+  private async setLink(otherId: string, id: string, add: boolean, now: Date): Promise<LeanReport | null> {
+    let changed = false;
+    try {
+      const other = await updateVersioned<LeanReport>(
+        reportsCollection(),
+        new Types.ObjectId(otherId),
+        (cur) => {
+          changed = false;
+          if (!cur) return null;
+          const links = (cur.linkedReportIds ?? []).map(String);
+          if (links.includes(id) === add) return null;
+          changed = true;
+          const next = add ? [...links, id] : links.filter((l) => l !== id);
+          return { linkedReportIds: next.map((l) => new Types.ObjectId(l)), updatedAt: now };
+        },
+        { attempts: 16 },
+      );
+      return changed ? other : null;
+    } catch (err) {
+      if (err instanceof VersionConflict) throw changedMeanwhile();
+      throw err;
     }
-    const rows = await AuditModel.find(filter)
-      .sort({ _id: -1 })
-      .limit(q.limit + 1)
-      .lean();
-    const page = rows.slice(0, q.limit);
-    const names = await userNames(page.map((r) => r.userId));
+  }
+
+  async auditList(q: AuditQuery): Promise<AuditList> {
+    let page: Awaited<ReturnType<typeof listAudit>>;
+    try {
+      page = await listAudit(q);
+    } catch (err) {
+      if (err instanceof InvalidAuditCursor) throw invalid('query.cursor', 'Invalid cursor');
+      throw err;
+    }
+    const names = await userNames(page.items.map((e) => e.userId));
     return {
-      items: page.map((r) => ({
-        id: r._id.toString(),
-        action: r.action,
-        reportId: r.reportId ? r.reportId.toString() : null,
-        userId: r.userId.toString(),
-        userName: names.get(r.userId.toString()) ?? null,
-        at: r.at.toISOString(),
+      items: page.items.map((e) => ({
+        id: e.id,
+        action: e.action,
+        reportId: e.reportId,
+        userId: e.userId,
+        userName: names.get(e.userId) ?? null,
+        at: new Date(e.at).toISOString(),
       })),
-      nextCursor: rows.length > q.limit ? page.at(-1)!._id.toString() : null,
+      nextCursor: page.nextCursor,
     };
   }
 }
-
-class StaleWrite extends Error {}
