@@ -1,6 +1,8 @@
+import { pruneRevisions } from './db/versioned';
+import { sweepRateLimits } from './http/rate-limit-store';
 import type { Services } from './services';
 
-/** Periodic work inside the server process: session sweep, force-area reconcile. Returns a stopper. */
+/** Periodic work inside the server process: sweeps (sessions, rate limits, revisions), force-area reconcile. Returns a stopper. */
 export function startBackground(s: Services): () => void {
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
@@ -11,6 +13,8 @@ export function startBackground(s: Services): () => void {
     timers.push(t);
   };
   every(5 * 60_000, 'session-sweep', () => s.sessions.sweep());
+  every(5 * 60_000, 'rate-limit-sweep', () => sweepRateLimits(Math.max(s.config.rateLimits.windowMs, 60_000)));
+  every(3_600_000, 'revision-sweep', () => pruneRevisions());
   every(30_000, 'force-reload', () => s.forces.reloadIfChanged());
   const stopMapIndex = s.mapIndex.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   const stopAlerts = s.alerts.startBackground();

@@ -1,25 +1,23 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { HttpError } from './errors';
-
-const ROTATE_MS = 6 * 3_600_000;
-let salt = randomBytes(32);
-let saltBorn = Date.now();
+import { PointStore, sharedSalt } from './rate-limit-store';
 
 /**
- * Rate-limit key: an HMAC of the client address under a random salt that rotates and is never
- * stored. The address itself is not kept anywhere, and the key cannot be reversed after rotation.
+ * Rate-limit key: an HMAC of the client address under a random salt that every instance shares through the
+ * database and that rotates daily (then it is deleted). The address itself is never stored, and the key
+ * cannot be reversed once the salt is gone.
  */
-export function privacyKey(req: Request, extra = ''): string {
-  if (Date.now() - saltBorn > ROTATE_MS) {
-    salt = randomBytes(32);
-    saltBorn = Date.now();
-  }
+export async function privacyKey(req: Request, extra = ''): Promise<string> {
   const addr = ipKeyGenerator(req.ip ?? 'unknown');
-  return createHmac('sha256', salt).update(addr).update('\0').update(extra).digest('base64url');
+  return createHmac('sha256', await sharedSalt()).update(addr).update('\0').update(extra).digest('base64url');
 }
 
+/**
+ * A limit of `limit` requests per `windowMs`, counted in the database so that every instance shares one budget.
+ * `extraKey` narrows the key (e.g. per email); `perUser` counts per signed-in user instead of per address.
+ */
 export function limiter(opts: {
   name: string;
   limit: number;
@@ -31,6 +29,7 @@ export function limiter(opts: {
   return rateLimit({
     windowMs: opts.windowMs,
     limit: opts.limit,
+    store: new PointStore(),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     validate: {
@@ -39,9 +38,10 @@ export function limiter(opts: {
       xForwardedForHeader: false,
       keyGeneratorIpFallback: false,
     },
-    keyGenerator: (req, res) => {
+    keyGenerator: async (req, res) => {
       const userId = opts.perUser ? (res.locals.auth as { user?: { id?: string } } | undefined)?.user?.id : undefined;
-      return userId ? `${opts.name}:user:${userId}` : privacyKey(req, `${opts.name}:${opts.extraKey?.(req) ?? ''}`);
+      if (userId) return `${opts.name}:user:${userId}`;
+      return `${opts.name}:${await privacyKey(req, `${opts.name}:${opts.extraKey?.(req) ?? ''}`)}`;
     },
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
