@@ -44,7 +44,9 @@ function isPoint(filter: unknown): boolean {
   const keys = Object.keys(filter);
   if (keys.length !== 1 || keys[0] !== '_id') return false;
   const id = (filter as { _id: unknown })._id;
-  return typeof id === 'string' || (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId');
+  return (
+    typeof id === 'string' || (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId')
+  );
 }
 
 /** Runs `fn` and returns the non-point filters it sent (any collection). */
@@ -99,7 +101,10 @@ describe('registration and sign-in by email key', () => {
     const email = freshEmail('mixed');
     expect((await register(app.client(), `  ${email.toUpperCase()} `)).status).toBe(201);
     const c = app.client();
-    const res = await c.login(`   ${email.replace(/^./, (ch) => ch.toUpperCase()).replace('EXAMPLE', 'Example')}  `, TEST_PASSWORD);
+    const res = await c.login(
+      `   ${email.replace(/^./, (ch) => ch.toUpperCase()).replace('EXAMPLE', 'Example')}  `,
+      TEST_PASSWORD,
+    );
     expect(res.status).toBe(200);
     expect(res.body.user.email).toBe(email);
     expect((await c.get('/api/auth/me')).body.user.email).toBe(email);
