@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import mongoose, { trusted } from 'mongoose';
 import type { Config } from '../config';
+import { retryBusy } from '../db/insert';
 import { readById, updateVersioned } from '../db/versioned';
 import { SessionModel } from './session.model';
 import type { AuthContext } from './session.types';
@@ -56,15 +57,17 @@ export class SessionService {
       },
       { attempts: LIST_ATTEMPTS },
     );
-    await SessionModel.create({
-      _id: id,
-      userId,
-      csrfToken,
-      createdAt: now,
-      lastSeenAt: now,
-      absoluteExpiresAt,
-    });
-    for (const old of evicted) await SessionModel.deleteOne({ _id: old });
+    await retryBusy(() =>
+      SessionModel.create({
+        _id: id,
+        userId,
+        csrfToken,
+        createdAt: now,
+        lastSeenAt: now,
+        absoluteExpiresAt,
+      }),
+    );
+    for (const old of evicted) await retryBusy(() => SessionModel.deleteOne({ _id: old }));
     return { token, csrfToken };
   }
 
@@ -99,7 +102,7 @@ export class SessionService {
 
   /** Ends one session of `userId`. */
   async destroy(sessionId: string, userId: string): Promise<void> {
-    await SessionModel.deleteOne({ _id: sessionId });
+    await retryBusy(() => SessionModel.deleteOne({ _id: sessionId }));
     await this.unlist(userId, [sessionId]);
   }
 
@@ -108,7 +111,7 @@ export class SessionService {
     const list = await readById<SessionList>(SESSION_LISTS, userId);
     const ids = (list?.sessions ?? []).map((s) => s.id);
     if (!ids.length) return;
-    await Promise.all(ids.map((id) => SessionModel.deleteOne({ _id: id })));
+    await Promise.all(ids.map((id) => retryBusy(() => SessionModel.deleteOne({ _id: id }))));
     // Only the ids deleted here leave the list: a sign-in at this moment keeps its own entry.
     await this.unlist(userId, ids);
   }

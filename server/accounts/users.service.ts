@@ -77,7 +77,7 @@ export class UserService {
         throw new HttpError(503, 'db_unavailable', 'The database is too slow right now; try again');
       }
       if (staff) await addPendingMember(memberOf({ _id, ...fields, disabled: false, createdAt: new Date() }));
-      const user = await UserModel.create({ _id, ...fields, passwordHash });
+      const user = await retryBusy(() => UserModel.create({ _id, ...fields, passwordHash }));
       inserted = true;
       if (staff) await syncMember(_id.toString()).catch(() => {}); // a pending entry is checked by readers anyway
       return user;
