@@ -23,13 +23,15 @@ export function limiter(opts: {
   limit: number;
   windowMs: number;
   extraKey?: (req: Request) => string;
-  /** Count per signed-in user (anonymous callers fall back to the hashed address). */
+  /** Count per signed-in user; requests without a session are not counted (the route refuses them). */
   perUser?: boolean;
 }): RequestHandler {
   return rateLimit({
     windowMs: opts.windowMs,
     limit: opts.limit,
     store: new PointStore(),
+    // A per-user budget is for signed-in users; the route itself refuses anyone else (401/403), uncounted.
+    skip: (_req, res) => opts.perUser === true && !(res.locals.auth as { user?: unknown } | undefined)?.user,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     validate: {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { trusted } from 'mongoose';
+import mongoose, { trusted } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellKeys } from '../../server/geo/geohash';
 import { PropertyModel } from '../../server/properties/property.model';
@@ -9,6 +9,7 @@ import { reportIdFor } from '../../server/reports/report-id';
 import { ReportService } from '../../server/reports/reports.service';
 import { LIMITS } from '../../shared/limits';
 import { REFERENCE_REGEX, ReportCreate } from '../../shared/schemas/reports';
+import { RATE_LIMITS } from '../../server/http/rate-limit-store';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 
@@ -414,6 +415,8 @@ describe("a host's own reports", () => {
 
 describe('rate limits', () => {
   it('returns 429 with Retry-After after too many reports, and for follow-up guesses', async () => {
+    // Counters live in the database and are shared by every app on it: start this client with a fresh budget.
+    await mongoose.connection.db!.collection(RATE_LIMITS).deleteMany({});
     const limited = await startTestApp({ REPORT_RATE_LIMIT: '2', FOLLOWUP_RATE_LIMIT: '2' });
     try {
       const c = limited.client();
