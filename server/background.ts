@@ -18,8 +18,10 @@ export function startBackground(s: Services): () => void {
   every(30_000, 'force-reload', () => s.forces.reloadIfChanged());
   const stopMapIndex = s.mapIndex.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   const stopAlerts = s.alerts.startBackground();
+  const stopProperties = s.properties.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   return () => {
     for (const t of timers) clearInterval(t);
+    stopProperties();
     void stopMapIndex();
     stopAlerts();
   };

@@ -37,6 +37,8 @@ export async function main(
   await services.users.ensureKeys(); // once per database: email keys and staff roster for users from before them
   if (config.seedDemo) await seedDemoIfEmpty(services);
   await services.mapIndex.build();
+  // The property grid and the subscription index scan their collections once here, never on a request.
+  await Promise.all([services.properties.ready(), services.alerts.ensureLoaded()]);
   const { app } = createApp(services);
   const stopBackground = startBackground(services);
 

@@ -1,4 +1,4 @@
-import { trusted, Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import type { AdvisoryCreate, AlertView, AdvisoryView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import type { AuthUser } from '../accounts/session.types';
@@ -12,9 +12,14 @@ import type { Logger } from '../logger';
 import type { PropertyListener, PropertyService } from '../properties/properties.service';
 import type { MapIndex } from '../map/map-index';
 import { isDuplicateKey } from '../db/errors';
+import { insertNew } from '../db/insert';
+import { appendLog, readLog } from '../db/paged-log';
+import { readById, updateVersioned, VersionConflict } from '../db/versioned';
+import { closedAccount, eachLimited, IdList } from '../properties/id-list';
 import { BodyCache } from './bodies';
-import { AdvisoryModel, DeliveryModel, HotspotModel, type StoredDelivery } from './delivery.model';
+import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
 import { circleBBox, normaliseRing } from './geometry';
+import { allHistoryIds, deleteHistory, historyWriter, readHistory } from './history';
 import { bodyOf, deliveryState, type NewDelivery, recordDeliveries } from './outbox';
 import { countReportsNear } from './recent-reports';
 import {
@@ -27,7 +32,7 @@ import {
   policeReportEmail,
 } from './render';
 import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
-import { type StoredSubscription, SubscriptionModel } from './subscription.model';
+import { type StoredSubscription, SubscriptionModel, USER_SUBSCRIPTIONS } from './subscription.model';
 import { CONFIRM_TTL_MS, newTokenVersion, resolveTokenSecret, TokenSigner } from './tokens';
 import { DeliveryWorker, smtpFromConfig } from './worker';
 
@@ -37,6 +42,57 @@ const AREA_COUNT_DAYS = 90;
 const SAME_PROPERTY_M = 30;
 /** Largest area an owner may draw (degrees of latitude/longitude, about 20 km). */
 const OWNER_AREA_MAX_DEG = 0.3;
+/** Point deletes in flight at once (account deletion). */
+const DELETE_LANES = 8;
+/** Sent alerts shown in "my alerts", and the states listed there. */
+const MINE_LIMIT = 100;
+const MINE_STATES = new Set(['sent', 'queued', 'digested', 'pending', 'sending']);
+/** Account deletions whose background purge (deliveries recorded before the history logs, stragglers) is pending. */
+export const ALERT_PURGES = 'alertpurges';
+/** The purge runs this many times, the later run after PURGE_AGAIN_MS (catches deliveries recorded meanwhile). */
+const PURGE_RUNS = 2;
+const PURGE_AGAIN_MS = 10 * 60_000;
+
+/** A force's advisories, newest first: a paged log of advisory ids. */
+export const advisoryLogKey = (forceId: string) => `advisories:${forceId}`;
+const subscriptionColl = () => SubscriptionModel.collection.collectionName;
+function db() {
+  const d = mongoose.connection.db;
+  if (!d) throw new Error('not connected');
+  return d;
+}
+const asObjectId = (id: string) => (Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : null);
+const byCreatedAt = (a: { createdAt: Date }, b: { createdAt: Date }) =>
+  new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime();
+
+interface Purge {
+  _id: string;
+  dueAt: Date;
+  runs: number;
+}
+
+/**
+ * Geohash precision and cell size (degrees) of hotspot keys: the finest whose cells are at least `spanM` across at
+ * latitude `lat`, so every hotspot within `spanM` of a point lies in the point's cell or one of its 8 neighbours.
+ */
+function hotspotCells(lat: number, lng: number, spanM: number): string[] {
+  let precision = 6;
+  for (; precision > 2; precision--) {
+    const bits = 5 * precision;
+    const h = (180 / 2 ** Math.floor(bits / 2)) * 111_320;
+    const w = (360 / 2 ** Math.ceil(bits / 2)) * 111_320 * Math.cos((Math.min(Math.abs(lat) + 1, 89) * Math.PI) / 180);
+    if (Math.min(h, w) >= spanM) break;
+  }
+  const bits = 5 * precision;
+  const dLat = 180 / 2 ** Math.floor(bits / 2);
+  const dLng = 360 / 2 ** Math.ceil(bits / 2);
+  const cells = new Set<string>();
+  for (const a of [-dLat, 0, dLat]) {
+    for (const b of [-dLng, 0, dLng])
+      cells.add(geohash(Math.max(-90, Math.min(90, lat + a)), ((lng + b + 540) % 360) - 180, precision));
+  }
+  return [geohash(lat, lng, precision), ...[...cells].filter((c) => c !== geohash(lat, lng, precision))];
+}
 
 const invalidLink = () => new HttpError(400, 'validation_failed', 'This link is invalid, expired or was already used');
 
@@ -90,6 +146,15 @@ export class AlertsService implements PropertyListener {
   private version = '';
   private worker: DeliveryWorker | null = null;
   private readonly bodies = new BodyCache();
+  /** Each user's subscription ids (the limit is checked there; closed when the account is deleted). */
+  private readonly lists = new IdList(USER_SUBSCRIPTIONS, {
+    limit: ALERT_LIMITS.subscriptionsPerUser,
+    full: () => new HttpError(409, 'conflict', `At most ${ALERT_LIMITS.subscriptionsPerUser} alerts per account`),
+    exists: async (id) => {
+      const _id = asObjectId(id);
+      return !!_id && !!(await readById(subscriptionColl(), _id));
+    },
+  });
 
   constructor(
     private readonly deps: {
@@ -118,9 +183,15 @@ export class AlertsService implements PropertyListener {
 
   // ---------- index ----------
 
-  /** Loads the index once (lazily, so tests and the first event work without the background loop). */
+  /**
+   * Loads the index once. The server awaits this before it listens, so no request pays for the scan; tests and
+   * scripts that skip it get the load on first use.
+   */
   ensureLoaded(): Promise<void> {
-    this.loading ??= this.reload();
+    this.loading ??= this.reload().catch((err) => {
+      this.loading = null;
+      throw err;
+    });
     return this.loading;
   }
 
@@ -139,7 +210,7 @@ export class AlertsService implements PropertyListener {
     this.version = version;
   }
 
-  /** Reconcile with the database (other app instances change subscriptions too). */
+  /** Reconcile with the database (other app instances change subscriptions too). Background: it scans. */
   async reloadIfChanged(): Promise<boolean> {
     await this.ensureLoaded();
     if ((await this.versionNow()) === this.version) return false;
@@ -154,10 +225,23 @@ export class AlertsService implements PropertyListener {
 
   // ---------- worker ----------
 
-  /** Periodic work: index reconcile, and the in-process delivery worker unless WORKER_IN_PROCESS=false. */
+  /**
+   * Periodic work: index reconcile, history work left by a crash, account purges, and the in-process delivery
+   * worker unless WORKER_IN_PROCESS=false. Once after the index is loaded: the subscription lists are repaired.
+   */
   startBackground(): () => void {
+    const running = new Set<string>();
+    const task = (name: string, fn: () => Promise<unknown>) => {
+      if (running.has(name)) return;
+      running.add(name);
+      fn()
+        .catch((err) => this.deps.logger.warn({ err, task: name }, 'background task failed'))
+        .finally(() => running.delete(name));
+    };
     const t = setInterval(() => {
-      this.reloadIfChanged().catch((err) => this.deps.logger.warn({ err }, 'subscription index reconcile failed'));
+      task('subscription-index', () => this.reloadIfChanged());
+      task('alert-history', () => historyWriter.sweep());
+      task('alert-purges', () => this.sweepPurges());
     }, 15_000);
     t.unref();
     const smtp = smtpFromConfig(this.deps.config);
@@ -180,7 +264,11 @@ export class AlertsService implements PropertyListener {
     } else if (!smtp) {
       this.deps.logger.warn('SMTP is not configured: alerts are recorded but not sent');
     }
-    this.ensureLoaded().catch((err) => this.deps.logger.warn({ err }, 'subscription index load failed'));
+    task('subscription-lists', async () => {
+      await this.ensureLoaded();
+      const { listed, removed } = await this.repairLists();
+      if (listed || removed) this.deps.logger.info({ listed, removed }, 'subscription lists repaired');
+    });
     return () => {
       clearInterval(t);
       void this.worker?.stop();
@@ -208,11 +296,13 @@ export class AlertsService implements PropertyListener {
     return r.ring;
   }
 
+  /**
+   * Checks the input, lists the new id in the user's list (the limit is checked there, so concurrent requests cannot
+   * pass it together), inserts the subscription, then checks that neither the account deletion (the list closed)
+   * nor the property's deletion happened meanwhile without seeing it, and records the confirmation email.
+   */
   async create(user: AuthUser, input: SubscriptionCreate) {
     const userId = new Types.ObjectId(user.id);
-    if ((await SubscriptionModel.countDocuments({ userId })) >= ALERT_LIMITS.subscriptionsPerUser) {
-      throw new HttpError(409, 'conflict', `At most ${ALERT_LIMITS.subscriptionsPerUser} alerts per account`);
-    }
     const police = user.role === 'police' || user.role === 'police_admin';
     let doc: Record<string, unknown>;
     let what: string;
@@ -238,8 +328,17 @@ export class AlertsService implements PropertyListener {
       doc = { kind: 'area', label: police ? 'your police alert area' : 'the area you drew', polygon: ring, bbox: bboxDoc(bbox) };
       what = police ? 'an area of your force' : 'an area you drew on the map';
     }
+    const _id = new Types.ObjectId();
+    const id = String(_id);
+    await this.lists.add(user.id, id);
+    const undo = async (err: unknown): Promise<never> => {
+      await SubscriptionModel.deleteOne({ _id }).catch(() => undefined);
+      await this.lists.remove(user.id, id).catch(() => undefined);
+      throw err;
+    };
     const sub = await SubscriptionModel.create({
       ...doc,
+      _id,
       userId,
       email: user.email,
       audience: police ? 'police' : 'owner',
@@ -248,7 +347,12 @@ export class AlertsService implements PropertyListener {
       forceId: police ? user.forceId : null,
       status: 'pending',
       tokenVersion: newTokenVersion(),
-    });
+    }).catch(undo);
+    if (!(await this.lists.holds(user.id, id))) await undo(closedAccount());
+    // A property deleted meanwhile walked its subscriptions after it was gone, so it either saw this one or we see it gone.
+    if (input.kind === 'property' && !(await this.deps.properties.get(user.id, input.propertyId).catch(() => null))) {
+      await undo(notFound('Property'));
+    }
     const token = this.tokens.sign('c', String(sub._id), sub.tokenVersion, CONFIRM_TTL_MS);
     await this.record([
       {
@@ -267,24 +371,45 @@ export class AlertsService implements PropertyListener {
     return sub.toObject() as StoredSubscription;
   }
 
-  async list(userId: string) {
-    return (await SubscriptionModel.find({ userId: new Types.ObjectId(userId) })
-      .sort({ createdAt: 1 })
-      .lean()) as StoredSubscription[];
+  /** The user's subscriptions, oldest first: the listed ids read one by one (a create under way is skipped). */
+  async list(userId: string): Promise<StoredSubscription[]> {
+    const ids = (await this.lists.ids(userId)).map(asObjectId).filter((id) => id !== null);
+    const found = (await Promise.all(ids.map((id) => SubscriptionModel.findById(id).lean()))) as Array<StoredSubscription | null>;
+    return found.filter((s): s is StoredSubscription => !!s && String(s.userId) === userId).sort(byCreatedAt);
   }
 
   async remove(userId: string, id: string): Promise<void> {
-    const sub = await SubscriptionModel.findById(id).lean();
+    const _id = asObjectId(id);
+    const sub = _id && (await SubscriptionModel.findById(_id).lean());
     if (!sub || String(sub.userId) !== userId) throw notFound('Subscription');
     await SubscriptionModel.deleteOne({ _id: sub._id });
+    await this.lists.remove(userId, id);
     this.index.remove(id);
+  }
+
+  /** A versioned change of one subscription (confirm, unsubscribe and a property move never overwrite each other). */
+  private async changeSub(
+    id: Types.ObjectId,
+    mutate: (cur: StoredSubscription) => Record<string, unknown> | null,
+  ): Promise<StoredSubscription | null> {
+    try {
+      return await updateVersioned<StoredSubscription & { rev?: number }>(subscriptionColl(), id, (cur) => {
+        const set = cur && mutate(cur);
+        return set ? { ...set, updatedAt: new Date() } : null;
+      });
+    } catch (err) {
+      if (err instanceof VersionConflict)
+        throw new HttpError(409, 'conflict', 'The subscription changed meanwhile; please try again');
+      throw err;
+    }
   }
 
   /** What a confirm/unsubscribe link refers to, without changing anything (for the GET pages). */
   async inspect(token: string, purpose: 'c' | 'u'): Promise<StoredSubscription> {
     const claims = this.tokens.verify(token, purpose);
     if (!claims) throw invalidLink();
-    const sub = (await SubscriptionModel.findById(claims.subscriptionId).lean()) as StoredSubscription | null;
+    const _id = asObjectId(claims.subscriptionId);
+    const sub = _id && ((await SubscriptionModel.findById(_id).lean()) as StoredSubscription | null);
     if (!sub || sub.tokenVersion !== claims.version) throw invalidLink();
     if (purpose === 'c' && sub.status === 'unsubscribed') throw invalidLink();
     return sub;
@@ -292,13 +417,14 @@ export class AlertsService implements PropertyListener {
 
   async confirm(token: string): Promise<StoredSubscription> {
     const sub = await this.inspect(token, 'c');
-    if (sub.status === 'pending') {
-      await SubscriptionModel.updateOne(
-        { _id: sub._id, status: 'pending', tokenVersion: sub.tokenVersion },
-        { $set: { status: 'confirmed', confirmedAt: new Date() } },
-      );
-    }
-    const fresh = (await SubscriptionModel.findById(sub._id).lean()) as StoredSubscription | null;
+    const fresh =
+      sub.status === 'pending'
+        ? await this.changeSub(sub._id, (cur) =>
+            cur.status === 'pending' && cur.tokenVersion === sub.tokenVersion
+              ? { status: 'confirmed', confirmedAt: new Date() }
+              : null,
+          )
+        : sub;
     this.reindex(fresh, String(sub._id));
     if (fresh?.status !== 'confirmed') throw invalidLink();
     return fresh;
@@ -307,9 +433,8 @@ export class AlertsService implements PropertyListener {
   /** One-click unsubscribe: ends the subscription and revokes every earlier link by changing its version. */
   async unsubscribe(token: string): Promise<StoredSubscription> {
     const sub = await this.inspect(token, 'u');
-    await SubscriptionModel.updateOne(
-      { _id: sub._id, tokenVersion: sub.tokenVersion },
-      { $set: { status: 'unsubscribed', tokenVersion: newTokenVersion() } },
+    await this.changeSub(sub._id, (cur) =>
+      cur.tokenVersion === sub.tokenVersion ? { status: 'unsubscribed', tokenVersion: newTokenVersion() } : null,
     );
     this.index.remove(String(sub._id));
     return sub;
@@ -317,30 +442,114 @@ export class AlertsService implements PropertyListener {
 
   // ---------- property changes ----------
 
-  async propertyMoved(propertyId: string, lat: number, lng: number, address: string): Promise<void> {
-    const subs = await SubscriptionModel.find({ propertyId: new Types.ObjectId(propertyId) }).lean();
-    for (const s of subs) {
-      await SubscriptionModel.updateOne(
-        { _id: s._id },
-        { $set: { center: { lat, lng }, label: address, bbox: bboxDoc(circleBBox(lat, lng, s.radiusM ?? 0)) } },
-      );
-      this.reindex((await SubscriptionModel.findById(s._id).lean()) as StoredSubscription | null, String(s._id));
+  /** A property's subscriptions are among its owner's: their list is walked (at most 20 point reads). */
+  private async subscriptionsOfProperty(ownerId: string, propertyId: string): Promise<StoredSubscription[]> {
+    return (await this.list(ownerId)).filter((s) => s.propertyId !== null && String(s.propertyId) === propertyId);
+  }
+
+  async propertyMoved(ownerId: string, propertyId: string, lat: number, lng: number, address: string): Promise<void> {
+    for (const s of await this.subscriptionsOfProperty(ownerId, propertyId)) {
+      const moved = await this.changeSub(s._id, (cur) => ({
+        center: { lat, lng },
+        label: address,
+        bbox: bboxDoc(circleBBox(lat, lng, cur.radiusM ?? 0)),
+      }));
+      this.reindex(moved, String(s._id));
     }
   }
 
-  async propertyDeleted(propertyId: string): Promise<void> {
-    const subs = await SubscriptionModel.find({ propertyId: new Types.ObjectId(propertyId) }, { _id: 1 }).lean();
-    await SubscriptionModel.deleteMany({ propertyId: new Types.ObjectId(propertyId) });
-    for (const s of subs) this.index.remove(String(s._id));
+  /** Called after the property is deleted (see create for why that order). */
+  async propertyDeleted(ownerId: string, propertyId: string): Promise<void> {
+    for (const s of await this.subscriptionsOfProperty(ownerId, propertyId)) {
+      await SubscriptionModel.deleteOne({ _id: s._id });
+      this.index.remove(String(s._id));
+      await this.lists.remove(ownerId, String(s._id));
+    }
   }
 
-  /** Account deletion: subscriptions and their deliveries (addresses and bodies) go with it. */
+  /**
+   * Account deletion: the subscription list is closed first (nothing can be added, and deliveries recorded for the
+   * user from now on are deleted by the history writer instead of listed), then every listed subscription and every
+   * delivery in the user's history (addresses; bodies are shared by all recipients of a message) is deleted by
+   * `_id`. A background purge repeats the job by `userId` for deliveries recorded before the history logs existed.
+   */
   async removeAllFor(userId: string): Promise<void> {
-    const uid = new Types.ObjectId(userId);
-    const subs = await SubscriptionModel.find({ userId: uid }, { _id: 1 }).lean();
-    await SubscriptionModel.deleteMany({ userId: uid });
-    for (const s of subs) this.index.remove(String(s._id));
-    await DeliveryModel.deleteMany({ userId: uid });
+    const subs = (await this.lists.close(userId)).map(asObjectId).filter((id) => id !== null);
+    await eachLimited(subs, DELETE_LANES, async (_id) => {
+      await SubscriptionModel.deleteOne({ _id });
+      this.index.remove(String(_id));
+    });
+    await historyWriter.settled(userId, 10_000);
+    const deliveries = (await allHistoryIds(userId)).map(asObjectId).filter((id) => id !== null);
+    await eachLimited(deliveries, DELETE_LANES, (_id) => DeliveryModel.deleteOne({ _id }));
+    await deleteHistory(userId);
+    const purge: Purge = { _id: userId, dueAt: new Date(Date.now() + 60_000), runs: 0 };
+    await insertNew(db().collection<Purge>(ALERT_PURGES), [purge]);
+  }
+
+  /**
+   * Background: the pending account purges that are due, in one scan of deliveries and one of subscriptions by
+   * `userId` (reads; each match is deleted by `_id`). Never on a request.
+   */
+  async sweepPurges(now = new Date()): Promise<number> {
+    const purges = db().collection<Purge>(ALERT_PURGES);
+    const due = await purges
+      .find({ dueAt: { $lte: now } })
+      .limit(100)
+      .toArray();
+    if (!due.length) return 0;
+    const users = due.map((p) => asObjectId(p._id)).filter((id) => id !== null);
+    const ids = async (coll: string) =>
+      (
+        await db()
+          .collection(coll)
+          .find({ userId: { $in: users } }, { projection: { _id: 1 }, batchSize: 1000 })
+          .toArray()
+      ).map((d) => d._id as Types.ObjectId);
+    const deliveries = await ids(DeliveryModel.collection.collectionName);
+    await eachLimited(deliveries, DELETE_LANES, (_id) => DeliveryModel.deleteOne({ _id }));
+    const subs = await ids(subscriptionColl());
+    await eachLimited(subs, DELETE_LANES, async (_id) => {
+      await SubscriptionModel.deleteOne({ _id });
+      this.index.remove(String(_id));
+    });
+    for (const p of due) {
+      if (p.runs + 1 >= PURGE_RUNS) await purges.deleteOne({ _id: p._id });
+      else
+        await purges.updateOne({ _id: p._id }, { $set: { runs: p.runs + 1, dueAt: new Date(now.getTime() + PURGE_AGAIN_MS) } });
+    }
+    return deliveries.length + subs.length;
+  }
+
+  /**
+   * Background, once after start: lists subscriptions missing from their user's list (written before the lists
+   * existed, or by a script) and deletes those of accounts whose deletion stopped midway. Scans.
+   */
+  async repairLists(): Promise<{ listed: number; removed: number }> {
+    const lists = await this.lists.scanAll();
+    const byUser = new Map<string, string[]>();
+    const cursor = db()
+      .collection(subscriptionColl())
+      .find({}, { projection: { userId: 1, createdAt: 1 }, batchSize: 1000 });
+    for await (const s of cursor) {
+      const user = String(s.userId);
+      const id = String(s._id);
+      const list = lists.get(user);
+      if (list && !list.closed && list.ids.includes(id)) continue;
+      byUser.set(user, [...(byUser.get(user) ?? []), id]);
+    }
+    let listed = 0;
+    let removed = 0;
+    for (const [user, ids] of byUser) {
+      const orphans = (await this.lists.adopt(user, ids)).map(asObjectId).filter((id) => id !== null);
+      listed += ids.length - orphans.length;
+      for (const _id of orphans) {
+        await SubscriptionModel.deleteOne({ _id });
+        this.index.remove(String(_id));
+        removed++;
+      }
+    }
+    return { listed, removed };
   }
 
   // ---------- matching ----------
@@ -415,13 +624,19 @@ export class AlertsService implements PropertyListener {
       sinceMs: now - days * 86_400_000,
     });
     if (count < n) return [];
-    // One hotspot per place per window: a place within 2R of an announced hotspot is the same hotspot.
+    // One hotspot per place per window: a place within 2R of an announced hotspot is the same hotspot. Hotspots are
+    // keyed by the cell of their first report, cells at least 2R across, so the candidates are this report's cell and
+    // its 8 neighbours: at most 9 reads by `_id`.
     const window = Math.floor(now / (days * 86_400_000));
-    const known = (await HotspotModel.find({ forceId: report.forceId, window }).lean()).find(
-      (h) => distanceM(h.lat, h.lng, report.lat, report.lng) <= 2 * radiusM,
-    );
+    const cells = hotspotCells(report.lat, report.lng, 2 * radiusM);
+    const idOf = (cell: string) => `${report.forceId}:${cell}:${window}`;
+    const nearest = (list: Array<Hotspot | null>) =>
+      list
+        .filter((h): h is Hotspot => !!h && distanceM(h.lat, h.lng, report.lat, report.lng) <= 2 * radiusM)
+        .sort((a, b) => distanceM(a.lat, a.lng, report.lat, report.lng) - distanceM(b.lat, b.lng, report.lat, report.lng))[0];
+    let known = nearest(await Promise.all(cells.map((c) => HotspotModel.findById(idOf(c)).lean())));
     const g6 = geohash(report.lat, report.lng, 6);
-    const hotspotId = known?._id ?? `${report.forceId}:${g6}:${window}`;
+    const hotspotId = known?._id ?? idOf(cells[0]!);
     if (!known) {
       try {
         await HotspotModel.create({
@@ -435,6 +650,8 @@ export class AlertsService implements PropertyListener {
         });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // Another report announced this cell's hotspot a moment ago: it is the one announced, with its count.
+        known = nearest([await HotspotModel.findById(hotspotId).lean()]) ?? undefined;
       }
     }
     // Keys per (subscription, hotspot): re-running never announces the same hotspot twice.
@@ -505,7 +722,11 @@ export class AlertsService implements PropertyListener {
     await this.ensureLoaded();
     const { ring, targets } = this.advisoryTargets(user, input.polygon);
     const force = await this.deps.forces.get(user.forceId!);
+    // Listed in the force's log before it is stored (the list skips an id whose advisory is missing).
+    const _id = new Types.ObjectId();
+    await appendLog(advisoryLogKey(force._id), { id: String(_id), at: new Date() });
     const adv = await AdvisoryModel.create({
+      _id,
       forceId: force._id,
       byUserId: new Types.ObjectId(user.id),
       polygon: ring,
@@ -527,24 +748,28 @@ export class AlertsService implements PropertyListener {
     return presentAdvisory(adv.toObject());
   }
 
+  /** The force's 50 newest advisories, from its log (ids) and one read by `_id` each. */
   async listAdvisories(user: AuthUser): Promise<AdvisoryView[]> {
-    const list = await AdvisoryModel.find({ forceId: user.forceId ?? '' })
-      .sort({ createdAt: -1 })
-      .limit(50)
-      .lean();
-    return list.map(presentAdvisory);
+    if (!user.forceId) return [];
+    const { items } = await readLog<{ id: string }>(advisoryLogKey(user.forceId), { limit: 50 });
+    const ids = items.map((e) => asObjectId(e.id)).filter((id) => id !== null);
+    const found = await Promise.all(ids.map((id) => AdvisoryModel.findById(id).lean()));
+    return found
+      .filter((a) => a !== null && a.forceId === user.forceId)
+      .map((a) => a!)
+      .sort((a, b) => byCreatedAt(b, a))
+      .map(presentAdvisory);
   }
 
-  /** What this user was sent (or will get in a digest). */
+  /** What this user was sent (or will get in a digest): their history log, then each delivery by `_id`. */
   async mine(userId: string): Promise<AlertView[]> {
-    const list = (await DeliveryModel.find({
-      userId: new Types.ObjectId(userId),
-      kind: trusted({ $ne: 'confirm' }),
-      status: trusted({ $in: ['sent', 'queued', 'digested', 'pending', 'sending'] }),
-    })
-      .sort({ createdAt: -1 })
-      .limit(100)
-      .lean()) as StoredDelivery[];
+    await historyWriter.settled(userId);
+    const entries = await readHistory(userId, MINE_LIMIT, (e) => e.k !== 'confirm');
+    const ids = entries.map((e) => asObjectId(e.d)).filter((id) => id !== null);
+    const found = (await Promise.all(ids.map((id) => DeliveryModel.findById(id).lean()))) as Array<StoredDelivery | null>;
+    const list = found
+      .filter((d): d is StoredDelivery => !!d && d.kind !== 'confirm' && MINE_STATES.has(d.status) && String(d.userId) === userId)
+      .sort((a, b) => byCreatedAt(b, a));
     return Promise.all(
       list.map(async (d) => {
         const state = await deliveryState(d);

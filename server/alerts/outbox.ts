@@ -12,6 +12,7 @@ import {
   type Sendable,
   type StoredDelivery,
 } from './delivery.model';
+import { historyWriter, queueHistory } from './history';
 import { digestEmail, type Email, fillBody, fillSubject } from './render';
 
 export interface NewDelivery {
@@ -83,8 +84,8 @@ export interface Recorded {
 
 /**
  * Records intent before anything is sent: each distinct body once, the work items that carry what to send
- * (from here on nothing is lost: `onWork` may hand them to a worker in this process), then one small document
- * per recipient, keyed by the delivery's unique key. A `mayRepeat` key already recorded is left out before
+ * (from here on nothing is lost: `onWork` may hand them to a worker in this process), the recipients' history
+ * entries (history.ts), then one small document per recipient, keyed by the delivery's unique key. A `mayRepeat` key already recorded is left out before
  * anything is written; any other key recorded twice stores no second delivery, and its work item finds attempt 0
  * already claimed. Either way nothing is sent twice.
  */
@@ -109,7 +110,10 @@ export async function recordDeliveries(
   }
   if (work.length) await insertNew(DeliveryWorkModel.collection, work);
   onWork?.(work);
+  // Each recipient's history entry, as intent before the delivery (one insert); appended to their logs right after.
+  const history = await queueHistory(docs, now);
   const deliveries = await insertNew(DeliveryModel.collection, docs);
+  historyWriter.take(history);
   return { deliveries, work };
 }
 
@@ -194,7 +198,7 @@ export async function runDigests(now = new Date(), bodies = new BodyCache()): Pr
       },
     ]);
     made += made1.deliveries.length;
-    const digest = await DeliveryModel.findOne({ key }, { _id: 1, itemIds: 1 }).lean();
+    const digest = await DeliveryModel.findById(deliveryIdOf(key), { _id: 1, itemIds: 1 }).lean();
     if (!digest?.itemIds?.length) continue;
     // Only the items this digest lists; on a re-run the same day, newer items wait for tomorrow's digest.
     await DeliveryModel.collection.updateMany(

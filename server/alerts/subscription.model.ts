@@ -60,3 +60,6 @@ const schema = new Schema<Subscription>(
 schema.index({ status: 1, updatedAt: 1 });
 
 export const SubscriptionModel: Model<Subscription> = model<Subscription>('Subscription', schema);
+
+/** Per user, the ids of their subscriptions (see properties/id-list.ts); closed when the account is deleted. */
+export const USER_SUBSCRIPTIONS = 'usersubscriptions';

@@ -62,7 +62,7 @@ export function propertyRoutes(deps: {
       params: IdParams,
       body: PropertyUpdate,
       response: PropertyView,
-      errors: [404],
+      errors: [404, 409],
       handler: async ({ auth, params, body }) => presentProperty(await properties.update(auth!.user.id, params.id, body)),
     }),
     route({
@@ -72,7 +72,7 @@ export function propertyRoutes(deps: {
       tags: ['properties'],
       access: OWNERS,
       params: IdParams,
-      errors: [404],
+      errors: [404, 409],
       handler: async ({ auth, params }) => {
         await properties.remove(auth!.user.id, params.id);
       },

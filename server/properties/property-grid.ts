@@ -29,6 +29,11 @@ export class PropertyGrid {
     return this.byId.size;
   }
 
+  /** Every property in the grid (background repair of the owner lists). */
+  *entries(): IterableIterator<GridProperty> {
+    for (const { cell: _cell, ...p } of this.byId.values()) yield p;
+  }
+
   put(p: GridProperty): void {
     this.remove(p.id);
     const cell = geohash(p.lat, p.lng, CELL_PRECISION);

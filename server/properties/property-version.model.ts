@@ -1,5 +1,5 @@
 import { type Model, model, Schema } from 'mongoose';
-import { isDuplicateKey } from '../db/errors';
+import { updateVersioned } from '../db/versioned';
 
 /**
  * One row counting writes to properties, bumped after each one. App instances keep their property grid in memory
@@ -19,16 +19,18 @@ const schema = new Schema<PropertyVersion>(
 
 export const PropertyVersionModel: Model<PropertyVersion> = model<PropertyVersion>('PropertyVersion', schema, 'propertyversions');
 
-/** Records that properties changed (call after any write to them); returns the new version. */
+/**
+ * Records that properties changed (call after any write to them); returns the new version. A versioned change, not
+ * `$inc`: FerretDB applies `$inc` as read-then-write, so two concurrent bumps could count once and another instance
+ * would miss a change.
+ */
 export async function bumpPropertyVersion(): Promise<number> {
-  const bump = () =>
-    PropertyVersionModel.findOneAndUpdate(
-      { _id: PROPERTY_VERSION_ID },
-      { $inc: { version: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    ).lean();
-  // Two first-ever bumps at once: one upsert creates the row, the other fails on its key and bumps it.
-  const row = await bump().catch((err: unknown) => (isDuplicateKey(err) ? bump() : Promise.reject(err)));
+  const row = await updateVersioned<PropertyVersion & { rev?: number }>(
+    PropertyVersionModel.collection.collectionName,
+    PROPERTY_VERSION_ID,
+    (cur) => ({ version: (cur?.version ?? 0) + 1 }),
+    { attempts: 50 },
+  );
   return row?.version ?? 0;
 }
 

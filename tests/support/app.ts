@@ -46,6 +46,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { for
   if (opts.forces !== false) await seedForces(services);
   await services.forces.load();
   await services.mapIndex.build();
+  // The property grid and the subscription index scan their collections once here, never on a request.
+  await Promise.all([services.properties.ready(), services.alerts.ensureLoaded()]);
   const { app } = createApp(services);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
