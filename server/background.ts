@@ -15,6 +15,7 @@ export function startBackground(s: Services): () => void {
   every(5 * 60_000, 'session-sweep', () => s.sessions.sweep());
   every(5 * 60_000, 'rate-limit-sweep', () => sweepRateLimits(Math.max(s.config.rateLimits.windowMs, 60_000)));
   every(3_600_000, 'revision-sweep', () => pruneRevisions());
+  every(3_600_000, 'retention', () => s.retention.runIfDue());
   every(30_000, 'force-reload', () => s.forces.reloadIfChanged());
   const stopMapIndex = s.mapIndex.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   const stopAlerts = s.alerts.startBackground();

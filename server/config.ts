@@ -35,7 +35,10 @@ const EnvSchema = z.object({
   SEED_DEMO: bool.optional(),
   DEMO_PASSWORD: z.string().min(8).default('demo-password-1'),
   DEMO_REPORTS: z.coerce.number().int().min(0).max(100000).default(400),
+  /** Unverified reports (new, rejected) are deleted, and every report's contact details purged, after this. */
   RETENTION_MONTHS: z.coerce.number().int().positive().default(12),
+  /** Closed reports are deleted this long after closing (the force's policy; 6 years by default). */
+  CLOSED_RETENTION_MONTHS: z.coerce.number().int().positive().default(72),
   SMTP_HOST: z.string().min(1).optional(),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
   SMTP_SECURE: bool.default(false),
@@ -88,6 +91,7 @@ export interface Config {
   demoPassword: string;
   demoReports: number;
   retentionMonths: number;
+  closedRetentionMonths: number;
   /** Outgoing mail; `host` undefined means "not configured" (development uses the local catcher). */
   mail: {
     host: string | undefined;
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoPassword: e.DEMO_PASSWORD,
     demoReports: e.DEMO_REPORTS,
     retentionMonths: e.RETENTION_MONTHS,
+    closedRetentionMonths: e.CLOSED_RETENTION_MONTHS,
     mail: {
       host: e.SMTP_HOST,
       port: e.SMTP_PORT,

@@ -9,6 +9,8 @@ export interface AppEvents {
   'report.created': { report: StoredReport };
   /** A report changed (status, release, addendum, links...). `changes` names what changed. */
   'report.updated': { report: StoredReport; changes: string[]; byUserId: string | null };
+  /** A report was deleted (retention). */
+  'report.deleted': { reportId: string };
 }
 
 type Listener<K extends keyof AppEvents> = (payload: AppEvents[K]) => unknown;

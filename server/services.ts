@@ -11,6 +11,7 @@ import { TriageService } from './triage/triage.service';
 import { AlertsService } from './alerts/alerts.service';
 import type { DevMailbox } from './alerts/dev-mail';
 import { PropertyService } from './properties/properties.service';
+import { RetentionService } from './retention/retention.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   properties: PropertyService;
   /** Subscriptions, matching, advisories, outbox (the worker is started by background.ts). */
   alerts: AlertsService;
+  /** Deletes and anonymises reports past their retention period (run daily by background.ts). */
+  retention: RetentionService;
   /** Development mail catcher (index.ts sets it when SMTP is not configured in development). */
   devMail?: DevMailbox;
 }
@@ -44,5 +47,21 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events });
   const alerts = new AlertsService({ config, logger, forces, events, properties, mapIndex });
-  return { config, logger, engineKind, sessions, users, forces, events, reports, mapIndex, map, triage, properties, alerts };
+  const retention = new RetentionService({ config, logger, events });
+  return {
+    config,
+    logger,
+    engineKind,
+    sessions,
+    users,
+    forces,
+    events,
+    reports,
+    mapIndex,
+    map,
+    triage,
+    properties,
+    alerts,
+    retention,
+  };
 }

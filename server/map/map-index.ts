@@ -77,6 +77,13 @@ export class MapIndex {
     };
     events?.on('report.created', onChange);
     events?.on('report.updated', onChange);
+    events?.on('report.deleted', ({ reportId }) => {
+      this.index.remove(reportId);
+      this.changesSinceSnapshot++;
+      this.duringBuild?.add(reportId);
+      // Other instances refetch the id, find nothing and remove it too.
+      this.changes.record(reportId);
+    });
   }
 
   private apply(r: IndexRecord): void {
