@@ -33,20 +33,25 @@ const pageId = (key: string, n: number) => `${key}#${n}`;
 
 /** Appends `entry` to the log `key`. */
 export async function appendLog<E>(key: string, entry: E): Promise<void> {
-  for (;;) {
+  await appendLogMany(key, [entry]);
+}
+
+/** Appends `entries`, in order, to the log `key`: one write per page they land in (a writer batching a busy key). */
+export async function appendLogMany<E>(key: string, entries: E[]): Promise<void> {
+  let rest = entries;
+  while (rest.length > 0) {
     const head = await readById<Head>(LOGS, key);
     const n = head?.page ?? 0;
-    let full = false;
+    let taken = 0;
     await updateVersioned<Page<E>>(LOGS, pageId(key, n), (page) => {
-      const entries = page?.entries ?? [];
-      if (entries.length >= PAGE_SIZE) {
-        full = true;
-        return null;
-      }
-      return { entries: [...entries, entry] };
+      const current = page?.entries ?? [];
+      taken = Math.max(0, Math.min(PAGE_SIZE - current.length, rest.length));
+      return taken > 0 ? { entries: [...current, ...rest.slice(0, taken)] } : null;
     });
     if (!head) await updateVersioned<Head>(LOGS, key, (h) => (h ? null : { page: 0 }));
-    if (!full) return;
+    rest = rest.slice(taken);
+    if (rest.length === 0) return;
+    // The page is full: move the head on (unless another writer already did).
     await updateVersioned<Head>(LOGS, key, (h) => ((h?.page ?? 0) > n ? null : { page: n + 1 }));
   }
 }

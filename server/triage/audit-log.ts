@@ -1,6 +1,5 @@
 import { Types } from 'mongoose';
-import { appendLog, readLog } from '../db/paged-log';
-import { VersionConflict } from '../db/versioned';
+import { appendLogMany, readLog } from '../db/paged-log';
 
 /**
  * The audit trail of police reads and changes (and exports), kept in paged logs so every read and write is a
@@ -22,8 +21,8 @@ export interface AuditEntry {
 export const MAX_EMPTY_DAYS = 31;
 /** Days one unfiltered request may walk back before it answers with a cursor. */
 const MAX_DAYS_PER_CALL = 93;
-/** Attempts at one append when other writers keep changing the same page (nothing was written on a conflict). */
-const APPEND_ATTEMPTS = 4;
+/** Callers' appends written together at most (a page holds 100 entries). */
+const MAX_BATCH = 50;
 const DAY_MS = 86_400_000;
 
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
@@ -43,15 +42,47 @@ export function auditEntry(
   return { id: new Types.ObjectId().toHexString(), action, reportId, userId, at, details };
 }
 
-async function append(key: string, entry: AuditEntry): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+interface Waiting {
+  entries: AuditEntry[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+/** Entries waiting for a key whose previous append is still being written. */
+const queues = new Map<string, Waiting[]>();
+
+/**
+ * Group commit per log: every police read appends to the same day log, and concurrent read-modify-writes of one
+ * page would mostly retry each other (ten at once took seconds). So entries that arrive for a key while an append
+ * to it is being written wait, and are then written together as one append. Each caller is answered once its own
+ * entries are stored, with the error if they were not.
+ */
+function append(key: string, entries: AuditEntry[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const waiting = queues.get(key);
+    if (waiting) {
+      waiting.push({ entries, resolve, reject });
+      return;
+    }
+    const queue: Waiting[] = [{ entries, resolve, reject }];
+    queues.set(key, queue);
+    void drain(key, queue);
+  });
+}
+
+async function drain(key: string, queue: Waiting[]): Promise<void> {
+  while (queue.length > 0) {
+    const batch = queue.splice(0, MAX_BATCH);
     try {
-      return await appendLog(key, entry);
+      await appendLogMany(
+        key,
+        batch.flatMap((w) => w.entries),
+      );
+      for (const w of batch) w.resolve();
     } catch (err) {
-      // The busy day log of a busy force: a conflict means this entry was not written, so write it again.
-      if (!(err instanceof VersionConflict) || attempt >= APPEND_ATTEMPTS) throw err;
+      for (const w of batch) w.reject(err);
     }
   }
+  queues.delete(key);
 }
 
 /** Appends the entries, in order, to the logs of their report, user and day; different logs in parallel. */
@@ -62,11 +93,7 @@ export async function appendAudit(entries: AuditEntry[]): Promise<void> {
     if (e.reportId) keys.unshift(auditReportKey(e.reportId));
     for (const k of keys) byKey.set(k, [...(byKey.get(k) ?? []), e]);
   }
-  await Promise.all(
-    [...byKey].map(async ([key, list]) => {
-      for (const e of list) await append(key, e);
-    }),
-  );
+  await Promise.all([...byKey].map(([key, list]) => append(key, list)));
 }
 
 async function readOne(key: string, limit: number, before: string | null, keep?: (e: AuditEntry) => boolean) {

@@ -165,14 +165,14 @@ export class TriageService {
 
   async detail(auth: AuthContext, id: string, opts: { audit?: boolean } = {}): Promise<ReportDetail> {
     const doc = await this.loadVisible(auth, id);
-    if (opts.audit !== false) await this.audit(auth, 'report.read', id);
-    return this.present(doc);
+    return this.present(doc, opts.audit !== false ? this.audit(auth, 'report.read', id) : undefined);
   }
 
-  private async present(doc: LeanReport): Promise<ReportDetail> {
+  /** The detail view; `audited` is an audit entry being written for this report, shown once it is stored. */
+  private async present(doc: LeanReport, audited?: Promise<void>): Promise<ReportDetail> {
     const [linked, audit, suggested] = await Promise.all([
       loadByIds((doc.linkedReportIds ?? []).map(String)),
-      reportAudit(doc._id.toString(), DETAIL_AUDIT),
+      (audited ?? Promise.resolve()).then(() => reportAudit(doc._id.toString(), DETAIL_AUDIT)),
       this.suggestedProperty(doc),
     ]);
     const names = await userNames([
