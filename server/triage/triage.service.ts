@@ -239,16 +239,6 @@ export class TriageService {
     if (!updated) throw notFound('Report');
     if (plan.changes.length === 0) return this.present(updated);
 
-    // The other side of a link, with its own versioned write (it may be changing at the same moment).
-    const others: LeanReport[] = [];
-    for (const [otherId, add] of [
-      [body.link, true],
-      [unlinkOther ? body.unlink : undefined, false],
-    ] as const) {
-      if (otherId === undefined) continue;
-      const other = await this.setLink(otherId, id, add, now);
-      if (other) others.push(other);
-    }
     await appendAudit(plan.audits.map((a) => auditEntry(a.action, id, auth.user.id, a.details, now)));
     // Listeners get the report as stored: the document read for the write with the change applied.
     await this.deps.events.emit('report.updated', {
@@ -256,12 +246,19 @@ export class TriageService {
       changes: plan.changes,
       byUserId: auth.user.id,
     });
-    for (const other of others) {
-      await this.deps.events.emit('report.updated', {
-        report: other as StoredReport,
-        changes: ['linkedReportIds'],
-        byUserId: auth.user.id,
-      });
+    // The other side of a link, with its own versioned write (it may be changing at the same moment).
+    for (const [otherId, add] of [
+      [body.link, true],
+      [unlinkOther ? body.unlink : undefined, false],
+    ] as const) {
+      if (otherId === undefined) continue;
+      const other = await this.setLink(otherId, id, add, now);
+      if (other)
+        await this.deps.events.emit('report.updated', {
+          report: other as StoredReport,
+          changes: ['linkedReportIds'],
+          byUserId: auth.user.id,
+        });
     }
     return this.present(updated);
   }
