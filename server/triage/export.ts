@@ -54,7 +54,9 @@ export async function streamExport(
   if (format === 'csv') {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="staywatch-reports-${stamp}.csv"`);
-    const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] });
+    // Text starting with = + - @ (or a tab/CR) is prefixed with ' so a spreadsheet shows it instead of running it;
+    // numbers (negative longitudes) are written as they are.
+    const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS], escape_formulas: true });
     csv.pipe(res);
     for (const slot of slots) {
       if (!csv.write(exportRow(ix, slot, forceName))) await once(csv, 'drain');
