@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './app';
 import { startBackground } from './background';
 import { type Config, loadConfig } from './config';
@@ -6,6 +6,7 @@ import { connectDb, disconnectDb } from './db/connection';
 import { startEngine } from './db/engine';
 import { seedDemoIfEmpty } from './demo/seed-demo';
 import { createLogger, flushLogger, type Logger } from './logger';
+import { gateUntilIndexReady } from './map/index-gate';
 import { createServices } from './services';
 import { DevMailbox } from './alerts/dev-mail';
 
@@ -36,33 +37,38 @@ export async function main(
   await services.forces.load();
   await services.users.ensureKeys(); // once per database: email keys and staff roster for users from before them
   if (config.seedDemo) await seedDemoIfEmpty(services);
-  await services.mapIndex.build();
   // The property grid and the subscription index scan their collections once here, never on a request.
   await Promise.all([services.properties.ready(), services.alerts.ensureLoaded()]);
   const { app } = createApp(services);
-  const stopBackground = startBackground(services);
+  let stopBackground: (() => void) | undefined;
 
+  // Listen before the map index is loaded (after a crash that can mean thousands of changes to replay): health and
+  // every route that does not read the index answer at once; those that do wait for it (map/index-gate.ts).
   const server = await new Promise<Server>((resolve, reject) => {
-    const srv = app.listen(config.port, config.host, () => resolve(srv));
+    const srv = createServer(gateUntilIndexReady(services.mapIndex, app));
     srv.once('error', reject);
+    srv.listen(config.port, config.host, () => resolve(srv));
   });
   server.keepAliveTimeout = 5000;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://localhost:${port}`;
-  logger.info({ url, engine: engine.kind }, `StayWatch is running at ${url}`);
+  logger.info({ url, engine: engine.kind }, `StayWatch is running at ${url} (loading the map index)`);
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown') => {
     closing ??= (async () => {
       logger.info({ reason }, 'shutting down: no new connections, finishing requests');
-      stopBackground();
+      stopBackground?.();
       await devMail?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
+      // No request runs any more: the last changed ids reach the change log (and, after many changes, a snapshot is
+      // written) before the connection closes.
+      await services.mapIndex.stop({ snapshot: true });
       await disconnectDb();
       await engine.stop();
       logger.info('stopped');
@@ -80,5 +86,17 @@ export async function main(
       );
     });
   }
+
+  const t0 = performance.now();
+  try {
+    await services.mapIndex.build();
+  } catch (err) {
+    if (closing) return { server, url, shutdown }; // shut down while loading
+    logger.error({ err }, 'the map index could not be loaded');
+    await shutdown('map index failed');
+    throw err;
+  }
+  if (!closing) stopBackground = startBackground(services);
+  logger.info({ reports: services.mapIndex.index.size, ms: Math.round(performance.now() - t0) }, 'map index ready');
   return { server, url, shutdown };
 }

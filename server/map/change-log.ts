@@ -44,6 +44,8 @@ export class ChangeLog {
   private seen = new Map<string, number>();
   /** When the last poll began (ms, this instance's clock); the next one looks back from here. */
   private cursorMs = 0;
+  /** When the last completed poll began: every entry written before this, give or take OVERLAP_MS, was in its answer. */
+  lastPollStartedMs = 0;
 
   constructor(private readonly logger: Logger) {}
 
@@ -139,6 +141,7 @@ export class ChangeLog {
     // Everything written before this poll began is in its answer, give or take OVERLAP_MS. The cursor follows this
     // instance's clock, so an instance whose clock runs ahead cannot push it past others' entries.
     if (polledAt > this.cursorMs) this.cursorMs = polledAt;
+    this.lastPollStartedMs = polledAt;
     const forget = this.cursorMs - 2 * OVERLAP_MS;
     for (const [k, at] of this.seen) if (at < forget) this.seen.delete(k);
     return [...ids];

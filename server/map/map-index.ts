@@ -4,20 +4,56 @@ import type { Logger } from '../logger';
 import { ReportModel } from '../reports/report.model';
 import { ChangeLog, OVERLAP_MS } from './change-log';
 import { INDEX_PROJECTION, type IndexRecord, ReportIndex } from './report-index';
-import { claimLease, loadSnapshot, markPruned, readHead, readPrunedBefore, type SnapshotHead, writeSnapshot } from './snapshot';
+import {
+  claimLease,
+  loadSnapshot,
+  markPruned,
+  readHead,
+  readPrunedBefore,
+  releaseLease,
+  type SnapshotHead,
+  writeSnapshot,
+} from './snapshot';
 
-/** Changes logged this long before a snapshot's capture time are replayed when it is loaded. */
+/**
+ * Loading a snapshot without `replayFrom` (older ones, the seed's) replays the changes logged from this long before
+ * its capture time.
+ */
 export const REPLAY_MARGIN_MS = 2 * 60_000;
-/** A snapshot is written when the current one is this old, or after SNAPSHOT_AFTER_CHANGES changes. */
+/** A snapshot is written when the current one is this old... */
 export const SNAPSHOT_EVERY_MS = 10 * 60_000;
-export const SNAPSHOT_AFTER_CHANGES = 10_000;
+/**
+ * ...or as soon as this many changes are not in one (checked on every change, not on a timer), so a crash leaves at
+ * most about this many to replay at start: ~5,000 point reads, a few seconds.
+ */
+export const SNAPSHOT_AFTER_CHANGES = 5_000;
+/**
+ * ...but, on the change count alone, not more often than this: a snapshot of a million reports costs a few seconds
+ * of CPU. Under a sustained burst of more than SNAPSHOT_AFTER_CHANGES per MIN_SNAPSHOT_GAP_MS, a crash can leave up
+ * to one gap's worth (plus one write's duration) unsnapshotted.
+ */
+export const MIN_SNAPSHOT_GAP_MS = 30_000;
+/** A graceful shutdown writes a snapshot when at least this many changes are not in one. */
+export const SHUTDOWN_SNAPSHOT_AFTER = 1_000;
 /**
  * Change-log entries are kept at least this long (and always back to the snapshot before the current
  * one). Every poll scans the whole log on FerretDB, so it is kept short: snapshots every 10 minutes or
- * 10,000 changes bound it.
+ * 5,000 changes bound it.
  */
 export const LOG_RETENTION_MS = 30 * 60_000;
-const FETCH_CONCURRENCY = 8;
+/**
+ * Point reads in flight while replaying changes at start (the pool holds 20 connections; requests waiting for the
+ * index need none of them) and while reconciling (leaves the pool to requests).
+ */
+const REPLAY_CONCURRENCY = 16;
+const RECONCILE_CONCURRENCY = 8;
+
+export interface MapIndexOptions {
+  /** Tests: lower SNAPSHOT_AFTER_CHANGES / MIN_SNAPSHOT_GAP_MS / SHUTDOWN_SNAPSHOT_AFTER. */
+  snapshotAfterChanges?: number;
+  minSnapshotGapMs?: number;
+  shutdownSnapshotAfter?: number;
+}
 
 /**
  * The number of reports, from collection metadata (`collStats`: ~50 ms on FerretDB, O(1) on MongoDB).
@@ -45,7 +81,10 @@ export async function countReports(): Promise<number> {
  * - drift (deletions or inserts that bypassed the app): the document count (collection metadata), each reconcile;
  *   twice in a row different → load a newer snapshot if there is one, else stream everything;
  * - snapshots: written in the background by whichever instance wins the lease, every 10 minutes or
- *   after 10,000 changes; the change log is pruned behind them.
+ *   as soon as 5,000 changes are not in one (at most every 30 s), and on graceful shutdown; the change log is
+ *   pruned behind them.
+ * Until the first build is done `ready` is false: the server listens meanwhile and holds back the routes that read
+ * the index (see index-gate.ts).
  */
 export class MapIndex {
   index = new ReportIndex();
@@ -63,12 +102,35 @@ export class MapIndex {
   private changesSinceSnapshot = 0;
   /** Ids changed by events while a build runs (the new index did not see them). */
   private duringBuild: Set<string> | null = null;
+  /**
+   * Start of the last change-log poll whose changes are all in `index` (this instance's clock); a snapshot captured
+   * now may replay from OVERLAP_MS before it.
+   */
+  private appliedThroughMs = 0;
+  private readonly snapshotAfterChanges: number;
+  private readonly minSnapshotGapMs: number;
+  private readonly shutdownSnapshotAfter: number;
+  /** When the last snapshot write by this instance began (ms). */
+  private lastSnapshotMs = 0;
+  private readonly whenBuilt: Promise<void>;
+  private markBuilt!: () => void;
+  private timers: NodeJS.Timeout[] = [];
+  private snapshotSoon: NodeJS.Timeout | null = null;
+  /** Set by startBackground: snapshots are then written as soon as they are due by count. */
+  private onBackgroundError: ((err: unknown, task: string) => void) | null = null;
 
   constructor(
     private readonly logger: Logger,
     events?: EventBus,
+    opts: MapIndexOptions = {},
   ) {
     this.changes = new ChangeLog(logger);
+    this.snapshotAfterChanges = opts.snapshotAfterChanges ?? SNAPSHOT_AFTER_CHANGES;
+    this.minSnapshotGapMs = opts.minSnapshotGapMs ?? MIN_SNAPSHOT_GAP_MS;
+    this.shutdownSnapshotAfter = opts.shutdownSnapshotAfter ?? SHUTDOWN_SNAPSHOT_AFTER;
+    this.whenBuilt = new Promise((resolve) => {
+      this.markBuilt = resolve;
+    });
     const onChange = ({ report }: { report: { _id: { toString(): string } } }) => {
       this.apply(report as unknown as IndexRecord);
       const id = report._id.toString();
@@ -79,16 +141,51 @@ export class MapIndex {
     events?.on('report.updated', onChange);
     events?.on('report.deleted', ({ reportId }) => {
       this.index.remove(reportId);
-      this.changesSinceSnapshot++;
+      this.counted(1);
       this.duringBuild?.add(reportId);
       // Other instances refetch the id, find nothing and remove it too.
       this.changes.record(reportId);
     });
   }
 
+  /** Resolves true once the index is built (at once if it is), false after `timeoutMs`. */
+  whenReady(timeoutMs: number): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+      void this.whenBuilt.then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private setReady(): void {
+    this.ready = true;
+    this.markBuilt();
+  }
+
+  /** Count changes not yet in a snapshot; once enough are, write one soon (never on the request that crossed it). */
+  private counted(n: number): void {
+    this.changesSinceSnapshot += n;
+    if (this.changesSinceSnapshot >= this.snapshotAfterChanges) this.scheduleSnapshot();
+  }
+
+  private scheduleSnapshot(): void {
+    // A build in progress schedules one when it ends (build()), if still due.
+    if (this.snapshotSoon || this.snapshotting || this.building || !this.ready || !this.onBackgroundError) return;
+    const wait = Math.max(0, this.lastSnapshotMs + this.minSnapshotGapMs - Date.now());
+    this.snapshotSoon = setTimeout(() => {
+      this.snapshotSoon = null;
+      this.snapshotIfDue().catch((err) => this.onBackgroundError?.(err, 'map-index-snapshot'));
+    }, wait);
+    this.snapshotSoon.unref();
+  }
+
   private apply(r: IndexRecord): void {
     this.index.upsert(r);
-    this.changesSinceSnapshot++;
+    this.counted(1);
     // Not on the request that crossed the threshold: right after it (a sort of ~1 s at a million reports).
     if (!this.compactSoon && this.index.needsCompaction()) {
       this.compactSoon = setImmediate(() => {
@@ -123,6 +220,7 @@ export class MapIndex {
       }
     })().finally(() => {
       this.building = null;
+      if (this.changesSinceSnapshot >= this.snapshotAfterChanges) this.scheduleSnapshot();
     });
     return this.building;
   }
@@ -133,7 +231,7 @@ export class MapIndex {
     const head = await readHead();
     if (!head) return false;
     if (this.ready && head.snapshotId === this.knownSnapshot) return false;
-    const from = head.at.getTime() - REPLAY_MARGIN_MS;
+    const from = replayFromMs(head);
     const prunedBefore = await readPrunedBefore();
     if (prunedBefore && prunedBefore.getTime() > from) {
       this.logger.warn(
@@ -152,12 +250,15 @@ export class MapIndex {
     const loadedMs = performance.now() - t0;
     this.changes.resetCursor(from + OVERLAP_MS);
     const ids = await this.changes.poll({ all: true });
+    const polledAt = this.changes.lastPollStartedMs;
     await this.refetch(ids, next);
     this.index = next;
+    this.appliedThroughMs = polledAt;
     this.compactIfNeeded();
-    this.ready = true;
     this.knownSnapshot = head.snapshotId;
-    this.changesSinceSnapshot = ids.length;
+    this.changesSinceSnapshot = 0;
+    this.setReady();
+    this.counted(ids.length);
     this.logger.info(
       { reports: this.index.size, replayed: ids.length, loadMs: Math.round(loadedMs), ms: Math.round(performance.now() - t0) },
       'map index loaded from snapshot',
@@ -176,34 +277,52 @@ export class MapIndex {
     // Changes logged while we streamed (by anyone) are fetched again by `_id`.
     this.changes.resetCursor(startedAt);
     const ids = await this.changes.poll({ all: true });
+    const polledAt = this.changes.lastPollStartedMs;
     await this.refetch(ids, next);
     this.index = next;
-    this.ready = true;
+    this.appliedThroughMs = polledAt;
     this.knownSnapshot = null;
-    this.changesSinceSnapshot = next.size;
+    this.changesSinceSnapshot = 0;
+    this.setReady();
+    this.counted(next.size);
     this.logger.info(
       { reports: next.size, ms: Math.round(performance.now() - t0), mb: Math.round(next.bytes() / 1048576) },
       'map index built from the reports collection',
     );
   }
 
-  /** Fetch reports by `_id` (indexed everywhere), a few at a time, and upsert or remove them. */
+  /**
+   * Fetch reports by `_id` (the one lookup every engine indexes; never `$in`, which FerretDB answers by reading the
+   * whole collection), many in flight at once, and upsert or remove them. `into`: a new index being built (startup
+   * replay: as many reads in flight as the pool allows, progress logged); else the live one.
+   */
   private async refetch(ids: string[], into?: ReportIndex): Promise<void> {
+    if (ids.length === 0) return;
+    const t0 = performance.now();
+    let lastLog = t0;
     let k = 0;
+    let done = 0;
     const worker = async () => {
       while (k < ids.length) {
         const id = ids[k++]!;
         if (!Types.ObjectId.isValid(id)) continue;
         const doc = await ReportModel.collection.findOne({ _id: new Types.ObjectId(id) }, { projection: INDEX_PROJECTION });
         const ix = into ?? this.index;
-        if (doc) {
-          ix.upsert(doc as unknown as IndexRecord);
-          if (!into) this.changesSinceSnapshot++;
-        } else ix.remove(id);
+        if (doc) ix.upsert(doc as unknown as IndexRecord);
+        else ix.remove(id);
+        if (!into) this.counted(1);
+        done++;
+        if (into && performance.now() - lastLog > 5_000) {
+          lastLog = performance.now();
+          this.logger.info({ done, of: ids.length }, 'map index: replaying changes since the snapshot');
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, ids.length) }, worker));
+    const concurrency = into ? REPLAY_CONCURRENCY : RECONCILE_CONCURRENCY;
+    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
     if (!into) this.compactIfNeeded();
+    const ms = performance.now() - t0;
+    if (ids.length >= 1_000 || ms > 5_000) this.logger.info({ ids: ids.length, ms: Math.round(ms) }, 'map index: changed reports fetched');
   }
 
   /**
@@ -217,7 +336,9 @@ export class MapIndex {
         return 0;
       }
       const ids = await this.changes.poll();
+      const polledAt = this.changes.lastPollStartedMs;
       await this.refetch(ids);
+      this.appliedThroughMs = polledAt;
       // Drift is the same mismatch seen twice with nothing changing in between. While reports stream in, the
       // engine's count can trail the index (FerretDB's collStats does), which must not trigger a rebuild.
       const count = await countReports();
@@ -237,52 +358,107 @@ export class MapIndex {
   }
 
   /**
-   * Write a snapshot if one is due (none yet, older than 10 minutes, or 10,000 changes since) and this
-   * instance wins the lease; then prune the change log behind it. With `force`, write regardless of age.
+   * Write a snapshot if one is due (none yet, older than 10 minutes, or SNAPSHOT_AFTER_CHANGES changes since and
+   * MIN_SNAPSHOT_GAP_MS since this instance's last) and this instance wins the lease; then prune the change log
+   * behind it. With `force`, write regardless. A failed write gives the lease back.
    */
   snapshotIfDue(opts: { force?: boolean } = {}): Promise<SnapshotHead | null> {
     this.snapshotting ??= (async () => {
       if (!this.ready || this.building) return null;
       const head = await readHead();
-      const due =
-        opts.force ||
-        !head ||
-        Date.now() - head.at.getTime() >= SNAPSHOT_EVERY_MS ||
-        this.changesSinceSnapshot >= SNAPSHOT_AFTER_CHANGES;
+      if (head && head.snapshotId !== this.knownSnapshot && this.knownSnapshot !== null) {
+        // Another instance wrote one: it counted the same changes (everyone applies everyone's), so start again.
+        this.knownSnapshot = head.snapshotId;
+        this.changesSinceSnapshot = 0;
+      }
+      const byCount =
+        this.changesSinceSnapshot >= this.snapshotAfterChanges && Date.now() - this.lastSnapshotMs >= this.minSnapshotGapMs;
+      const due = opts.force || !head || Date.now() - head.at.getTime() >= SNAPSHOT_EVERY_MS || byCount;
       if (!due) return null;
-      if (!(await claimLease(head?.snapshotId ?? 'none', this.changes.instance))) return null;
-      await this.changes.flush();
-      const at = new Date();
-      const applied = this.changesSinceSnapshot;
-      const written = await writeSnapshot(this.index, at, this.logger);
-      this.knownSnapshot = written.snapshotId;
-      this.changesSinceSnapshot -= applied;
-      // Keep the log back to the snapshot before this one (someone may be loading it) and for at least an hour.
-      const keepFrom = Math.min(
-        Date.now() - LOG_RETENTION_MS,
-        (head?.at.getTime() ?? at.getTime()) - REPLAY_MARGIN_MS - OVERLAP_MS,
-      );
-      const before = new Date(keepFrom);
-      await markPruned(before);
-      const pruned = await this.changes.prune(before);
-      if (pruned) this.logger.info({ pruned }, 'report change log pruned');
-      return written;
+      // An attempt, won or lost: the next one by count waits MIN_SNAPSHOT_GAP_MS (a lost lease means another instance
+      // is writing one right now).
+      this.lastSnapshotMs = Date.now();
+      const headId = head?.snapshotId ?? 'none';
+      if (!(await claimLease(headId, this.changes.instance))) return null;
+      try {
+        await this.changes.flush();
+        // Other instances' latest changes first, so the snapshot needs replaying only from this poll on.
+        await this.reconcile();
+        if (!this.ready || this.building) {
+          await releaseLease(headId, this.changes.instance);
+          return null;
+        }
+        // From here to the capture inside writeSnapshot nothing yields: the snapshot is the index as of `at`.
+        const at = new Date();
+        const replayFrom = new Date(Math.min(this.appliedThroughMs, at.getTime()) - OVERLAP_MS);
+        const applied = this.changesSinceSnapshot;
+        const written = await writeSnapshot(this.index, at, this.logger, { replayFrom });
+        this.knownSnapshot = written.snapshotId;
+        this.changesSinceSnapshot -= applied;
+        // Keep the log back to where the snapshot before this one replays from (someone may be loading it), and for
+        // at least LOG_RETENTION_MS.
+        const keepFrom = Math.min(Date.now() - LOG_RETENTION_MS, (head ? replayFromMs(head) : replayFrom.getTime()) - OVERLAP_MS);
+        const before = new Date(keepFrom);
+        await markPruned(before);
+        const pruned = await this.changes.prune(before);
+        if (pruned) this.logger.info({ pruned }, 'report change log pruned');
+        return written;
+      } catch (err) {
+        await releaseLease(headId, this.changes.instance).catch(() => undefined);
+        throw err;
+      }
     })().finally(() => {
       this.snapshotting = null;
+      // Changes that arrived meanwhile may make the next one due (it waits MIN_SNAPSHOT_GAP_MS).
+      if (this.changesSinceSnapshot >= this.snapshotAfterChanges) this.scheduleSnapshot();
     });
     return this.snapshotting;
   }
 
-  /** Periodic work: reconcile every 5 s, snapshot check every minute. Returns a stopper (flushes the change log). */
+  /**
+   * Periodic work: reconcile every 5 s, snapshot check every minute (and as soon as one is due by count). Returns a
+   * stopper that ends the timers and flushes the change log; `stop()` does that too and can write a last snapshot.
+   */
   startBackground(onError: (err: unknown, task: string) => void): () => Promise<void> {
+    this.onBackgroundError = onError;
     const reconcile = setInterval(() => this.reconcile().catch((err) => onError(err, 'map-index-reconcile')), 5_000);
     const snapshot = setInterval(() => this.snapshotIfDue().catch((err) => onError(err, 'map-index-snapshot')), 60_000);
     reconcile.unref();
     snapshot.unref();
-    return () => {
-      clearInterval(reconcile);
-      clearInterval(snapshot);
-      return this.changes.stop();
-    };
+    this.timers.push(reconcile, snapshot);
+    if (this.changesSinceSnapshot >= this.snapshotAfterChanges) this.scheduleSnapshot();
+    return () => this.stopTimers();
   }
+
+  private stopTimers(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.snapshotSoon) clearTimeout(this.snapshotSoon);
+    this.snapshotSoon = null;
+    this.onBackgroundError = null;
+    return this.changes.stop();
+  }
+
+  /**
+   * For shutdown, after the server has stopped taking requests and before the database disconnects: stops the
+   * background work, writes this instance's last changed ids to the change log, waits for a reconcile or snapshot in
+   * flight, and with `snapshot` writes one if SHUTDOWN_SNAPSHOT_AFTER changes are not in one (the next start then
+   * replays next to nothing). Never rejects; a build in progress is not waited for.
+   */
+  async stop(opts: { snapshot?: boolean } = {}): Promise<void> {
+    await this.stopTimers();
+    await Promise.allSettled([this.reconciling, this.snapshotting]);
+    if (!opts.snapshot || !this.ready || this.building || this.changesSinceSnapshot < this.shutdownSnapshotAfter) return;
+    try {
+      await this.snapshotIfDue({ force: true });
+    } catch (err) {
+      this.logger.warn({ err }, 'map index snapshot at shutdown failed');
+    }
+    await this.changes.stop();
+  }
+}
+
+/** Where loading `head` starts replaying the change log (ms). */
+function replayFromMs(head: SnapshotHead): number {
+  return head.replayFrom?.getTime() ?? head.at.getTime() - REPLAY_MARGIN_MS;
 }

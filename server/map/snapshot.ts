@@ -17,12 +17,22 @@ export const META = 'mapsnapshots';
 /** FerretDB reads a document at ~5–10 MB/s whatever its size; 4 MB chunks let a few be read at once. */
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 const PREFIX = 'mapsnapshot_';
-const LEASE_STALE_MS = 15 * 60_000;
+/**
+ * A lease this old is taken over (its holder died mid-write; a million-report snapshot takes seconds). A failed write
+ * releases its lease at once, so this only bounds how long a killed writer blocks the next snapshot.
+ */
+export const LEASE_STALE_MS = 5 * 60_000;
 
 export interface SnapshotHead {
   snapshotId: string;
-  /** When the index state was captured (changes from REPLAY_MARGIN before it are replayed on load). */
+  /** When the index state was captured. */
   at: Date;
+  /**
+   * Replay the change log from here on load: the start of the writer's last poll before capture, minus the poll
+   * overlap (its index held every change logged before that). Absent on older snapshots and the seed's: then
+   * REPLAY_MARGIN before `at`.
+   */
+  replayFrom?: Date;
   chunks: number;
   bytes: number;
   sha256: string;
@@ -45,6 +55,7 @@ export async function readHead(): Promise<SnapshotHead | null> {
     bytes: doc.bytes ?? 0,
     sha256: doc.sha256,
     reports: doc.reports ?? 0,
+    ...(doc.replayFrom ? { replayFrom: doc.replayFrom } : {}),
   };
 }
 
@@ -78,11 +89,22 @@ export async function claimLease(headId: string, by: string): Promise<boolean> {
   return false;
 }
 
+/** Give up a lease this instance holds (its write failed), so the next attempt, here or elsewhere, can write. */
+export async function releaseLease(headId: string, by: string): Promise<void> {
+  await meta().deleteOne({ _id: `lease:${headId}`, by });
+}
+
 /**
  * Writes `ix` as a new snapshot captured at `at`, makes it the head, drops older snapshots but the
- * one it replaced (a reader may still be loading it) and leases older than a day.
+ * one it replaced (a reader may still be loading it), and leases older than a day. Snapshots begun after this one
+ * are left alone: another instance may have won the lease on this new head already and be filling one.
  */
-export async function writeSnapshot(ix: ReportIndex, at: Date, logger: Logger): Promise<SnapshotHead> {
+export async function writeSnapshot(
+  ix: ReportIndex,
+  at: Date,
+  logger: Logger,
+  opts: { replayFrom?: Date } = {},
+): Promise<SnapshotHead> {
   const t0 = performance.now();
   const { blob, sha256, rawBytes } = await encodeIndex(ix);
   const snapshotId = new Types.ObjectId().toHexString();
@@ -93,12 +115,21 @@ export async function writeSnapshot(ix: ReportIndex, at: Date, logger: Logger): 
     await coll.insertOne({ _id: k, data: new mongoose.mongo.Binary(part) });
   }
   const previous = await readHead();
-  const head: SnapshotHead = { snapshotId, at, chunks: n, bytes: blob.length, sha256, reports: ix.size };
+  const head: SnapshotHead = {
+    snapshotId,
+    at,
+    chunks: n,
+    bytes: blob.length,
+    sha256,
+    reports: ix.size,
+    ...(opts.replayFrom ? { replayFrom: opts.replayFrom } : {}),
+  };
   await meta().replaceOne({ _id: 'head' }, head, { upsert: true });
   const keep = new Set([`${PREFIX}${snapshotId}`, previous ? `${PREFIX}${previous.snapshotId}` : '']);
   const db = mongoose.connection.db!;
   for (const c of await db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (c.name.startsWith(PREFIX) && !keep.has(c.name)) await db.dropCollection(c.name).catch(() => undefined);
+    if (!c.name.startsWith(PREFIX) || keep.has(c.name) || begunSince(c.name.slice(PREFIX.length), snapshotId)) continue;
+    await db.dropCollection(c.name).catch(() => undefined);
   }
   await meta().deleteMany({ leasedAt: { $lt: new Date(Date.now() - 86_400_000) } });
   logger.info(
@@ -106,6 +137,12 @@ export async function writeSnapshot(ix: ReportIndex, at: Date, logger: Logger): 
     'map index snapshot written',
   );
   return head;
+}
+
+/** Snapshot ids are ObjectIds, whose timestamp (in seconds) says when the write began: same second counts as since. */
+function begunSince(id: string, ref: string): boolean {
+  if (!Types.ObjectId.isValid(id)) return false;
+  return new Types.ObjectId(id).getTimestamp().getTime() >= new Types.ObjectId(ref).getTimestamp().getTime();
 }
 
 /** Reads and checks a snapshot (chunks by `_id`, a few at a time); throws when any part is missing or corrupt. */

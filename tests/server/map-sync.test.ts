@@ -4,9 +4,9 @@ import { generateReports } from '../../server/demo/generate';
 import { insertReports, toReportDocument } from '../../server/demo/insert';
 import { EventBus, type StoredReport } from '../../server/events';
 import { createLogger } from '../../server/logger';
-import { CHANGES, ChangeLog } from '../../server/map/change-log';
+import { CHANGES, ChangeLog, OVERLAP_MS } from '../../server/map/change-log';
 import { MapService } from '../../server/map/map.service';
-import { MapIndex } from '../../server/map/map-index';
+import { MapIndex, type MapIndexOptions } from '../../server/map/map-index';
 import { ReportIndex } from '../../server/map/report-index';
 import { decodeIndex, encodeIndex } from '../../server/map/snapshot-codec';
 import { claimLease, readHead } from '../../server/map/snapshot';
@@ -234,5 +234,73 @@ describe('map index snapshots', () => {
     await streamed.build({ stream: true });
     expect(loaded.index.size).toBe(await ReportModel.countDocuments({}));
     expect(contents(loaded.index)).toEqual(contents(streamed.index));
+  });
+});
+
+describe('snapshots after a burst of changes', () => {
+  /** An instance with its own event bus, background work started, and small thresholds. */
+  async function instance(opts: MapIndexOptions) {
+    const events = new EventBus(quiet);
+    const mapIndex = new MapIndex(quiet, events, opts);
+    await mapIndex.build();
+    const errors: unknown[] = [];
+    mapIndex.startBackground((err) => errors.push(err));
+    return { mapIndex, events, errors };
+  }
+
+  async function headChangesFrom(before: string | undefined, withinMs: number): Promise<boolean> {
+    const until = Date.now() + withinMs;
+    while (Date.now() < until) {
+      if ((await readHead())?.snapshotId !== before) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
+  it('are written as soon as enough changes are not in one, not on the next minute tick', async () => {
+    const { mapIndex, events, errors } = await instance({ snapshotAfterChanges: 5, minSnapshotGapMs: 0 });
+    const before = (await readHead())?.snapshotId;
+    for (let k = 0; k < 5; k++) await fileReport(events);
+    expect(await headChangesFrom(before, 10_000)).toBe(true);
+    await mapIndex.stop();
+    expect(errors).toEqual([]);
+  });
+
+  it('give the lease back when a write fails, so the next attempt writes one', async () => {
+    const { mapIndex } = await instance({});
+    const ix = mapIndex.index;
+    const fields = ix.fields;
+    ix.fields = () => {
+      throw new Error('encoder failed');
+    };
+    await expect(mapIndex.snapshotIfDue({ force: true })).rejects.toThrow('encoder failed');
+    ix.fields = fields;
+    expect(await mapIndex.snapshotIfDue({ force: true })).not.toBeNull();
+    await mapIndex.stop();
+  });
+
+  it('take in the changes other instances logged just before, and are replayed from the poll before them, not minutes earlier', async () => {
+    const b = await otherInstance();
+    const report = await fileReport(b.events);
+    await b.mapIndex.changes.flush();
+    const head = await app.services.mapIndex.snapshotIfDue({ force: true });
+    expect(head!.replayFrom!.getTime()).toBeGreaterThan(head!.at.getTime() - OVERLAP_MS - 10_000);
+    const fresh = new MapIndex(quiet);
+    await fresh.build();
+    expect(fresh.index.slotOf(report._id.toString())).toBeGreaterThanOrEqual(0);
+    expect(contents(fresh.index)).toEqual(contents(app.services.mapIndex.index));
+  });
+
+  it('at shutdown, write the last changed ids to the change log and, after enough changes, a snapshot', async () => {
+    const { mapIndex, events } = await instance({ shutdownSnapshotAfter: 3 });
+    await mapIndex.snapshotIfDue({ force: true });
+    const filed = [];
+    for (let k = 0; k < 3; k++) filed.push(await fileReport(events));
+    const before = (await readHead())?.snapshotId;
+    await mapIndex.stop({ snapshot: true });
+    const logged = await mongoose.connection.collection(CHANGES).find({ by: mapIndex.changes.instance }).toArray();
+    const ids = new Set(logged.flatMap((e) => e.reportIds.map(String)));
+    for (const r of filed) expect(ids.has(r._id.toString())).toBe(true);
+    expect((await readHead())?.snapshotId).not.toBe(before);
   });
 });
