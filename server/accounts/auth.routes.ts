@@ -1,25 +1,62 @@
-import { LoginBody, RegisterBody, SessionView, type UserView } from '../../shared/schemas/auth';
+import { LoginBody, RegisterAccepted, RegisterBody, SessionView, type UserView } from '../../shared/schemas/auth';
 import { Ok } from '../../shared/schemas/common';
+import { resolveTokenSecret } from '../alerts/tokens';
 import type { Config } from '../config';
 import { limiter } from '../http/rate-limit';
 import { type RouteDef, route } from '../http/route';
+import type { Logger } from '../logger';
+import { AccountMail } from './account-mail';
 import { clearSessionCookie, setSessionCookie } from './auth.middleware';
+import { normaliseEmail } from './email-keys';
+import { checkPasswordPolicy } from './password-policy';
 import type { AuthContext } from './session.types';
 import type { SessionService } from './sessions.service';
+import { SIGNIN_LOCK_AFTER, SignInGuard, tooManyAttempts } from './signin-guard';
 import { presentUser } from './user.presenter';
-import type { UserService } from './users.service';
+import { invalidCredentials, type UserService } from './users.service';
 
-export function authRoutes(deps: { config: Config; sessions: SessionService; users: UserService }): RouteDef[] {
-  const { config, sessions, users } = deps;
+/** The one answer to every registration (see UserService.register). */
+export const REGISTER_ACCEPTED: RegisterAccepted = {
+  ok: true,
+  message:
+    'Thank you. If this email can be registered, your account is ready: sign in with the password you chose. We have also sent an email to this address.',
+};
+
+export function authRoutes(deps: { config: Config; logger: Logger; sessions: SessionService; users: UserService }): RouteDef[] {
+  const { config, logger, sessions, users } = deps;
+  // Per client address and normalised email (the body is not validated yet here: normalise it the way the
+  // schema will, so ` Officer@x ` and `officer@x` share one allowance).
   const loginLimiter = limiter({
     name: 'login',
     limit: config.rateLimits.login,
     windowMs: config.rateLimits.windowMs,
-    extraKey: (req) =>
-      String((req.body as { email?: unknown } | undefined)?.email ?? '')
-        .toLowerCase()
-        .slice(0, 254),
+    extraKey: (req) => {
+      const email = (req.body as { email?: unknown } | undefined)?.email;
+      return normaliseEmail(typeof email === 'string' ? email : '').slice(0, 254);
+    },
   });
+  // Per client address only: varying the email buys no more registrations.
+  const registerLimiter = limiter({ name: 'register', limit: config.rateLimits.login, windowMs: config.rateLimits.windowMs });
+  // Per account, across every address and instance (signin-guard.ts).
+  let secret: string | undefined;
+  const guard = new SignInGuard({
+    windowMs: config.rateLimits.windowMs,
+    secret: () => {
+      secret ??= resolveTokenSecret(config);
+      return secret;
+    },
+  });
+  const mail = new AccountMail(config.alerts.publicUrl);
+
+  /** The failure that locked `email`: its owner, if there is an account, gets one email (never a reason to fail). */
+  async function notifyLocked(email: string): Promise<void> {
+    try {
+      const user = await users.findByEmail(email);
+      if (user) await mail.signInLocked(user, guard.lockEndsAt());
+    } catch (err) {
+      logger.warn({ err }, 'could not record the sign-in lock email');
+    }
+  }
 
   /** Starts a session for `userId`, ending the one this client had (possibly another user's). */
   async function startSession(res: Parameters<typeof setSessionCookie>[0], userId: string, old: AuthContext | null) {
@@ -33,7 +70,8 @@ export function authRoutes(deps: { config: Config; sessions: SessionService; use
     route({
       method: 'post',
       path: '/api/auth/login',
-      summary: 'Sign in; starts a new session (new id) and returns the CSRF token',
+      summary:
+        'Sign in; starts a new session (new id) and returns the CSRF token. After repeated failures for one email the answer is 429 with Retry-After, whether or not it has an account and whether or not the password is right',
       tags: ['auth'],
       access: 'public',
       body: LoginBody,
@@ -41,7 +79,17 @@ export function authRoutes(deps: { config: Config; sessions: SessionService; use
       errors: [401, 429],
       before: [loginLimiter],
       handler: async ({ body, res, auth }) => {
-        const user = await users.authenticate(body.email, body.password);
+        const email = body.email; // normalised by the schema
+        const before = await guard.verdict(email);
+        if (!before.ok) throw tooManyAttempts(before.retryAfterMs);
+        const user = await users.verifyCredentials(email, body.password);
+        // Decided again after the check, the same way whether the password was right or wrong, and before this
+        // attempt's own failure counts: of a burst of guesses checked at once only the first few are answered,
+        // and a 429 never tells a right password from a wrong one.
+        const after = await guard.verdict(email);
+        if (!user && (await guard.recordFailure(email)) === SIGNIN_LOCK_AFTER) await notifyLocked(email);
+        if (!after.ok) throw tooManyAttempts(after.retryAfterMs);
+        if (!user) throw invalidCredentials();
         const csrfToken = await startSession(res, user._id.toString(), auth);
         return { user: presentUser(user), csrfToken };
       },
@@ -49,18 +97,19 @@ export function authRoutes(deps: { config: Config; sessions: SessionService; use
     route({
       method: 'post',
       path: '/api/auth/register',
-      summary: 'Create an owner or host account and sign in',
+      summary:
+        'Register an owner or host account. The answer is the same whether or not the email already has an account: a new account can then sign in with the chosen password; the owner of an existing one is emailed instead. No session is started',
       tags: ['auth'],
       access: 'public',
       body: RegisterBody,
-      status: 201,
-      response: SessionView,
-      errors: [409, 429],
-      before: [loginLimiter],
-      handler: async ({ body, res, auth }) => {
-        const user = await users.create(body);
-        const csrfToken = await startSession(res, user._id.toString(), auth);
-        return { user: presentUser(user), csrfToken };
+      status: 202,
+      response: RegisterAccepted,
+      errors: [400, 429],
+      before: [registerLimiter],
+      handler: async ({ body }) => {
+        checkPasswordPolicy(body.password, { email: body.email, name: body.name });
+        await users.register(body, mail);
+        return REGISTER_ACCEPTED;
       },
     }),
     route({

@@ -6,6 +6,7 @@ import { connectDb, disconnectDb } from '../db/connection';
 import { startEngine } from '../db/engine';
 import { createLogger } from '../logger';
 import { createServices } from '../services';
+import { passwordProblem } from './password-policy';
 
 const USAGE = `Usage: npm run users -- create --role police|police_admin --email EMAIL [--force FORCE_ID] [--name NAME] [--password PASSWORD]
        npm run users -- disable --email EMAIL
@@ -45,9 +46,13 @@ try {
       name: values.name ?? values.email,
       password,
     });
+    const weak = input.success ? passwordProblem(input.data.password, input.data) : null;
     if (!input.success) {
       console.error(input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
       console.error(USAGE);
+      code = 2;
+    } else if (weak) {
+      console.error(`password: ${weak}`);
       code = 2;
     } else {
       const user = await s.users.create(input.data);

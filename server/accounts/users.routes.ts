@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CreateStaffBody, UpdateUserBody, UserView } from '../../shared/schemas/auth';
 import { IdParams } from '../../shared/schemas/common';
 import { type RouteDef, route } from '../http/route';
+import { checkPasswordPolicy } from './password-policy';
 import { presentStaff, presentUser } from './user.presenter';
 import type { UserService } from './users.service';
 
@@ -28,8 +29,11 @@ export function userRoutes(deps: { users: UserService }): RouteDef[] {
       body: CreateStaffBody,
       status: 201,
       response: UserView,
-      errors: [409],
-      handler: async ({ body }) => presentUser(await users.create(body)),
+      errors: [400, 409],
+      handler: async ({ body }) => {
+        checkPasswordPolicy(body.password, { email: body.email, name: body.name });
+        return presentUser(await users.create(body));
+      },
     }),
     route({
       method: 'patch',

@@ -3,6 +3,7 @@ import type { Role } from '../../shared/schemas/auth';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew, retryBusy } from '../db/insert';
 import { HttpError, notFound } from '../http/errors';
+import type { AccountMail } from './account-mail';
 import {
   claimEmail,
   EMAIL_CLAIM_LEASE_MS,
@@ -50,7 +51,34 @@ export class UserService {
     private readonly forceExists: (id: string) => boolean,
   ) {}
 
-  async create(input: NewUser) {
+  /**
+   * Self-registration (owner or host), answered the same way whatever happens, so the answer never tells whether
+   * the email has an account: a new email gets its account (the registrant signs in with the chosen password) and
+   * a welcome email; an email that has an account gets a notice instead, and the account is left as it was. The
+   * password is hashed on both paths, so they take about as long. A registration of the same email still in
+   * flight elsewhere is left to finish, with no email.
+   */
+  async register(input: Omit<NewUser, 'forceId'>, mail: AccountMail): Promise<void> {
+    const passwordHash = await hashPassword(input.password);
+    const existing = await this.findByEmail(input.email);
+    if (existing) {
+      await mail.registrationAttempt(existing);
+      return;
+    }
+    let user: UserRecord;
+    try {
+      user = (await this.create({ ...input, forceId: null }, passwordHash)) as unknown as UserRecord;
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status !== 409) throw err;
+      const owner = await this.findByEmail(input.email);
+      if (owner) await mail.registrationAttempt(owner);
+      return;
+    }
+    await mail.welcome(user);
+  }
+
+  /** `passwordHash`: the password already hashed by the caller (registration hashes before it looks). */
+  async create(input: NewUser, passwordHash?: string) {
     const needsForce = input.role === 'police';
     if (needsForce && !input.forceId) {
       throw new HttpError(400, 'validation_failed', 'A police user needs a force', [
@@ -64,7 +92,7 @@ export class UserService {
     }
     const email = normaliseEmail(input.email);
     // Hashed before the claim, so the claimed email waits for its user only as long as one insert.
-    const passwordHash = await hashPassword(input.password);
+    passwordHash ??= await hashPassword(input.password);
     const _id = new Types.ObjectId();
     const started = Date.now();
     if (!(await claimEmail(email, _id, userExists))) throw emailTaken();
@@ -77,7 +105,8 @@ export class UserService {
         throw new HttpError(503, 'db_unavailable', 'The database is too slow right now; try again');
       }
       if (staff) await addPendingMember(memberOf({ _id, ...fields, disabled: false, createdAt: new Date() }));
-      const user = await retryBusy(() => UserModel.create({ _id, ...fields, passwordHash }));
+      const hash = passwordHash;
+      const user = await retryBusy(() => UserModel.create({ _id, ...fields, passwordHash: hash }));
       inserted = true;
       if (staff) await syncMember(_id.toString()).catch(() => {}); // a pending entry is checked by readers anyway
       return user;
@@ -94,10 +123,16 @@ export class UserService {
 
   /** Returns the user for valid credentials; the same error (and similar timing) for every failure. */
   async authenticate(email: string, password: string): Promise<UserRecord> {
+    const user = await this.verifyCredentials(email, password);
+    if (!user) throw invalidCredentials();
+    return user;
+  }
+
+  /** The user for valid credentials of an enabled account, else null, with similar timing for every failure. */
+  async verifyCredentials(email: string, password: string): Promise<UserRecord | null> {
     const user = await this.findByEmail(email);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-    if (!user || !ok || user.disabled) throw new HttpError(401, 'invalid_credentials', 'Email or password is wrong');
-    return user;
+    return user && ok && !user.disabled ? user : null;
   }
 
   /** The user with this email (any spacing or case), by two point reads: the email key, then the user. */
@@ -197,3 +232,4 @@ export async function insertSeededUsers(users: Array<{ _id: Types.ObjectId; emai
 }
 
 const emailTaken = () => new HttpError(409, 'conflict', 'An account with this email already exists');
+export const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'Email or password is wrong');

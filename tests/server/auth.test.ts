@@ -109,7 +109,7 @@ describe('sign-in and sessions', () => {
 });
 
 describe('registration and roles', () => {
-  it('registers an owner and signs them in', async () => {
+  it('registers an owner, who then signs in with the chosen password', async () => {
     const c = app.client();
     const res = await c.post('/api/auth/register', {
       email: 'New.Owner@Example.test',
@@ -117,8 +117,10 @@ describe('registration and roles', () => {
       name: 'New Owner',
       role: 'owner',
     });
-    expect(res.status).toBe(201);
-    expect(res.body.user.email).toBe('new.owner@example.test');
+    expect(res.status).toBe(202);
+    const signedIn = await c.login('new.owner@example.test', 'a-long-enough-password');
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.user.email).toBe('new.owner@example.test');
     expect((await c.get('/api/auth/me')).body.user.role).toBe('owner');
   });
 
@@ -133,12 +135,15 @@ describe('registration and roles', () => {
     expect(res.body.error.details[0].path).toBe('body.role');
   });
 
-  it('refuses a duplicate email with 409', async () => {
+  it('answers a duplicate email like a new one, and leaves the existing account as it was', async () => {
     const u = await createUser(app.services, 'owner');
-    const res = await app
-      .client()
-      .post('/api/auth/register', { email: u.email, password: TEST_PASSWORD, name: 'Again', role: 'host' });
-    expect(res.status).toBe(409);
+    const again = { email: u.email, password: 'another-long-password', name: 'Again', role: 'host' };
+    const res = await app.client().post('/api/auth/register', again);
+    const fresh = await app.client().post('/api/auth/register', { ...again, email: 'someone.new@example.test' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual(fresh.body);
+    expect((await app.client().login(u.email, 'another-long-password')).status).toBe(401);
+    expect((await app.client().login(u.email, TEST_PASSWORD)).body.user.role).toBe('owner');
   });
 
   it('gives an owner 403 on a police admin route and lets the admin create police staff', async () => {

@@ -119,16 +119,15 @@ export class World {
     return { ...a, id: res.body.user.id, c };
   }
 
+  /** Registers (202 whether or not the email is new; no session) and signs in with the chosen password. */
   async register(role: 'owner' | 'host'): Promise<Account> {
-    const c = this.client();
     const email = `${unique(role)}@walk.test`;
-    const res = ok(
+    ok(
       `register ${role}`,
-      await c.post('/api/auth/register', { email, password: PASSWORD, name: `Walk ${role}`, role }),
-      201,
+      await this.client().post('/api/auth/register', { email, password: PASSWORD, name: `Walk ${role}`, role }),
+      202,
     );
-    c.csrfToken = res.body.csrfToken;
-    return { id: res.body.user.id, email, password: PASSWORD, role, c };
+    return this.signIn({ id: '', email, password: PASSWORD, role });
   }
 
   /** A police officer of the walk's force (or a police_admin), created by the admin and signed in. */
@@ -286,21 +285,22 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   'GET /api/alerts/page.css': { as: 'anonymous', calls: (w, n) => same(n, () => get(w.client(), '/api/alerts/page.css')) },
 
   // ---- accounts
+  // Sign-ins of accounts of their own: a user keeps at most 50 live sessions, and the shared owner's must survive.
   'POST /api/auth/login': {
     as: 'anonymous',
     point: true,
-    calls: (w, n) =>
-      same(n, () => ({
+    calls: async (w, n) =>
+      (await w.owners(n, 40)).map((a) => ({
         client: w.client(),
-        method: 'POST',
+        method: 'POST' as const,
         path: '/api/auth/login',
-        json: { email: w.owner.email, password: w.owner.password },
+        json: { email: a.email, password: a.password },
       })),
   },
   'POST /api/auth/register': {
     as: 'anonymous',
     point: true,
-    expect: 201,
+    expect: 202,
     calls: (w, n) =>
       same(n, () => ({
         client: w.client(),
@@ -311,8 +311,14 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   },
   'POST /api/auth/logout': {
     as: 'owner',
-    calls: async (w, n) =>
-      (await many(n, () => w.signIn(w.owner))).map((a) => ({ client: a.c, method: 'POST', path: '/api/auth/logout' })),
+    calls: async (w, n) => {
+      const owners = await w.owners(n, 40);
+      return (await many(n, (i) => w.signIn(owners[i]!))).map((a) => ({
+        client: a.c,
+        method: 'POST' as const,
+        path: '/api/auth/logout',
+      }));
+    },
   },
   'GET /api/auth/me': { as: 'owner', calls: (w, n) => same(n, () => get(w.owner.c, '/api/auth/me')) },
   'GET /api/users': { as: 'police_admin', calls: (w, n) => same(n, () => get(w.admin.c, '/api/users')) },

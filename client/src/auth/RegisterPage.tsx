@@ -1,15 +1,23 @@
 import { type FormEvent, useState } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { LIMITS } from '../../../shared/limits';
-import { RegisterBody } from '../../../shared/schemas/auth';
-import { ApiError } from '../api/client';
+import { RegisterBody, type RegisterAccepted } from '../../../shared/schemas/auth';
+import { ApiError, api } from '../api/client';
 import { homePathFor, useAuth } from './AuthContext';
 
+/**
+ * Registration answers 202 the same way whether or not the email already has an account (so the page cannot
+ * tell anyone which addresses are registered). A new account is ready at once: the page then signs in with the
+ * password just chosen. If that sign-in is refused, the address most likely has an account already, and its
+ * owner has been emailed; the page says so without claiming either.
+ */
 export function RegisterPage() {
-  const { register } = useAuth();
+  const { signIn } = useAuth();
   const navigate = useNavigate();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
 
   async function handleSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -20,13 +28,29 @@ export function RegisterPage() {
       return;
     }
     setErrors({});
+    setError(null);
+    setNotice(null);
+    setBusy(true);
     try {
-      navigate(homePathFor(await register(parsed.data)));
+      await api<RegisterAccepted>('POST', '/api/auth/register', parsed.data);
     } catch (err) {
       if (err instanceof ApiError) {
         setErrors(err.fieldErrors());
         setError(err.message);
       } else setError('Registration failed');
+      setBusy(false);
+      return;
+    }
+    try {
+      navigate(homePathFor(await signIn({ email: parsed.data.email, password: parsed.data.password })));
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'invalid_credentials') {
+        setNotice(
+          'We could not sign you in with this email and password. If you already have an account with this email, we have sent you an email: sign in with your existing password instead.',
+        );
+      } else setError(err instanceof ApiError ? err.message : 'Sign-in failed');
+    } finally {
+      setBusy(false);
     }
   }
 
@@ -44,6 +68,11 @@ export function RegisterPage() {
         {error && (
           <div className="alert alert-error" role="alert">
             {error}
+          </div>
+        )}
+        {notice && (
+          <div className="alert alert-warn" role="status">
+            {notice} <Link to="/sign-in?as=owner">Go to sign-in</Link>
           </div>
         )}
         <div className="field">
@@ -77,7 +106,8 @@ export function RegisterPage() {
             aria-describedby="password-hint password-error"
           />
           <p className="hint" id="password-hint">
-            At least {LIMITS.passwordMin} characters.
+            At least {LIMITS.passwordMin} characters, not a common password, and not your email address. A few unrelated words
+            work well.
           </p>
           {fieldError('password')}
         </div>
@@ -90,7 +120,7 @@ export function RegisterPage() {
             <input type="radio" name="role" value="host" /> A host, cleaner or member of staff who reports concerns
           </label>
         </fieldset>
-        <button type="submit" className="button button-primary">
+        <button type="submit" className="button button-primary" disabled={busy}>
           Create account
         </button>
       </form>

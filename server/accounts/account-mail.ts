@@ -1,0 +1,130 @@
+import { recordDeliveries } from '../alerts/outbox';
+import { type Email, escapeHtml, headerSafe } from '../alerts/render';
+
+/**
+ * Emails about the account itself (sign-in locked, someone tried to register with this address, welcome), sent
+ * through the alerts outbox: recorded before anything else happens and sent by the delivery worker (in the
+ * server process, or `npm run worker`), with its retries and its once-only Message-ID. Nothing here is edited
+ * in server/alerts/.
+ *
+ * They are recorded with kind `confirm`, the outbox's kind for transactional mail: never listed among "the
+ * alerts you were sent", no unsubscribe footer (there is no subscription), and, as they carry the user id,
+ * deleted with the account through the user's delivery history. (A kind of their own would need the alerts
+ * module to treat it like `confirm`.)
+ *
+ * No email contains a password, the attempted ones included, nor anything a registrant typed (a name given with
+ * someone else's address would otherwise reach their inbox). Repeating notices (locks, registration attempts)
+ * have one delivery key per account and UTC day, so an attacker cannot flood an inbox through them.
+ */
+export interface MailUser {
+  _id: { toString(): string };
+  email: string;
+}
+
+type Part = { p: string } | { link: { href: string; label: string } };
+
+function build(subject: string, parts: Part[]): Email {
+  const text = parts.map((part) => ('p' in part ? part.p : `${part.link.label}: ${part.link.href}`));
+  const html = parts.map((part) =>
+    'p' in part
+      ? `<p>${escapeHtml(part.p)}</p>`
+      : `<p><a href="${escapeHtml(part.link.href)}">${escapeHtml(part.link.label)}</a></p>`,
+  );
+  return {
+    subject: headerSafe(subject, 150),
+    text: text.join('\n\n'),
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933;max-width:640px">${html.join('\n')}</body></html>`,
+  };
+}
+
+const SIGN_OFF = 'StayWatch will never ask for your password by email, and this email does not contain it.';
+const FORGOTTEN =
+  'If you have forgotten your password, police officers can ask their force’s StayWatch administrator; property owners and hosts can contact the StayWatch team that runs your area’s pilot.';
+
+/** "HH:MM UTC on D Month YYYY". */
+function utc(at: Date): string {
+  const time = at.toISOString().slice(11, 16);
+  const date = at.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+  return `${time} UTC on ${date}`;
+}
+
+export function signInLockedEmail(input: { until: Date; signInUrl: string }): Email {
+  return build('Sign-in to your StayWatch account is paused', [
+    { p: 'Hello,' },
+    {
+      p: 'There were many failed sign-in attempts to your StayWatch account with a wrong password, possibly from several places. To protect the account, we have locked sign-in for a short time.',
+    },
+    { p: `The lock ends by itself at ${utc(input.until)}. After that, sign in as usual with your password:` },
+    { link: { href: input.signInUrl, label: 'Sign in to StayWatch' } },
+    {
+      p: 'If these attempts were not yours, someone may be guessing your password. Your password has not been changed. Use a long password that you use nowhere else.',
+    },
+    { p: FORGOTTEN },
+    { p: SIGN_OFF },
+  ]);
+}
+
+export function registrationAttemptEmail(input: { signInUrl: string }): Email {
+  return build('Someone tried to register a StayWatch account with your email', [
+    { p: 'Hello,' },
+    {
+      p: 'Someone tried to register a new StayWatch account with this email address. You already have an account, so nothing was created or changed.',
+    },
+    { p: 'If it was you, sign in with your existing account:' },
+    { link: { href: input.signInUrl, label: 'Sign in to StayWatch' } },
+    { p: `If it was not you, you need not do anything. ${FORGOTTEN}` },
+    { p: SIGN_OFF },
+  ]);
+}
+
+export function welcomeEmail(input: { signInUrl: string }): Email {
+  return build('Welcome to StayWatch', [
+    { p: 'Hello,' },
+    { p: 'Your StayWatch account has been created with this email address. Sign in with the password you chose:' },
+    { link: { href: input.signInUrl, label: 'Sign in to StayWatch' } },
+    {
+      p: 'If you did not create this account, someone else used your address: do not sign in, and tell the StayWatch team that runs your area’s pilot.',
+    },
+    { p: SIGN_OFF },
+  ]);
+}
+
+const day = (at: Date) => at.toISOString().slice(0, 10);
+
+export class AccountMail {
+  constructor(private readonly publicUrl: string) {}
+
+  private get signInUrl(): string {
+    return `${this.publicUrl}/sign-in`;
+  }
+
+  /** The account has just been locked after many failed sign-ins: one email per account and day. */
+  async signInLocked(user: MailUser, until: Date, now = new Date()): Promise<void> {
+    await this.send(
+      user,
+      `account:signin-locked:${user._id}:${day(now)}`,
+      signInLockedEmail({ until, signInUrl: this.signInUrl }),
+      true,
+    );
+  }
+
+  /** Someone registered with this account's email: one email per account and day. */
+  async registrationAttempt(user: MailUser, now = new Date()): Promise<void> {
+    await this.send(
+      user,
+      `account:register-attempt:${user._id}:${day(now)}`,
+      registrationAttemptEmail({ signInUrl: this.signInUrl }),
+      true,
+    );
+  }
+
+  async welcome(user: MailUser): Promise<void> {
+    await this.send(user, `account:welcome:${user._id}`, welcomeEmail({ signInUrl: this.signInUrl }), false);
+  }
+
+  private async send(user: MailUser, key: string, email: Email, mayRepeat: boolean): Promise<void> {
+    await recordDeliveries([
+      { key, kind: 'confirm', subscriptionId: null, userId: user._id.toString(), to: user.email, email, mayRepeat },
+    ]);
+  }
+}
