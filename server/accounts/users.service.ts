@@ -65,9 +65,9 @@ export class UserService {
       await mail.registrationAttempt(existing);
       return;
     }
-    let user: UserRecord;
+    let user: { _id: Types.ObjectId; email: string };
     try {
-      user = (await this.create({ ...input, forceId: null }, passwordHash)) as unknown as UserRecord;
+      user = await this.create({ ...input, forceId: null }, passwordHash);
     } catch (err) {
       if (!(err instanceof HttpError) || err.status !== 409) throw err;
       const owner = await this.findByEmail(input.email);
