@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import mongoose from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DeliveryWorker } from '../../server/alerts/worker';
 import { connectDb } from '../../server/db/connection';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
-import { type Access, accessesOf, CommandMonitor, isGrowing, SMALL_COLLECTIONS } from '../support/command-monitor';
+import { type Access, accessesOf, CommandMonitor, isGrowing, isPointFilter, SMALL_COLLECTIONS } from '../support/command-monitor';
 import { createUser } from '../support/factories';
 import { type Operation, operationsOf } from '../support/openapi';
 import { type Actor, allows, answered, RECIPES, type Recipe, routeKey, send, VARIANTS, World } from '../support/route-walk';
@@ -202,5 +202,31 @@ describe('every request on the local engine', () => {
   it('sends a collection that grows with use only point filters ({_id: <value>}) and inserts', () => {
     const lines = [...new Set(walked.flatMap((w) => w.offences.map(offenceLine)))];
     expect(lines, 'non-point access from a request (see test-artifacts/point-filters.txt)').toEqual([]);
+  });
+});
+
+describe('the guard itself', () => {
+  it('counts only {_id: <ObjectId or string>} as a point filter', () => {
+    expect(isPointFilter({ _id: new Types.ObjectId() })).toBe(true);
+    expect(isPointFilter({ _id: 'sessions:abc' })).toBe(true);
+    expect(isPointFilter({ _id: { $in: ['a', 'b'] } })).toBe(false);
+    expect(isPointFilter({ _id: { $eq: 'a' } })).toBe(false);
+    expect(isPointFilter({ _id: 'a', status: 'new' })).toBe(false);
+    expect(isPointFilter({ email: 'a@b.test' })).toBe(false);
+    expect(isPointFilter({})).toBe(false);
+  });
+
+  it('sees what the driver sends, telling a scan from a point read and naming the collection and filter', async () => {
+    const id = new Types.ObjectId();
+    const mark = monitor.mark();
+    await mongoose.connection.collection('reports').findOne({ status: 'new' });
+    await mongoose.connection.collection('reports').findOne({ _id: id });
+    await mongoose.connection.collection('reports').countDocuments({ _id: id });
+    const seen = monitor.since(mark).flatMap((c) => accessesOf(c).map((a) => `${a.kind} ${a.collection} ← ${a.what}`));
+    expect(seen).toEqual([
+      'other reports ← find {"status":"new"}',
+      `point reports ← find {"_id":"ObjectId(${id})"}`,
+      `other reports ← aggregate [{"$match":{"_id":"ObjectId(${id})"}},{"$group":{"_id":1,"n":{"$sum":1}}}]`,
+    ]);
   });
 });
