@@ -47,6 +47,8 @@ const DELETE_LANES = 8;
 /** Sent alerts shown in "my alerts", and the states listed there. */
 const MINE_LIMIT = 100;
 const MINE_STATES = new Set(['sent', 'queued', 'digested', 'pending', 'sending']);
+/** Background repair of the subscription lists starts this long after the server. */
+export const REPAIR_DELAY_MS = 30_000;
 /** Account deletions whose background purge (deliveries recorded before the history logs, stragglers) is pending. */
 export const ALERT_PURGES = 'alertpurges';
 /** The purge runs this many times, the later run after PURGE_AGAIN_MS (catches deliveries recorded meanwhile). */
@@ -264,13 +266,18 @@ export class AlertsService implements PropertyListener {
     } else if (!smtp) {
       this.deps.logger.warn('SMTP is not configured: alerts are recorded but not sent');
     }
-    task('subscription-lists', async () => {
-      await this.ensureLoaded();
-      const { listed, removed } = await this.repairLists();
-      if (listed || removed) this.deps.logger.info({ listed, removed }, 'subscription lists repaired');
-    });
+    // After the start has settled: on data from before the lists this is one versioned write per user.
+    const repair = setTimeout(() => {
+      task('subscription-lists', async () => {
+        await this.ensureLoaded();
+        const { listed, removed } = await this.repairLists();
+        if (listed || removed) this.deps.logger.info({ listed, removed }, 'subscription lists repaired');
+      });
+    }, REPAIR_DELAY_MS);
+    repair.unref();
     return () => {
       clearInterval(t);
+      clearTimeout(repair);
       void this.worker?.stop();
       this.worker = null;
     };
@@ -468,10 +475,11 @@ export class AlertsService implements PropertyListener {
   }
 
   /**
-   * Account deletion: the subscription list is closed first (nothing can be added, and deliveries recorded for the
-   * user from now on are deleted by the history writer instead of listed), then every listed subscription and every
-   * delivery in the user's history (addresses; bodies are shared by all recipients of a message) is deleted by
-   * `_id`. A background purge repeats the job by `userId` for deliveries recorded before the history logs existed.
+   * Account deletion: the subscription list is closed first (nothing can be added), then every listed subscription
+   * and every delivery in the user's history (addresses; bodies are shared by all recipients of a message) is
+   * deleted by `_id`. A delivery this process records for the account afterwards is deleted by the history writer;
+   * a background purge repeats the job by `userId` twice (after a minute and after ten), for deliveries recorded
+   * before the history existed and for stragglers from other instances.
    */
   async removeAllFor(userId: string): Promise<void> {
     const subs = (await this.lists.close(userId)).map(asObjectId).filter((id) => id !== null);
@@ -479,6 +487,7 @@ export class AlertsService implements PropertyListener {
       await SubscriptionModel.deleteOne({ _id });
       this.index.remove(String(_id));
     });
+    historyWriter.forget(userId); // what this process records for the account from now on is deleted, not listed
     await historyWriter.settled(userId, 10_000);
     const deliveries = (await allHistoryIds(userId)).map(asObjectId).filter((id) => id !== null);
     await eachLimited(deliveries, DELETE_LANES, (_id) => DeliveryModel.deleteOne({ _id }));
@@ -530,7 +539,7 @@ export class AlertsService implements PropertyListener {
     const byUser = new Map<string, string[]>();
     const cursor = db()
       .collection(subscriptionColl())
-      .find({}, { projection: { userId: 1, createdAt: 1 }, batchSize: 1000 });
+      .find({}, { projection: { userId: 1 }, batchSize: 1000 });
     for await (const s of cursor) {
       const user = String(s.userId);
       const id = String(s._id);

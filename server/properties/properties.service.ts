@@ -11,6 +11,8 @@ import { bumpPropertyVersion, currentPropertyVersion } from './property-version.
 
 /** How often the background check compares the shared version counter (other instances, the seed script). */
 const VERSION_CHECK_MS = 5_000;
+/** The background repair of the owner lists starts this long after the server. */
+const REPAIR_DELAY_MS = 30_000;
 /** Point deletes in flight at once when an account's properties go. */
 const DELETE_LANES = 8;
 
@@ -97,7 +99,9 @@ export class PropertyService {
   /** Background work (never on a request): the version check, and owner lists repaired after a reload. */
   startBackground(onError: (err: unknown, task: string) => void): () => void {
     const repair = () => this.repairOwnerLists().catch((err) => onError(err, 'property-owner-lists'));
-    void this.ready().then(repair, (err) => onError(err, 'property-grid'));
+    // After the start has settled: on data from before the lists (or seeded) this is one versioned write per owner.
+    const first = setTimeout(() => void this.ready().then(repair, (err) => onError(err, 'property-grid')), REPAIR_DELAY_MS);
+    first.unref();
     const t = setInterval(() => {
       if (this.checking || Date.now() - this.checkedAt < VERSION_CHECK_MS) return;
       this.checking = true;
@@ -111,7 +115,10 @@ export class PropertyService {
         });
     }, VERSION_CHECK_MS);
     t.unref();
-    return () => clearInterval(t);
+    return () => {
+      clearTimeout(first);
+      clearInterval(t);
+    };
   }
 
   /** Scans every property (background: start, or a change made elsewhere). */

@@ -33,6 +33,7 @@ const OURS = new Set([
   'deliveryresults',
   'advisories',
   'hotspots',
+  'alerthistory',
   'alerthistorywork',
   'alertpurges',
   'pagedlogs',
@@ -232,6 +233,28 @@ describe('account deletion', () => {
   });
 });
 
+describe('the account purge', () => {
+  it('deletes, in the background, deliveries recorded before the alert history existed', async () => {
+    const owner = await signedIn('owner');
+    await DeliveryModel.collection.insertOne({
+      _id: new Types.ObjectId(),
+      key: `legacy:${owner.id}`,
+      kind: 'area',
+      subscriptionId: null,
+      userId: new Types.ObjectId(owner.id),
+      to: owner.email,
+      subject: 'An old notice',
+      bodyId: 'legacy-body',
+      status: 'sent',
+      createdAt: new Date(),
+    });
+    expect((await owner.c.delete('/api/account')).status).toBe(200);
+    expect(await DeliveryModel.countDocuments(ofUser(owner.id))).toBe(1);
+    expect(await app.services.alerts.sweepPurges(new Date(Date.now() + 61_000))).toBe(1);
+    expect(await DeliveryModel.countDocuments(ofUser(owner.id))).toBe(0);
+  });
+});
+
 describe('sent alerts and advisories', () => {
   it('list a force’s advisories newest first', async () => {
     const officer = await signedIn('police');
@@ -299,7 +322,7 @@ describe('sent alerts and advisories', () => {
       recording = null;
       expect(sent.filter((s) => OURS.has(s.collection) && !isPoint(s.filter))).toEqual([]);
       // The walk reached the hotspot check, the history logs and the lists.
-      for (const coll of ['hotspots', 'pagedlogs', 'usersubscriptions', 'deliveries']) {
+      for (const coll of ['hotspots', 'alerthistory', 'pagedlogs', 'usersubscriptions', 'deliveries']) {
         expect(sent.some((s) => s.collection === coll)).toBe(true);
       }
     }
