@@ -35,8 +35,10 @@ export function RegisterPage() {
       await api<RegisterAccepted>('POST', '/api/auth/register', parsed.data);
     } catch (err) {
       if (err instanceof ApiError) {
-        setErrors(err.fieldErrors());
-        setError(err.message);
+        const fields = err.fieldErrors();
+        setErrors(fields);
+        // A field's own message says what to change; the banner is for everything else (e.g. too many attempts).
+        setError(Object.keys(fields).length ? null : err.message);
       } else setError('Registration failed');
       setBusy(false);
       return;
