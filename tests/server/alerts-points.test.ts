@@ -6,6 +6,7 @@ import { DeliveryModel } from '../../server/alerts/delivery.model';
 import { historyWriter } from '../../server/alerts/history';
 import { recordDeliveries } from '../../server/alerts/outbox';
 import { SubscriptionModel } from '../../server/alerts/subscription.model';
+import { geohash } from '../../server/geo/geohash';
 import { PropertyModel } from '../../server/properties/property.model';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
@@ -230,6 +231,31 @@ describe('account deletion', () => {
     ]);
     await historyWriter.settled(owner.id);
     expect(await DeliveryModel.countDocuments(ofUser(owner.id))).toBe(0);
+  });
+});
+
+describe('emerging hotspots', () => {
+  it('are announced once for reports on both sides of a cell border', async () => {
+    // Worthing: find where the 6-character geohash cell changes going east.
+    const lat = 50.815;
+    let lng = -0.372;
+    const cell = geohash(lat, lng, 6);
+    while (geohash(lat, lng + 0.0005, 6) === cell) lng += 0.0005;
+    const west = { lat, lng: lng - 0.0007 }; // about 50 m inside the western cell
+    const east = { lat, lng: lng + 0.0012 }; // about 50 m inside the eastern one
+    expect(geohash(east.lat, east.lng, 6)).not.toBe(cell);
+    const officer = await signedIn('police');
+    const { body: patrol } = await officer.c.post('/api/subscriptions', {
+      kind: 'area',
+      polygon: square(west, 0.02),
+      mode: 'instant',
+    });
+    await confirm(patrol.id);
+    for (let i = 0; i < 3; i++) await fileReport({ lat: west.lat + i * 0.0002, lng: west.lng });
+    const announced = () => DeliveryModel.collection.countDocuments({ key: { $regex: `^hotspot:${patrol.id}:` } });
+    expect(await announced()).toBe(1);
+    await fileReport(east);
+    expect(await announced()).toBe(1);
   });
 });
 
