@@ -75,7 +75,8 @@ export async function countReports(): Promise<number> {
  * indexed):
  * - start: load the newest snapshot (a few binary chunks read by `_id`) and replay the change log
  *   since it; without a usable snapshot, stream every report (bulk append + one sort);
- * - this instance's writes: applied from report events, and noted in the change log (batched);
+ * - this instance's writes: applied from report events, and noted in the change log before the request answers
+ *   (group commits);
  * - other instances' writes: every 5 s one scan of the small change log, then each changed report
  *   fetched by `_id`;
  * - drift (deletions or inserts that bypassed the app): the document count (collection metadata), each reconcile;
@@ -131,11 +132,12 @@ export class MapIndex {
     this.whenBuilt = new Promise((resolve) => {
       this.markBuilt = resolve;
     });
+    // The request that made a change awaits its change-log write: once acknowledged, a crash cannot lose it.
     const onChange = ({ report }: { report: { _id: { toString(): string } } }) => {
       this.apply(report as unknown as IndexRecord);
       const id = report._id.toString();
       this.duringBuild?.add(id);
-      this.changes.record(id);
+      return this.changes.record(id);
     };
     events?.on('report.created', onChange);
     events?.on('report.updated', onChange);
@@ -144,7 +146,7 @@ export class MapIndex {
       this.counted(1);
       this.duringBuild?.add(reportId);
       // Other instances refetch the id, find nothing and remove it too.
-      this.changes.record(reportId);
+      return this.changes.record(reportId);
     });
   }
 
