@@ -1,7 +1,7 @@
 import { model, Schema, type Model, type Types } from 'mongoose';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
-import { readById, updateVersioned } from '../db/versioned';
+import { deleteVersioned, readById, updateVersioned } from '../db/versioned';
 
 /**
  * Users by email with point operations only: `useremails` holds `{_id: <normalised email>, userId}`. The key
@@ -101,5 +101,5 @@ export async function holdEmail(email: string, userId: Types.ObjectId): Promise<
 /** Deletes the key of `email` if it still points at `userId` (a failed registration, a deleted account). */
 export async function releaseEmail(email: string, userId: Types.ObjectId): Promise<void> {
   const key = await readEmailKey(email);
-  if (key && sameId(key.userId, userId)) await EmailKeyModel.deleteOne({ _id: email });
+  if (key && sameId(key.userId, userId)) await deleteVersioned(USER_EMAILS, email);
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import mongoose, { trusted } from 'mongoose';
 import type { Config } from '../config';
 import { retryBusy } from '../db/insert';
-import { readById, updateVersioned } from '../db/versioned';
+import { deleteVersioned, readById, updateVersioned } from '../db/versioned';
 import { SessionModel } from './session.model';
 import type { AuthContext } from './session.types';
 import { UserModel } from './user.model';
@@ -119,7 +119,7 @@ export class SessionService {
   /** Ends every session of a user being deleted and drops their session list. */
   async forget(userId: string): Promise<void> {
     await this.destroyAllFor(userId);
-    await mongoose.connection.db!.collection<SessionList>(SESSION_LISTS).deleteOne({ _id: userId });
+    await deleteVersioned(SESSION_LISTS, userId);
   }
 
   private async unlist(userId: string, ids: string[]): Promise<void> {

@@ -1,5 +1,4 @@
-import mongoose from 'mongoose';
-import { readById, updateVersioned } from './versioned';
+import { deleteVersioned, readById, updateVersioned } from './versioned';
 
 /**
  * An append-only list per key (a report's audit trail, a user's filed reports, a force's advisories) kept
@@ -98,10 +97,9 @@ export async function readLog<E>(
 
 /** Removes the whole log (retention, account deletion): point deletes of the head and every page. */
 export async function deleteLog(key: string): Promise<void> {
-  const coll = mongoose.connection.db!.collection<{ _id: string }>(LOGS);
   const head = await readById<Head>(LOGS, key);
-  for (let n = head?.page ?? 0; n >= 0; n--) await coll.deleteOne({ _id: pageId(key, n) });
-  await coll.deleteOne({ _id: key });
+  for (let n = head?.page ?? 0; n >= 0; n--) await deleteVersioned(LOGS, pageId(key, n));
+  await deleteVersioned(LOGS, key);
 }
 
 /** Rewrites the entries of every page that `change` alters (e.g. drop a deleted report's entries). */

@@ -106,8 +106,30 @@ async function rollForwardIfStale(coll: string, id: unknown, rev: number): Promi
   await apply(coll, id, rev, claim.set, claim.upsert);
 }
 
-/** Background sweep: claims older than a day are no longer needed for roll-forward. Scans; never on a request. */
-export async function pruneRevisions(olderThanMs = 86_400_000): Promise<number> {
+/**
+ * Deletes a versioned document and the claims of its revisions. Without this, a document written again later
+ * under the same `_id` would start at revision 1, find the old claims and "roll forward" their content.
+ */
+export async function deleteVersioned(coll: string, id: unknown): Promise<void> {
+  const doc = await readById<Versioned>(coll, id);
+  const rev = doc?.rev ?? 0;
+  const revisions = collection(REVISIONS);
+  // biome-ignore lint/suspicious/noExplicitAny: string `_id`, see apply().
+  const drop = (r: number) => retryBusy(() => revisions.deleteOne({ _id: claimId(coll, id, r) } as any));
+  for (let r = 1; r <= rev; r += 16) {
+    await Promise.all(Array.from({ length: Math.min(16, rev - r + 1) }, (_, k) => drop(r + k)));
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: see apply().
+  await retryBusy(() => collection(coll).deleteOne({ _id: id } as any));
+  // A writer that claimed a revision while we deleted: drop claims past the last one we knew of, until none is left.
+  for (let r = rev + 1; (await drop(r)).deletedCount > 0; r++);
+}
+
+/**
+ * Background sweep: a claim is needed only until its write lands (or its lease passes and it is rolled forward),
+ * and it holds the content it wrote, so claims go after an hour. Scans; never on a request.
+ */
+export async function pruneRevisions(olderThanMs = 3_600_000): Promise<number> {
   const res = await collection(REVISIONS).deleteMany({ at: { $lt: new Date(Date.now() - olderThanMs) } });
   return res.deletedCount;
 }

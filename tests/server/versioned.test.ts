@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connectDb } from '../../server/db/connection';
 import { appendLog, deleteLog, PAGE_SIZE, readLog } from '../../server/db/paged-log';
-import { CLAIM_LEASE_MS, REVISIONS, updateVersioned } from '../../server/db/versioned';
+import { CLAIM_LEASE_MS, deleteVersioned, REVISIONS, updateVersioned } from '../../server/db/versioned';
 import { dropTestDatabase } from '../support/app';
 
 beforeAll(async () => {
@@ -47,6 +47,19 @@ describe('versioned documents', () => {
   });
 });
 
+describe('deleted versioned documents', () => {
+  it('start again from nothing when written after the lease: no claim of the old document is rolled forward', async () => {
+    for (const n of [1, 2, 3]) await updateVersioned<Counter>('counters', 'gone', (doc) => ({ items: [...(doc?.items ?? []), n] }));
+    await deleteVersioned('counters', 'gone');
+    // Age every claim past the lease, as if the new write came a while later.
+    await mongoose.connection.db!.collection(REVISIONS).updateMany({}, { $set: { at: new Date(Date.now() - CLAIM_LEASE_MS - 1000) } });
+    const res = await updateVersioned<Counter>('counters', 'gone', (doc) => ({ items: [...(doc?.items ?? []), 9] }));
+    expect(res?.items).toEqual([9]);
+    const stored = await mongoose.connection.db!.collection<Counter>('counters').findOne({ _id: 'gone' });
+    expect(stored?.items).toEqual([9]);
+  });
+});
+
 describe('paged logs', () => {
   it('keep every entry of concurrent appends across pages, newest first', async () => {
     const n = PAGE_SIZE + 30;
@@ -77,9 +90,12 @@ describe('paged logs', () => {
     expect(await readLog('audit:none', { limit: 10 })).toEqual({ items: [], nextCursor: null });
   });
 
-  it('are removed whole', async () => {
-    await appendLog('audit:r3', { n: 1 });
+  it('are removed whole, and a log started again under the same key holds only its new entries', async () => {
+    for (const n of [1, 2, 3]) await appendLog('audit:r3', { n });
     await deleteLog('audit:r3');
     expect(await readLog('audit:r3', { limit: 10 })).toEqual({ items: [], nextCursor: null });
+    await mongoose.connection.db!.collection(REVISIONS).updateMany({}, { $set: { at: new Date(Date.now() - CLAIM_LEASE_MS - 1000) } });
+    await appendLog('audit:r3', { n: 4 });
+    expect(await readLog('audit:r3', { limit: 10 })).toEqual({ items: [{ n: 4 }], nextCursor: null });
   });
 });
