@@ -2,9 +2,6 @@ import type { Role } from '../../shared/schemas/auth';
 import { UserModel } from '../accounts/user.model';
 import { ForceModel } from '../forces/force.model';
 import { polygonsFromGeoJson } from '../forces/geojson';
-import { cellKeys } from '../geo/geohash';
-import { PropertyModel } from '../properties/property.model';
-import { bumpPropertyVersion } from '../properties/property-version.model';
 import type { Services } from '../services';
 import { DEMO_FORCES } from './areas';
 import { generateProperties, generateReports } from './generate';
@@ -44,17 +41,8 @@ export async function seedDemoIfEmpty(s: Services): Promise<boolean> {
     seed: 7,
     locator: s.forces.locator,
   }).filter((p) => p.forceId === 'sussex');
-  await PropertyModel.insertMany(
-    props.map((p) => ({
-      ownerId: owner._id,
-      address: p.address,
-      lat: p.lat,
-      lng: p.lng,
-      cells: cellKeys(p.lat, p.lng),
-      type: p.type,
-    })),
-  );
-  await bumpPropertyVersion(); // running instances reload their property grid
+  // Through the service, like an owner registering them: listed on the owner's account at once.
+  for (const p of props) await s.properties.create(String(owner._id), { address: p.address, lat: p.lat, lng: p.lng, type: p.type });
   const n = await insertReports(
     generateReports(s.config.demoReports, {
       seed: 42,
