@@ -19,7 +19,7 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
     route({
       method: 'post',
       path: '/api/forces',
-      summary: 'Create a force with its area (GeoJSON Polygon or MultiPolygon)',
+      summary: 'Create a force with its area (GeoJSON Polygon or MultiPolygon); 409 if the id exists (replace an area with PUT)',
       tags: ['forces'],
       access: ['police_admin'],
       body: z.strictObject({
@@ -29,7 +29,8 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
       }),
       status: 201,
       response: ForceView,
-      handler: async ({ body }) => forces.upsert(body.id, body.name, polygonsFromGeoJson(body.area)),
+      errors: [409],
+      handler: async ({ body }) => forces.create(body.id, body.name, polygonsFromGeoJson(body.area)),
     }),
     route({
       method: 'put',

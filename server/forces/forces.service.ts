@@ -1,5 +1,7 @@
 import type { ForceView } from '../../shared/schemas/forces';
-import { notFound } from '../http/errors';
+import { isDuplicateKey } from '../db/errors';
+import { retryBusy } from '../db/insert';
+import { HttpError, notFound } from '../http/errors';
 import { ForceLocator } from '../geo/force-locator';
 import { bboxOf, type Polygon } from '../geo/polygon';
 import { type Force, ForceModel, type StoredPolygon } from './force.model';
@@ -58,6 +60,22 @@ export class ForceService {
     return f;
   }
 
+  /**
+   * A new force, claimed by inserting its `_id`: an id that exists already is refused with 409 (two concurrent
+   * creates of one id cannot both win). Replacing an existing force's area is `replaceArea`.
+   */
+  async create(id: string, name: string, polygons: Polygon[]): Promise<ForceView> {
+    try {
+      await retryBusy(() => ForceModel.create({ _id: id, name, polygons: polygons.map(toStored) }));
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new HttpError(409, 'conflict', `A force with id "${id}" exists already; replace its area instead`);
+      throw err;
+    }
+    await this.load();
+    return presentForce(await this.get(id));
+  }
+
+  /** Creates or overwrites a force (demo seed and `replaceArea`; the API's create refuses an existing id). */
   async upsert(id: string, name: string, polygons: Polygon[]): Promise<ForceView> {
     await ForceModel.updateOne({ _id: id }, { $set: { name, polygons: polygons.map(toStored) } }, { upsert: true });
     await this.load();

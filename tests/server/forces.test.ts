@@ -79,6 +79,26 @@ describe('force areas over the API', () => {
     expect(point.status).toBe(400);
   });
 
+  it('creates a new force with 201 and answers 409 for an existing id, leaving the stored force as it was', async () => {
+    const created = await admin.post('/api/forces', { id: 'kent-test', name: 'Kent Test Police', area: box });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'kent-test', name: 'Kent Test Police', bbox: [-0.2, 50.8, -0.1, 50.9] });
+
+    const other = { ...box, coordinates: [[[0, 51], [0.1, 51], [0.1, 51.1], [0, 51.1], [0, 51]]] };
+    const again = await admin.post('/api/forces', { id: 'kent-test', name: 'Someone Else', area: other });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('conflict');
+
+    const listed = (await app.client().get('/api/forces')).body.forces.find((f: { id: string }) => f.id === 'kent-test');
+    expect(listed).toMatchObject({ name: 'Kent Test Police', bbox: [-0.2, 50.8, -0.1, 50.9] });
+    expect(app.services.forces.locator.locate(51.05, 0.05)).not.toBe('kent-test');
+  });
+
+  it('answers 409 when a force that the demo seed created is posted again', async () => {
+    const res = await admin.post('/api/forces', { id: 'sussex', name: 'Sussex Police', area: box });
+    expect(res.status).toBe(409);
+  });
+
   it('returns 404 for an unknown force and 403 for a police officer', async () => {
     expect((await admin.put('/api/forces/atlantis/area', box)).status).toBe(404);
     const pc = await createUser(app.services, 'police');

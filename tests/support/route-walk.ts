@@ -357,7 +357,14 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   'POST /api/forces': {
     as: 'police_admin',
     expect: 201,
-    calls: (w, n) => same(n, () => ({ client: w.admin.c, method: 'POST', path: '/api/forces', json: w.walkForce() })),
+    // A new id each call: posting an existing id answers 409 (replacing an area is the PUT route).
+    calls: (w, n) =>
+      same(n, () => ({
+        client: w.admin.c,
+        method: 'POST',
+        path: '/api/forces',
+        json: { ...w.walkForce(), id: unique('walk').toLowerCase().slice(0, 40) },
+      })),
   },
   'PUT /api/forces/{id}/area': {
     as: 'police_admin',
