@@ -14,7 +14,7 @@ import {
   type Sendable,
   SuppressionModel,
 } from './delivery.model';
-import { attemptId, DeliveryLedger } from './ledger';
+import { attemptId, DeliveryLedger, type LedgerOptions } from './ledger';
 import { bodyOf, runDigests } from './outbox';
 import { headerSafe, withFooter } from './render';
 import { SubscriptionModel } from './subscription.model';
@@ -32,6 +32,8 @@ export interface WorkerOptions {
   maxAttempts?: number;
   /** Run the daily digest job from this worker's loop. */
   digests?: boolean;
+  /** Where attempt results are stored (tests wrap the database store to inject a fault). */
+  ledger?: LedgerOptions;
 }
 
 export interface SmtpSettings {
@@ -96,8 +98,8 @@ interface Entry {
 export class DeliveryWorker {
   readonly id: string;
   private readonly transport: Transporter;
-  private readonly opts: Required<Omit<WorkerOptions, 'workerId'>>;
-  private readonly ledger = new DeliveryLedger();
+  private readonly opts: Required<Omit<WorkerOptions, 'workerId' | 'ledger'>>;
+  private readonly ledger: DeliveryLedger;
   private readonly bodies = new BodyCache();
   private queue: DeliveryWork[] = [];
   /** Work items this worker is on: a poll does not take them again. */
@@ -131,6 +133,7 @@ export class DeliveryWorker {
       maxAttempts: opts.maxAttempts ?? 30,
       digests: opts.digests ?? true,
     };
+    this.ledger = new DeliveryLedger(opts.ledger);
     this.transport = createTransport(smtp);
   }
 
@@ -180,7 +183,15 @@ export class DeliveryWorker {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await this.ledger.flush().catch((err) => this.ctx.logger.warn({ err }, 'storing delivery results failed'));
+    try {
+      await this.ledger.flush();
+    } catch (err) {
+      this.ctx.logger.error(
+        { err, unstored: this.ledger.unstored },
+        'delivery results could not be stored; those messages may be sent again after the lease',
+      );
+    }
+    this.ledger.close();
     this.transport.close();
   }
 

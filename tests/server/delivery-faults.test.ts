@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DeliveryClaimModel, DeliveryModel, DeliveryResultModel, SuppressionModel } from '../../server/alerts/delivery.model';
+import { type LedgerStore, storeInDatabase } from '../../server/alerts/ledger';
 import { deliveryState, recordDeliveries } from '../../server/alerts/outbox';
 import { DeliveryWorker, messageIdFor, type SmtpSettings, type WorkerOptions } from '../../server/alerts/worker';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
@@ -150,6 +151,35 @@ describe('delivery under faults', { timeout: 400_000 }, () => {
     await dueDeliveries('bounce-later', 1, () => 'bounce-1@example.test');
     expect(await worker.drain()).toMatchObject({ skipped: 1, sent: 0 });
     expect(smtp.to('bounce-1@example.test')).toHaveLength(0);
+  });
+
+  it.each([
+    ['once', 1],
+    ['six times in a row (more than one flush tries)', 6],
+  ])('keeps the results of a store that failed %s, so no message is sent again after the lease', async (_, times) => {
+    const smtp = await startSmtp();
+    const batch = `flush-${times}`;
+    const ids = await dueDeliveries(batch, 40);
+    // The first stores of results fail (the database refused the insert); every later one goes to the database.
+    let failures = 0;
+    const failing: LedgerStore = async (retries, results) => {
+      if (failures < times && results.length) {
+        failures++;
+        throw new Error('injected: results insert failed');
+      }
+      return storeInDatabase(retries, results);
+    };
+    const worker = newWorker(smtp.port, { leaseMs: 400, ledger: { store: failing } });
+    worker.start();
+    await smtp.waitFor(() => smtp.countsByMessageId().size >= 40, 60_000);
+    // Several leases and polls later: an attempt whose result was lost would have been taken over and sent again.
+    await new Promise((r) => setTimeout(r, 4_000));
+    await worker.stop();
+    expect(failures).toBe(times);
+    expect(arrivals(smtp, ids)).toEqual({ missing: [], duplicates: 0 });
+    expect(smtp.messages).toHaveLength(40);
+    expect(await states(batch)).toEqual({ sent: 40 });
+    expect(await attemptsInFlight(batch)).toBe(0);
   });
 
   it('loses nothing when the worker process is killed with SIGKILL mid-sending, and duplicates at most what was in flight', async () => {
