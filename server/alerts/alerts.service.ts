@@ -255,10 +255,6 @@ export class AlertsService implements PropertyListener {
           tokens: this.tokens,
           logger: this.deps.logger,
           digestHour: this.deps.config.alerts.digestHour,
-          subscriptions: (id) => {
-            const s = this.index.get(id);
-            return s ? { status: 'confirmed', tokenVersion: s.tokenVersion } : undefined;
-          },
         },
         { leaseMs: this.deps.config.alerts.leaseMs, retryBaseMs: this.deps.config.alerts.retryBaseMs },
       );

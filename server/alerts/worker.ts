@@ -72,12 +72,11 @@ export const messageIdFor = (id: Types.ObjectId | string) => `<delivery-${String
 type Outcome = 'sent' | 'retry' | 'failed' | 'skipped';
 export type Totals = Record<'sent' | 'retried' | 'failed' | 'skipped', number>;
 
-/** A subscription's state as the worker needs it; `undefined` from a lookup means "ask the database". */
+/** A subscription's state as the worker needs it. */
 export interface SubscriptionState {
   status: string;
   tokenVersion: string;
 }
-export type SubscriptionLookup = (id: string) => SubscriptionState | undefined;
 
 /** Work items taken per round. */
 const ROUND = 10;
@@ -118,8 +117,6 @@ export class DeliveryWorker {
       tokens: TokenSigner;
       logger: Logger;
       digestHour: number;
-      /** In the server process: the in-memory subscription index (updated at once on confirm and unsubscribe). */
-      subscriptions?: SubscriptionLookup;
     },
     opts: WorkerOptions = {},
   ) {
@@ -337,10 +334,11 @@ export class DeliveryWorker {
     return { won, settled };
   }
 
-  /** Current state, never cached: a subscriber who just unsubscribed must not get one more message. */
-  private async subscription(id: string, fresh: boolean): Promise<SubscriptionState | null> {
-    const known = fresh ? undefined : this.ctx.subscriptions?.(id);
-    if (known) return known;
+  /**
+   * Current state, read by `_id` at send time and never cached: a subscriber who just unsubscribed or deleted the
+   * alert (on any instance) must not get one more message. An in-memory index would lag behind other instances.
+   */
+  private async subscription(id: string): Promise<SubscriptionState | null> {
     const sub = await SubscriptionModel.findById(id, { status: 1, tokenVersion: 1 }).lean();
     return sub ? { status: sub.status, tokenVersion: sub.tokenVersion } : null;
   }
@@ -355,7 +353,7 @@ export class DeliveryWorker {
     if (this.suppressed.has(to)) return this.finish(d, attempt, 'skipped', 'address suppressed after a permanent failure');
     let unsubscribeUrl: string | null = null;
     if (d.subscriptionId) {
-      const sub = await this.subscription(String(d.subscriptionId), d.kind === 'confirm');
+      const sub = await this.subscription(String(d.subscriptionId));
       const wanted = d.kind === 'confirm' ? 'pending' : 'confirmed';
       if (!sub || sub.status !== wanted) return this.finish(d, attempt, 'skipped', `subscription is ${sub?.status ?? 'deleted'}`);
       if (d.kind !== 'confirm') {
