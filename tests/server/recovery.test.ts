@@ -82,7 +82,7 @@ async function queueTotal(c: TestClient, status: string): Promise<number> {
 /** The server's log line with `msg`, parsed (log lines are written in batches: waits up to 5 s for it). */
 async function logLine(server: ServerProcess, msg: string): Promise<Record<string, unknown> & { at: number }> {
   for (let tries = 0; tries < 50; tries++) {
-    const lines = server.output().split('\n');
+    const lines = server.output().split('\n').slice(0, -1); // whole lines only
     const at = lines.findIndex((l) => l.includes(msg));
     if (at >= 0) return { ...JSON.parse(lines[at]!), at };
     await new Promise((r) => setTimeout(r, 100));
@@ -140,7 +140,7 @@ describe('a restart after kill -9 with thousands of changes since the last map s
     try {
       c = await signIn(server);
       const healthyAfterMs = Date.now() - restartedAt;
-      expect(healthyAfterMs).toBeLessThan(HEALTH_WITHIN_MS);
+      expect(healthyAfterMs, server.output().slice(-2000)).toBeLessThan(HEALTH_WITHIN_MS);
       expect(await queueTotal(c, 'triaged')).toBe(before.triaged + STATUS_CHANGES);
       expect(await queueTotal(c, 'new')).toBe(before.new + NEW_REPORTS);
       // It listened before loading the index, and loaded it from the seed's snapshot plus the logged changes.
@@ -160,7 +160,7 @@ describe('a restart after kill -9 with thousands of changes since the last map s
         if (res.status !== 200) failures.push(`PATCH ${res.status} ${res.text}`);
       });
       expect(failures.slice(0, 3)).toEqual([]);
-      expect(await server.stop('SIGTERM')).toBe(0);
+      expect(await server.stop('SIGTERM'), server.output().slice(-2000)).toBe(0);
       expect(server.output()).toMatch(/map index snapshot written/);
       expect(more).toHaveLength(50);
     } finally {
