@@ -1,4 +1,4 @@
-import { deleteVersioned, readById, updateVersioned } from './versioned';
+import { deleteVersioned, readById, updateVersioned, VersionConflict } from './versioned';
 
 /**
  * An append-only list per key (a report's audit trail, a user's filed reports, a force's advisories) kept
@@ -30,28 +30,91 @@ export interface LogPage<E> {
 
 const pageId = (key: string, n: number) => `${key}#${n}`;
 
+/** How long one append keeps trying when writers on other instances keep winning the same page. */
+const APPEND_BUDGET_MS = 10_000;
+
+interface Waiting {
+  entries: unknown[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+/** Entries waiting for a key whose previous append is still being written (in this process). */
+const queues = new Map<string, Waiting[]>();
+
 /** Appends `entry` to the log `key`. */
-export async function appendLog<E>(key: string, entry: E): Promise<void> {
-  await appendLogMany(key, [entry]);
+export function appendLog<E>(key: string, entry: E): Promise<void> {
+  return appendLogMany(key, [entry]);
 }
 
-/** Appends `entries`, in order, to the log `key`: one write per page they land in (a writer batching a busy key). */
-export async function appendLogMany<E>(key: string, entries: E[]): Promise<void> {
+/**
+ * Appends `entries`, in order, to the log `key`; resolves once they are stored.
+ *
+ * Group commit: a busy log (a force's day of audit entries, its advisories) gets many appends at once, and
+ * concurrent read-modify-writes of one page would mostly retry each other. So entries that arrive for a key while
+ * an append to it is being written wait, and are then written together, one write per page they land in.
+ */
+export function appendLogMany<E>(key: string, entries: E[]): Promise<void> {
+  if (entries.length === 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const waiting = queues.get(key);
+    if (waiting) {
+      waiting.push({ entries, resolve, reject });
+      return;
+    }
+    const queue: Waiting[] = [{ entries, resolve, reject }];
+    queues.set(key, queue);
+    void drain(key, queue);
+  });
+}
+
+async function drain(key: string, queue: Waiting[]): Promise<void> {
+  while (queue.length > 0) {
+    const batch = queue.splice(0, queue.length);
+    try {
+      await writeEntries(
+        key,
+        batch.flatMap((w) => w.entries),
+      );
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+  queues.delete(key);
+}
+
+/** Retries `fn` while other writers win its claims (nothing was written then), with jitter, within the budget. */
+async function untilWritten<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof VersionConflict) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(20 * 2 ** attempt, 500)));
+    }
+  }
+}
+
+async function writeEntries(key: string, entries: unknown[]): Promise<void> {
+  const deadline = Date.now() + APPEND_BUDGET_MS;
   let rest = entries;
   while (rest.length > 0) {
     const head = await readById<Head>(LOGS, key);
     const n = head?.page ?? 0;
     let taken = 0;
-    await updateVersioned<Page<E>>(LOGS, pageId(key, n), (page) => {
-      const current = page?.entries ?? [];
-      taken = Math.max(0, Math.min(PAGE_SIZE - current.length, rest.length));
-      return taken > 0 ? { entries: [...current, ...rest.slice(0, taken)] } : null;
-    });
-    if (!head) await updateVersioned<Head>(LOGS, key, (h) => (h ? null : { page: 0 }));
+    // Each step either writes its entries or nothing, so a retried step never writes an entry twice.
+    await untilWritten(deadline, () =>
+      updateVersioned<Page<unknown>>(LOGS, pageId(key, n), (page) => {
+        const current = page?.entries ?? [];
+        taken = Math.max(0, Math.min(PAGE_SIZE - current.length, rest.length));
+        return taken > 0 ? { entries: [...current, ...rest.slice(0, taken)] } : null;
+      }),
+    );
+    if (!head) await untilWritten(deadline, () => updateVersioned<Head>(LOGS, key, (h) => (h ? null : { page: 0 })));
     rest = rest.slice(taken);
     if (rest.length === 0) return;
     // The page is full: move the head on (unless another writer already did).
-    await updateVersioned<Head>(LOGS, key, (h) => ((h?.page ?? 0) > n ? null : { page: n + 1 }));
+    await untilWritten(deadline, () => updateVersioned<Head>(LOGS, key, (h) => ((h?.page ?? 0) > n ? null : { page: n + 1 })));
   }
 }
 

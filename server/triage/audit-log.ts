@@ -21,8 +21,6 @@ export interface AuditEntry {
 export const MAX_EMPTY_DAYS = 31;
 /** Days one unfiltered request may walk back before it answers with a cursor. */
 const MAX_DAYS_PER_CALL = 93;
-/** Callers' appends written together at most (a page holds 100 entries). */
-const MAX_BATCH = 50;
 const DAY_MS = 86_400_000;
 
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
@@ -42,49 +40,6 @@ export function auditEntry(
   return { id: new Types.ObjectId().toHexString(), action, reportId, userId, at, details };
 }
 
-interface Waiting {
-  entries: AuditEntry[];
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-/** Entries waiting for a key whose previous append is still being written. */
-const queues = new Map<string, Waiting[]>();
-
-/**
- * Group commit per log: every police read appends to the same day log, and concurrent read-modify-writes of one
- * page would mostly retry each other (ten at once took seconds). So entries that arrive for a key while an append
- * to it is being written wait, and are then written together as one append. Each caller is answered once its own
- * entries are stored, with the error if they were not.
- */
-function append(key: string, entries: AuditEntry[]): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const waiting = queues.get(key);
-    if (waiting) {
-      waiting.push({ entries, resolve, reject });
-      return;
-    }
-    const queue: Waiting[] = [{ entries, resolve, reject }];
-    queues.set(key, queue);
-    void drain(key, queue);
-  });
-}
-
-async function drain(key: string, queue: Waiting[]): Promise<void> {
-  while (queue.length > 0) {
-    const batch = queue.splice(0, MAX_BATCH);
-    try {
-      await appendLogMany(
-        key,
-        batch.flatMap((w) => w.entries),
-      );
-      for (const w of batch) w.resolve();
-    } catch (err) {
-      for (const w of batch) w.reject(err);
-    }
-  }
-  queues.delete(key);
-}
-
 /** Appends the entries, in order, to the logs of their report, user and day; different logs in parallel. */
 export async function appendAudit(entries: AuditEntry[]): Promise<void> {
   const byKey = new Map<string, AuditEntry[]>();
@@ -93,7 +48,8 @@ export async function appendAudit(entries: AuditEntry[]): Promise<void> {
     if (e.reportId) keys.unshift(auditReportKey(e.reportId));
     for (const k of keys) byKey.set(k, [...(byKey.get(k) ?? []), e]);
   }
-  await Promise.all([...byKey].map(([key, list]) => append(key, list)));
+  // appendLogMany group-commits per log, so concurrent police reads share one write of the busy day log.
+  await Promise.all([...byKey].map(([key, list]) => appendLogMany(key, list)));
 }
 
 async function readOne(key: string, limit: number, before: string | null, keep?: (e: AuditEntry) => boolean) {

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connectDb } from '../../server/db/connection';
-import { appendLog, deleteLog, PAGE_SIZE, readLog } from '../../server/db/paged-log';
+import { appendLog, deleteLog, LOGS, PAGE_SIZE, readLog } from '../../server/db/paged-log';
 import { CLAIM_LEASE_MS, deleteVersioned, REVISIONS, updateVersioned } from '../../server/db/versioned';
 import { dropTestDatabase } from '../support/app';
 
@@ -80,6 +80,25 @@ describe('paged logs', () => {
     expect(seen.length).toBe(n);
     // Newest first within a batch order: the last batch comes before the first.
     expect(seen.indexOf(n - 1)).toBeLessThan(seen.indexOf(0));
+  });
+
+  it('store every append when many callers and another instance write the same page at once', async () => {
+    // Another instance's appends reach the page directly (not through this process's group commit).
+    const other = Array.from({ length: 15 }, (_, k) =>
+      updateVersioned<{ _id: string; rev?: number; entries: Array<{ n: number }> }>(
+        LOGS,
+        'busy#0',
+        (page) => ({ entries: [...(page?.entries ?? []), { n: 1000 + k }] }),
+        { attempts: 200 },
+      ),
+    );
+    const ours = Array.from({ length: 40 }, (_, k) => appendLog('busy', { n: k }));
+    await Promise.all([...other, ...ours]);
+    const all = await readLog<{ n: number }>('busy', { limit: 500 });
+    expect(all.items.map((e) => e.n).sort((a, b) => a - b)).toEqual([
+      ...Array.from({ length: 40 }, (_, k) => k),
+      ...Array.from({ length: 15 }, (_, k) => 1000 + k),
+    ]);
   });
 
   it('filter entries and answer an empty log with no cursor', async () => {
