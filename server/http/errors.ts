@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ErrorBody, ErrorCode } from '../../shared/errors';
+import { VersionConflict } from '../db/versioned';
 import type { Logger } from '../logger';
 
 export type ErrorDetail = { path: string; message: string };
@@ -70,6 +71,8 @@ export function clientBodyErrors(parser: RequestHandler): RequestHandler {
 
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  // Other writers kept winning the same document: nothing was written, the client may simply try again.
+  if (err instanceof VersionConflict) return new HttpError(409, 'conflict', 'This changed meanwhile; please try again');
   if (err instanceof z.ZodError) return new HttpError(400, 'validation_failed', 'Invalid input', zodDetails(err));
   const bp = err as BodyParserError;
   if (bp && typeof bp === 'object') {
