@@ -3,7 +3,7 @@ import { sweepRateLimits } from './http/rate-limit-store';
 import type { Services } from './services';
 
 /** Periodic work inside the server process: sweeps (sessions, rate limits, revisions), force-area reconcile. Returns a stopper. */
-export function startBackground(s: Services): () => void {
+export function startBackground(s: Services): () => Promise<void> {
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
     const t = setInterval(() => {
@@ -20,10 +20,10 @@ export function startBackground(s: Services): () => void {
   const stopMapIndex = s.mapIndex.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   const stopAlerts = s.alerts.startBackground();
   const stopProperties = s.properties.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
-  return () => {
+  // Resolves once the map index has flushed its change log and the alert worker has stored its results.
+  return async () => {
     for (const t of timers) clearInterval(t);
     stopProperties();
-    void stopMapIndex();
-    stopAlerts();
+    await Promise.all([stopMapIndex(), stopAlerts()]);
   };
 }

@@ -7,7 +7,8 @@ const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Unset: 127.0.0.1 in development and test (demo accounts, /dev/mail), 0.0.0.0 in production. */
+  HOST: z.string().min(1).optional(),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().default('.data'),
@@ -53,6 +54,12 @@ const EnvSchema = z.object({
   HOTSPOT_N: z.coerce.number().int().min(2).default(3),
   HOTSPOT_R: z.coerce.number().positive().max(5000).default(250),
   HOTSPOT_D: z.coerce.number().positive().max(365).default(14),
+  /** Owner area notices (issue 11 item 2): sent once this many reports share a grid square in the window… */
+  OWNER_NOTICE_MIN_REPORTS: z.coerce.number().int().min(1).max(100).default(3),
+  OWNER_NOTICE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** …and then after a random delay between these (seconds; 15 to 90 minutes by default). */
+  OWNER_NOTICE_DELAY_MIN_S: z.coerce.number().min(0).max(86_400).default(900),
+  OWNER_NOTICE_DELAY_MAX_S: z.coerce.number().min(0).max(86_400).default(5400),
   TOKEN_SECRET: z.string().min(32).optional(),
 });
 
@@ -111,6 +118,8 @@ export interface Config {
     leaseMs: number;
     retryBaseMs: number;
     hotspot: { n: number; radiusM: number; days: number };
+    /** Owner area notices: k reports per grid square per window, then a random delay (ms) before sending. */
+    ownerNotices: { minReports: number; windowDays: number; delayMinMs: number; delayMaxMs: number };
     /** HMAC key for confirm/unsubscribe tokens; undefined outside production = generated and kept in DATA_DIR. */
     tokenSecret: string | undefined;
   };
@@ -136,7 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     env: e.NODE_ENV,
     isDev: e.NODE_ENV === 'development',
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL,
     dataDir: path.resolve(e.DATA_DIR),
@@ -182,6 +191,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: e.WORKER_LEASE_SECONDS * 1000,
       retryBaseMs: e.WORKER_RETRY_BASE_MS,
       hotspot: { n: e.HOTSPOT_N, radiusM: e.HOTSPOT_R, days: e.HOTSPOT_D },
+      ownerNotices: {
+        minReports: e.OWNER_NOTICE_MIN_REPORTS,
+        windowDays: e.OWNER_NOTICE_WINDOW_DAYS,
+        delayMinMs: e.OWNER_NOTICE_DELAY_MIN_S * 1000,
+        delayMaxMs: Math.max(e.OWNER_NOTICE_DELAY_MIN_S, e.OWNER_NOTICE_DELAY_MAX_S) * 1000,
+      },
       tokenSecret: e.TOKEN_SECRET,
     },
   };

@@ -22,6 +22,7 @@ export async function main(
   logger: Logger = createLogger({ level: config.logLevel }),
 ): Promise<RunningServer> {
   const say = (msg: string) => logger.info(msg);
+  exitOnCrash(logger);
   const engine = await startEngine(config, { persistent: true, say });
   await connectDb(engine.uri, config.dbName);
   // Development without SMTP_HOST: a local mail catcher, viewable at /dev/mail. Never in production.
@@ -59,7 +60,7 @@ export async function main(
   const shutdown = (reason = 'shutdown') => {
     closing ??= (async () => {
       logger.info({ reason }, 'shutting down: no new connections, finishing requests');
-      stopBackground?.();
+      const backgroundStopped = stopBackground?.();
       await devMail?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -68,6 +69,7 @@ export async function main(
       });
       // No request runs any more: the last changed ids reach the change log (and, after many changes, a snapshot is
       // written) before the connection closes.
+      await backgroundStopped;
       await services.mapIndex.stop({ snapshot: true });
       await disconnectDb();
       await engine.stop();
@@ -99,4 +101,17 @@ export async function main(
   if (!closing) stopBackground = startBackground(services);
   logger.info({ reports: services.mapIndex.index.size, ms: Math.round(performance.now() - t0) }, 'map index ready');
   return { server, url, shutdown };
+}
+
+/**
+ * A bug that escapes every handler is logged (fatal, with the error) and flushed before the process exits with 1, so
+ * the operator's logs say why it stopped; the supervisor restarts it and the database keeps every acknowledged write.
+ */
+export function exitOnCrash(logger: Logger): void {
+  const die = (kind: string) => (err: unknown) => {
+    logger.fatal({ err }, kind);
+    void flushLogger(logger).finally(() => process.exit(1));
+  };
+  process.once('uncaughtException', die('uncaught exception: exiting'));
+  process.once('unhandledRejection', die('unhandled promise rejection: exiting'));
 }
