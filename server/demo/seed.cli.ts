@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { hashPassword } from '../accounts/password';
 import { insertSeededUsers } from '../accounts/users.service';
 import { loadConfig } from '../config';
-import { connectDb, disconnectDb } from '../db/connection';
+import { connectDb, dbInfo, disconnectDb } from '../db/connection';
 import { startEngine } from '../db/engine';
 import { ForceModel } from '../forces/force.model';
 import { cellKeys } from '../geo/geohash';
@@ -18,8 +18,9 @@ import { insertReports } from './insert';
 import { progressBar } from './progress';
 import { seedForces } from './seed-demo';
 
-const USAGE = `Usage: npm run seed -- --reports N [--owners M] [--seed S] [--days D] [--batch B]
-Adds realistic synthetic data to the configured database (MONGODB_URI or the local engine in DATA_DIR).`;
+const USAGE = `Usage: npm run seed -- --reports N [--owners M] [--seed S] [--days D] [--batch B] [--streams K]
+Adds realistic synthetic data to the configured database (MONGODB_URI or the local engine in DATA_DIR).
+--streams: insert batches in flight at once (default 1 on FerretDB, whose SQLite has one writer; 4 on MongoDB).`;
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     days: { type: 'string', default: '365' },
     batch: { type: 'string', default: '5000' },
+    streams: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -48,6 +50,7 @@ const owners = num('owners', values.owners, 0, 1_000_000);
 const seed = num('seed', values.seed, 1, 2 ** 31);
 const days = num('days', values.days, 1, 3650);
 const batchSize = num('batch', values.batch, 100, 100_000);
+const streams = values.streams === undefined ? null : num('streams', values.streams, 1, 32);
 
 const config = loadConfig();
 const engine = await startEngine(config, { persistent: true, say: (m) => console.error(m) });
@@ -56,6 +59,7 @@ try {
   await connectDb(engine.uri, config.dbName);
   const logger = createLogger({ level: 'warn' });
   const s = createServices(config, logger, engine.kind);
+  const onFerretDb = (await dbInfo()).engine === 'ferretdb';
   if ((await ForceModel.estimatedDocumentCount()) === 0) await seedForces(s);
   await s.forces.load();
 
@@ -104,10 +108,14 @@ try {
   const started = Date.now();
   const generated = generateReports(reports, { seed, days, locator: s.forces.locator });
   const withIds = (function* () {
-    for (const r of generated) yield { ...r, _id: reportIdFor(r.reference) };
+    for (const r of generated) {
+      (r as typeof r & { _id: Types.ObjectId })._id = reportIdFor(r.reference);
+      yield r as typeof r & { _id: Types.ObjectId };
+    }
   })();
   const done = await insertReports(snap.track(withIds), {
     batchSize,
+    concurrency: streams ?? (onFerretDb ? 1 : 4),
     onProgress: (n) => bar.update(n),
   });
   bar.done(done);

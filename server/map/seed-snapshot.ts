@@ -31,7 +31,7 @@ export class MapSnapshotSeed {
     reports: Iterable<T>,
   ): Generator<T & { _id: Types.ObjectId }> {
     for (const r of reports) {
-      const doc = { ...r, _id: r._id ?? new Types.ObjectId() };
+      const doc = (r._id ? r : { ...r, _id: new Types.ObjectId() }) as T & { _id: Types.ObjectId };
       this.mapIndex.index.append(doc);
       yield doc;
     }
