@@ -41,7 +41,7 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const forces = new ForceService();
   const users = new UserService(sessions, (id) => forces.locator.has(id));
   const events = new EventBus(logger);
-  const properties = new PropertyService();
+  const properties = new PropertyService({ forces: forces.locator });
   const reports = new ReportService({ forces, events, properties });
   const mapIndex = new MapIndex(logger, events);
   const map = new MapService(mapIndex);

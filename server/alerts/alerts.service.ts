@@ -10,6 +10,7 @@ import { type BBox, bboxOf, type Point } from '../geo/polygon';
 import { HttpError, notFound } from '../http/errors';
 import type { Logger } from '../logger';
 import type { PropertyListener, PropertyService } from '../properties/properties.service';
+import type { VerificationStatus } from '../../shared/schemas/verification';
 import type { MapIndex } from '../map/map-index';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew } from '../db/insert';
@@ -681,16 +682,10 @@ export class AlertsService implements PropertyListener {
   /** Released by police: a property-specific notice to the owners of the property the report is about. */
   async onReportUpdated(report: StoredReport, changes: string[]): Promise<number> {
     if (!changes.includes('ownerAlert') || report.ownerAlert !== 'released' || report.status === 'rejected') return 0;
-    await this.ensureLoaded();
     const reportId = String(report._id);
-    const propertyId = report.propertyId ? String(report.propertyId) : null;
     const out: NewDelivery[] = [];
-    for (const s of this.index.all()) {
-      if (s.audience !== 'owner' || s.kind !== 'property' || !s.center) continue;
-      const same =
-        (propertyId !== null && s.propertyId === propertyId) ||
-        distanceM(s.center.lat, s.center.lng, report.lat, report.lng) <= SAME_PROPERTY_M;
-      if (!same) continue;
+    for (const { subscription: s, verification } of await this.propertyNoticeRecipients(report)) {
+      if (verification !== 'verified') continue;
       out.push({
         key: `released:${s.id}:${reportId}`,
         kind: 'property',
@@ -703,6 +698,28 @@ export class AlertsService implements PropertyListener {
       });
     }
     return this.record(out);
+  }
+
+  /**
+   * The owners' property alerts a release of this report concerns (alerts for the report's property, or for a
+   * property registered within SAME_PROPERTY_M of it), each with its property's verification status (one read by
+   * `_id` per property). The release tells only the verified ones; the release dialog counts them all.
+   */
+  async propertyNoticeRecipients(
+    report: Pick<StoredReport, 'lat' | 'lng' | 'propertyId'>,
+  ): Promise<Array<{ subscription: IndexedSubscription; verification: VerificationStatus }>> {
+    await this.ensureLoaded();
+    const propertyId = report.propertyId ? String(report.propertyId) : null;
+    const candidates = this.index.all().filter((s) => {
+      if (s.audience !== 'owner' || s.kind !== 'property' || !s.center || !s.propertyId) return false;
+      return (
+        (propertyId !== null && s.propertyId === propertyId) ||
+        distanceM(s.center.lat, s.center.lng, report.lat, report.lng) <= SAME_PROPERTY_M
+      );
+    });
+    const statuses = await this.deps.properties.verification.statuses(candidates.map((s) => s.propertyId!));
+    // A property deleted meanwhile counts as unverified: nobody is told about it.
+    return candidates.map((s) => ({ subscription: s, verification: statuses.get(s.propertyId!) ?? 'unverified' }));
   }
 
   // ---------- advisories ----------

@@ -68,7 +68,8 @@ export class ForceService {
     try {
       await retryBusy(() => ForceModel.create({ _id: id, name, polygons: polygons.map(toStored) }));
     } catch (err) {
-      if (isDuplicateKey(err)) throw new HttpError(409, 'conflict', `A force with id "${id}" exists already; replace its area instead`);
+      if (isDuplicateKey(err))
+        throw new HttpError(409, 'conflict', `A force with id "${id}" exists already; replace its area instead`);
       throw err;
     }
     await this.load();

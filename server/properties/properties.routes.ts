@@ -8,10 +8,11 @@ import type { AlertsService } from '../alerts/alerts.service';
 import type { Config } from '../config';
 import { type RouteDef, route } from '../http/route';
 import { type PropertyService, presentProperty } from './properties.service';
+import { verificationRoutes } from './verification.routes';
 
 const OWNERS = ['owner', 'host'] as const;
 
-/** An owner's own properties, and deleting the owner's account with all its data. */
+/** An owner's own properties, deleting the owner's account with all its data, and ownership verification. */
 export function propertyRoutes(deps: {
   config: Config;
   properties: PropertyService;
@@ -93,5 +94,6 @@ export function propertyRoutes(deps: {
         return { ok: true as const };
       },
     }),
+    ...verificationRoutes(deps),
   ];
 }

@@ -8,6 +8,8 @@ import { closedAccount, eachLimited, IdList } from './id-list';
 import { type Property, PropertyModel } from './property.model';
 import { type GridProperty, PropertyGrid } from './property-grid';
 import { bumpPropertyVersion, currentPropertyVersion } from './property-version.model';
+import { presentVerification, type StoredVerification, verificationOf } from './verification';
+import { type ForceLookup, VerificationService } from './verification.service';
 
 /** How often the background check compares the shared version counter (other instances, the seed script). */
 const VERSION_CHECK_MS = 5_000;
@@ -30,6 +32,7 @@ export function presentProperty(p: Property & { _id: Types.ObjectId }): Property
     lng: p.lng,
     type: p.type,
     listingUrl: p.listingUrl ?? null,
+    verification: presentVerification(verificationOf(p)),
     createdAt: new Date(p.createdAt).toISOString(),
     updatedAt: new Date(p.updatedAt).toISOString(),
   };
@@ -51,6 +54,8 @@ const asObjectId = (id: string) => (Types.ObjectId.isValid(id) ? new Types.Objec
  * loaded at start and kept in step by a background check of a shared version counter.
  */
 export class PropertyService {
+  /** Ownership verification of these properties (unverified → pending → verified | refused). */
+  readonly verification: VerificationService;
   private listener: PropertyListener | null = null;
   private grid = new PropertyGrid();
   private loading: Promise<void> | null = null;
@@ -65,6 +70,11 @@ export class PropertyService {
       return !!_id && !!(await readById(propertyColl(), _id));
     },
   });
+
+  /** `forces` says which force area a property is in (its verification queue, and which officers may post letters). */
+  constructor(opts: { forces?: ForceLookup } = {}) {
+    this.verification = new VerificationService(opts.forces ?? null);
+  }
 
   setListener(l: PropertyListener): void {
     this.listener = l;
@@ -181,6 +191,12 @@ export class PropertyService {
       .sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
   }
 
+  /** Any owner's property by id (police views); null when there is none. */
+  async find(id: string): Promise<StoredProperty | null> {
+    const _id = asObjectId(id);
+    return _id ? ((await PropertyModel.findById(_id).lean()) as StoredProperty | null) : null;
+  }
+
   async get(ownerId: string, id: string): Promise<StoredProperty> {
     const _id = asObjectId(id);
     const p = _id && (await PropertyModel.findById(_id).lean());
@@ -222,15 +238,20 @@ export class PropertyService {
     return created;
   }
 
-  /** A versioned change of the property document (two concurrent edits both land on FerretDB too). */
+  /**
+   * A versioned change of the property document (two concurrent edits both land on FerretDB too). Moving the
+   * property or changing its address sets its verification back to unverified: what was checked was another place.
+   */
   async update(ownerId: string, id: string, input: PropertyUpdate): Promise<StoredProperty> {
     const existing = await this.get(ownerId, id);
     let moved = false;
+    let resetFrom = null as StoredVerification | null;
     let updated: StoredProperty | null;
     try {
       updated = await updateVersioned<StoredProperty>(propertyColl(), existing._id, (cur) => {
         if (!cur || String(cur.ownerId) !== ownerId) return null;
-        const set: Record<string, unknown> = { updatedAt: new Date() };
+        const now = new Date();
+        const set: Record<string, unknown> = { updatedAt: now };
         if (input.address !== undefined) set.address = input.address;
         if (input.type !== undefined) set.type = input.type;
         if (input.listingUrl !== undefined) set.listingUrl = input.listingUrl;
@@ -239,6 +260,14 @@ export class PropertyService {
           set.lat = input.lat;
           set.lng = input.lng;
           set.cells = cellKeys(input.lat, input.lng);
+        }
+        resetFrom = null;
+        if (moved || (input.address !== undefined && input.address !== cur.address)) {
+          const reset = this.verification.resetFor(verificationOf(cur), now);
+          if (reset) {
+            resetFrom = verificationOf(cur);
+            set.verification = reset;
+          }
         }
         return set;
       });
@@ -249,6 +278,7 @@ export class PropertyService {
     }
     if (!updated) throw notFound('Property');
     const now = updated;
+    if (resetFrom) await this.verification.afterReset(ownerId, id, resetFrom);
     await this.changed((grid) => grid.put(gridEntry(now)));
     if (moved || input.address !== undefined) await this.listener?.propertyMoved(ownerId, id, now.lat, now.lng, now.address);
     return now;
@@ -261,6 +291,7 @@ export class PropertyService {
   async remove(ownerId: string, id: string): Promise<void> {
     const existing = await this.get(ownerId, id);
     await PropertyModel.deleteOne({ _id: existing._id });
+    await this.verification.afterDelete(existing, id);
     await this.listener?.propertyDeleted(ownerId, id);
     await this.owners.remove(ownerId, id);
     await this.changed((grid) => grid.remove(id));

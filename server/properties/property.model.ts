@@ -1,6 +1,7 @@
 import { model, Schema, type Model, type Types } from 'mongoose';
 import { PROPERTY_TYPE_IDS, type PropertyType } from '../../shared/taxonomy';
 import type { cellKeys } from '../geo/geohash';
+import type { StoredVerification } from './verification';
 
 export interface Property {
   ownerId: Types.ObjectId;
@@ -10,6 +11,8 @@ export interface Property {
   cells: ReturnType<typeof cellKeys>;
   type: PropertyType;
   listingUrl: string | null;
+  /** Ownership verification (see verification.ts); absent means unverified. */
+  verification?: StoredVerification | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -23,6 +26,8 @@ const schema = new Schema<Property>(
     cells: { g4: String, g5: String, g6: String, g7: String },
     type: { type: String, required: true, enum: PROPERTY_TYPE_IDS },
     listingUrl: { type: String, default: null },
+    // Written only through VerificationService's versioned changes (driver-level `$set`), never by mongoose.
+    verification: { type: Schema.Types.Mixed, default: undefined },
   },
   { timestamps: true },
 );

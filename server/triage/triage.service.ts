@@ -19,6 +19,7 @@ import type { MapIndex } from '../map/map-index';
 import type { FilterInput, ReportIndex } from '../map/report-index';
 import { canSeeForce } from '../map/scope';
 import { PropertyModel } from '../properties/property.model';
+import { verificationOf } from '../properties/verification';
 import { type LeanReport, loadByIds, loadReport, reportsCollection } from '../reports/report-reads';
 import { appendAudit, auditEntry, InvalidAuditCursor, listAudit, reportAudit } from './audit-log';
 import { presentDetail, summaryFromIndex } from './triage.presenter';
@@ -194,7 +195,12 @@ export class TriageService {
     if (!doc.propertyId) return null;
     const p = await PropertyModel.findById(doc.propertyId).lean();
     if (!p) return null;
-    return { id: p._id.toString(), address: p.address, distanceM: Math.round(distanceM(doc.lat, doc.lng, p.lat, p.lng)) };
+    return {
+      id: p._id.toString(),
+      address: p.address,
+      distanceM: Math.round(distanceM(doc.lat, doc.lng, p.lat, p.lng)),
+      verification: verificationOf(p).status,
+    };
   }
 
   /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from '../limits';
 import { PROPERTY_TYPE_IDS } from '../taxonomy';
 import { LatLng, ObjectId } from './common';
+import { PropertyVerificationView } from './verification';
 
 /** Properties, subscriptions, advisories and sent alerts: shared by the API and the owner/police forms. */
 
@@ -10,6 +11,8 @@ export const ALERT_LIMITS = {
   polygonMin: 3,
   polygonMax: 100,
   subscriptionsPerUser: 20,
+  /** Alert areas an owner or host may draw in any 7 days (police areas are not limited). */
+  areasPerWeek: 5,
   propertiesPerUser: 50,
   advisorySubjectMax: 120,
   advisoryBodyMax: 5000,
@@ -46,6 +49,7 @@ export const PropertyView = z
     lng: z.number(),
     type: z.enum(PROPERTY_TYPE_IDS),
     listingUrl: z.string().nullable(),
+    verification: PropertyVerificationView,
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { INDICATOR_IDS, PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../taxonomy';
 import { ObjectId } from './common';
+import { VerificationStatusEnum } from './verification';
 
 export const ReportStatusEnum = z.enum(REPORT_STATUSES);
 export const PropertyTypeEnum = z.enum(PROPERTY_TYPE_IDS);
@@ -212,7 +213,9 @@ export const ReportDetail = ReportSummary.extend({
   questions: z.array(z.object({ text: z.string(), at: z.string(), by: UserRef.nullable() })),
   addenda: z.array(z.object({ text: z.string(), at: z.string() })),
   linkedReports: z.array(z.object({ id: z.string(), reference: z.string(), status: ReportStatusEnum })),
-  suggestedProperty: z.object({ id: z.string(), address: z.string(), distanceM: z.number() }).nullable(),
+  suggestedProperty: z
+    .object({ id: z.string(), address: z.string(), distanceM: z.number(), verification: VerificationStatusEnum })
+    .nullable(),
   audit: z.array(z.object({ action: z.string(), at: z.string(), by: UserRef.nullable() })),
   allowedTransitions: z.array(ReportStatusEnum),
 }).meta({ id: 'ReportDetail' });

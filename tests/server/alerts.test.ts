@@ -24,6 +24,11 @@ beforeAll(async () => {
     HOTSPOT_R: '250',
     HOTSPOT_D: '14',
     TOKEN_SECRET: 'alerts-test-secret-0123456789abcdef',
+    // Delivery mechanics here: an owner area notice per report, sent at once. The three-report threshold and the
+    // random delay that keep notices from pointing at a report are tested in alerts-owner-privacy.test.ts.
+    OWNER_NOTICE_MIN_REPORTS: '1',
+    OWNER_NOTICE_DELAY_MIN_S: '0',
+    OWNER_NOTICE_DELAY_MAX_S: '0',
   });
   smtp = await new TestSmtp().start();
   worker = new DeliveryWorker(
@@ -51,7 +56,7 @@ const square = (c: { lat: number; lng: number }, d = 0.01) => [
   { lat: c.lat + d, lng: c.lng - d },
 ];
 
-async function signedIn(role: 'owner' | 'host' | 'police', forceId?: string) {
+async function signedIn(role: 'owner' | 'host' | 'police' | 'police_admin', forceId?: string) {
   const u = await createUser(app.services, role, forceId ? { forceId } : {});
   const c = app.client();
   await c.login(u.email, u.password);
@@ -302,6 +307,11 @@ describe('released reports', () => {
     const owner = await signedIn('owner');
     const at = { lat: 50.86, lng: 0.58 }; // Hastings
     const propertyId = await addProperty(owner.c, at, '7 Wellington Square, Hastings');
+    // Only verified owners hear about a property (tests/server/verification.test.ts): an admin checked the deeds.
+    expect((await owner.c.post(`/api/properties/${propertyId}/verification`, {})).status).toBe(200);
+    const admin = await signedIn('police_admin');
+    const decision = { decision: 'verified', note: 'Deeds checked' };
+    expect((await admin.c.post(`/api/properties/${propertyId}/verification/decision`, decision)).status).toBe(200);
     await subscribeAndConfirm(owner.c, owner.email, { kind: 'property', propertyId, radiusM: 0, mode: 'instant' });
     smtp.messages.length = 0;
 

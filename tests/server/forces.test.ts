@@ -84,7 +84,18 @@ describe('force areas over the API', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'kent-test', name: 'Kent Test Police', bbox: [-0.2, 50.8, -0.1, 50.9] });
 
-    const other = { ...box, coordinates: [[[0, 51], [0.1, 51], [0.1, 51.1], [0, 51.1], [0, 51]]] };
+    const other = {
+      ...box,
+      coordinates: [
+        [
+          [0, 51],
+          [0.1, 51],
+          [0.1, 51.1],
+          [0, 51.1],
+          [0, 51],
+        ],
+      ],
+    };
     const again = await admin.post('/api/forces', { id: 'kent-test', name: 'Someone Else', area: other });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('conflict');

@@ -497,6 +497,82 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
       return ids.map((id, i) => ({ client: owners[i]!.c, method: 'DELETE' as const, path: `/api/properties/${id}` }));
     },
   },
+  // ---- ownership verification
+  'POST /api/properties/{id}/verification': {
+    as: 'owner',
+    point: true,
+    calls: async (w, n) => {
+      const owners = await w.owners(n, 40);
+      const ids = await many(n, (i) => w.addProperty(owners[i]!));
+      return ids.map((id, i) => ({
+        client: owners[i]!.c,
+        method: 'POST' as const,
+        path: `/api/properties/${id}/verification`,
+        json: { note: 'Title number WALK123' },
+      }));
+    },
+  },
+  'POST /api/properties/{id}/verification/letter': {
+    as: 'police',
+    point: true,
+    expect: 201,
+    calls: async (w, n) => {
+      const owners = await w.owners(n, 40);
+      const ids = await many(n, (i) => w.addProperty(owners[i]!));
+      return ids.map((id) => ({
+        client: w.police.c,
+        method: 'POST' as const,
+        path: `/api/properties/${id}/verification/letter`,
+      }));
+    },
+  },
+  'POST /api/properties/{id}/verification/code': {
+    as: 'owner',
+    point: true,
+    calls: async (w, n) => {
+      const owners = await w.owners(n, 40);
+      return many(n, async (i) => {
+        const id = await w.addProperty(owners[i]!);
+        const letter = ok('post a letter', await w.police.c.post(`/api/properties/${id}/verification/letter`), 201);
+        return {
+          client: owners[i]!.c,
+          method: 'POST' as const,
+          path: `/api/properties/${id}/verification/code`,
+          json: { code: letter.body.code },
+        };
+      });
+    },
+  },
+  'POST /api/properties/{id}/verification/decision': {
+    as: 'police_admin',
+    calls: async (w, n) => {
+      const owners = await w.owners(n, 40);
+      return many(n, async (i) => {
+        const id = await w.addProperty(owners[i]!);
+        ok('ask for verification', await owners[i]!.c.post(`/api/properties/${id}/verification`, {}), 200);
+        return {
+          client: w.admin.c,
+          method: 'POST' as const,
+          path: `/api/properties/${id}/verification/decision`,
+          json: { decision: 'verified', note: 'Documents checked by the route walk' },
+        };
+      });
+    },
+  },
+  'GET /api/verification/pending': {
+    as: 'police_admin',
+    calls: async (w, n) => {
+      const id = await w.addProperty(w.owner);
+      ok('ask for verification', await w.owner.c.post(`/api/properties/${id}/verification`, {}), 200);
+      return same(n, () => get(w.admin.c, '/api/verification/pending?limit=50'));
+    },
+  },
+  'GET /api/reports/{id}/owner-notice': {
+    as: 'police',
+    point: true,
+    calls: async (w, n) => (await w.reportIds(n)).map((id) => get(w.police.c, `/api/reports/${id}/owner-notice`)),
+  },
+
   'DELETE /api/account': {
     as: 'owner',
     calls: async (w, n) =>
