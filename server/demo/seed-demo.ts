@@ -41,8 +41,15 @@ export async function seedDemoIfEmpty(s: Services): Promise<boolean> {
     seed: 7,
     locator: s.forces.locator,
   }).filter((p) => p.forceId === 'sussex');
-  // Through the service, like an owner registering them: listed on the owner's account at once.
-  for (const p of props) await s.properties.create(String(owner._id), { address: p.address, lat: p.lat, lng: p.lng, type: p.type });
+  // Through the service, like an owner registering them: listed on the owner's account at once. The demo admin then
+  // verifies them after a (pretend) check of documents, so released reports reach the demo owner.
+  const admin = created.find((u) => u.role === 'police_admin')!;
+  const adminUser = { id: String(admin._id), email: admin.email, name: admin.name, role: admin.role, forceId: null };
+  for (const p of props) {
+    const prop = await s.properties.create(String(owner._id), { address: p.address, lat: p.lat, lng: p.lng, type: p.type });
+    await s.properties.verification.request(String(owner._id), String(prop._id), 'demo data');
+    await s.properties.verification.decide(adminUser, String(prop._id), 'verified', 'demo data');
+  }
   const n = await insertReports(
     generateReports(s.config.demoReports, {
       seed: 42,

@@ -9,6 +9,7 @@ import {
   type SubscriptionView,
 } from '../../../shared/schemas/alerts';
 import { PROPERTY_TYPES } from '../../../shared/taxonomy';
+import type { VerificationStatus } from '../../../shared/schemas/verification';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { LocationPicker } from '../report/LocationPicker';
@@ -231,6 +232,98 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
   );
 }
 
+const VERIFICATION_LABEL: Record<VerificationStatus, string> = {
+  unverified: 'Not verified',
+  pending: 'Verification pending',
+  verified: 'Verified owner',
+  refused: 'Verification refused',
+};
+const VERIFICATION_BADGE: Record<VerificationStatus, string> = {
+  unverified: 'badge',
+  pending: 'badge status-pending',
+  verified: 'badge badge-ok',
+  refused: 'badge badge-danger',
+};
+
+/** A property's ownership verification: its status, asking for it, and entering the code from our letter. */
+function PropertyVerification({ property: p, onChanged }: { property: PropertyView; onChanged: (msg: string) => void }) {
+  const v = p.verification;
+  const [code, setCode] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  async function send(path: string, body: unknown, done: string) {
+    setBusy(true);
+    setError('');
+    try {
+      await api('POST', `/api/properties/${p.id}/${path}`, body);
+      setCode('');
+      onChanged(done);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not send');
+    } finally {
+      setBusy(false);
+    }
+  }
+  function handleCode(e: FormEvent) {
+    e.preventDefault();
+    if (code.trim()) void send('verification/code', { code }, `${p.address} is verified as yours.`);
+  }
+
+  return (
+    <div className="item-meta" data-testid="verification">
+      <span className={VERIFICATION_BADGE[v.status]}>{VERIFICATION_LABEL[v.status]}</span>{' '}
+      {v.status === 'verified' && (v.method === 'letter' ? 'by the code in our letter.' : 'after a check of your documents.')}
+      {(v.status === 'unverified' || v.status === 'refused') && (
+        <>
+          Only verified owners are told about concerns at their own property.{' '}
+          <button
+            type="button"
+            className="button button-quiet"
+            disabled={busy}
+            onClick={() =>
+              send(
+                'verification',
+                {},
+                'Verification requested: we will post a letter with a code to the property, or ask for documents.',
+              )
+            }
+          >
+            {v.status === 'refused' ? 'Ask again' : 'Verify ownership'}
+          </button>
+        </>
+      )}
+      {v.status === 'pending' && !v.letter && 'We will post a letter with a code to the property, or ask you for documents.'}
+      {v.status === 'pending' && v.letter && (
+        <form onSubmit={handleCode} noValidate>
+          <label htmlFor={`code-${p.id}`}>Code from our letter</label>{' '}
+          <input
+            id={`code-${p.id}`}
+            type="text"
+            autoComplete="off"
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={`code-hint-${p.id}`}
+          />{' '}
+          <button type="submit" className="button" disabled={busy}>
+            Confirm code
+          </button>
+          <span id={`code-hint-${p.id}`}>
+            {' '}
+            {v.letter.attemptsLeft} tries left, until {new Date(v.letter.expiresAt).toLocaleDateString('en-GB')}.
+          </span>
+        </form>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function OwnerPage() {
   const { user, ready } = useAuth();
   const [properties, setProperties] = useState<PropertyView[]>([]);
@@ -308,6 +401,13 @@ export function OwnerPage() {
                   <div className="item-meta">
                     {PROPERTY_TYPES.find((t) => t.id === p.type)?.label} · {p.lat.toFixed(5)}, {p.lng.toFixed(5)}
                   </div>
+                  <PropertyVerification
+                    property={p}
+                    onChanged={(msg) => {
+                      setNotice(msg);
+                      void load();
+                    }}
+                  />
                 </div>
                 <div className="button-row">
                   <button type="button" className="button" onClick={() => setEditing(p.id)}>

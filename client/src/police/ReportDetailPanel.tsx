@@ -3,12 +3,30 @@ import type { ReportDetail, ReportList, ReportPatch, ReportSummary } from '../..
 import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from '../../../shared/taxonomy';
 import { ApiError, api } from '../api/client';
 import type { UserView } from '../../../shared/schemas/auth';
+import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
 import { formatDateTime, PriorityBadge, StatusBadge } from './badges';
 import { STATUS_LABEL } from './view-state';
 
 const TYPE_LABEL = Object.fromEntries(PROPERTY_TYPES.map((t) => [t.id, t.label]));
 const ROLE_LABEL = Object.fromEntries(REPORTER_ROLES.map((r) => [r.id, r.label]));
 const OBJECT_ID = /^[a-f0-9]{24}$/i;
+const VERIFICATION_TEXT: Record<VerificationStatus, string> = {
+  unverified: 'owner not verified',
+  pending: 'owner verification pending',
+  verified: 'verified owner',
+  refused: 'owner verification refused',
+};
+
+/** "1 verified owner will be told; 2 unverified owners will not (1 pending, 1 refused)." */
+function ownerNoticeText(o: OwnerNoticePreview['owners']): string {
+  const noun = (n: number) => (n === 1 ? 'owner' : 'owners');
+  const notTold = o.unverified + o.pending + o.refused;
+  if (o.verified === 0 && notTold === 0) return 'No owner has a confirmed alert for this property: nobody will be told.';
+  const told = o.verified === 0 ? 'No verified owner will be told' : `${o.verified} verified ${noun(o.verified)} will be told`;
+  if (notTold === 0) return `${told}.`;
+  const why = [o.pending ? `${o.pending} pending` : '', o.refused ? `${o.refused} refused` : ''].filter(Boolean).join(', ');
+  return `${told}; ${notTold} unverified ${noun(notTold)} will not${why ? ` (${why})` : ''}.`;
+}
 
 /** One report with everything police may see, and the triage actions the server allows. */
 export function ReportDetailPanel({
@@ -31,6 +49,8 @@ export function ReportDetailPanel({
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirmAlert, setConfirmAlert] = useState(false);
+  const [noticePreview, setNoticePreview] = useState<OwnerNoticePreview | null>(null);
+  const [letter, setLetter] = useState<VerificationLetter | null>(null);
   const [sameAddress, setSameAddress] = useState<ReportSummary[]>([]);
   const onLoadedRef = useRef(onLoaded);
   onLoadedRef.current = onLoaded;
@@ -58,8 +78,21 @@ export function ReportDetailPanel({
     return () => controller.abort();
   }, [address]);
 
+  // Before a release: who would be told (verified owners) and who not.
+  const releasing = confirmAlert && detail?.ownerAlert !== 'released';
+  useEffect(() => {
+    setNoticePreview(null);
+    if (!releasing) return;
+    const controller = new AbortController();
+    api<OwnerNoticePreview>('GET', `/api/reports/${encodeURIComponent(id)}/owner-notice`, undefined, controller.signal)
+      .then(setNoticePreview)
+      .catch(() => undefined);
+    return () => controller.abort();
+  }, [id, releasing]);
+
   useEffect(() => {
     const controller = new AbortController();
+    setLetter(null);
     setDetail(null);
     setError(null);
     setNotice(null);
@@ -119,6 +152,20 @@ export function ReportDetailPanel({
     if (!status) return;
     if (await patch({ status, ...(note ? { statusNote: note } : {}) }, `Status changed to ${STATUS_LABEL[status]}.`))
       form.reset();
+  }
+
+  async function handleLetter() {
+    if (!detail?.suggestedProperty) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setLetter(await api<VerificationLetter>('POST', `/api/properties/${detail.suggestedProperty.id}/verification/letter`));
+      api<ReportDetail>('GET', `/api/reports/${encodeURIComponent(id)}`).then(setDetail, () => undefined);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not make the letter');
+    } finally {
+      setBusy(false);
+    }
   }
 
   async function handleLink(e: FormEvent<HTMLFormElement>) {
@@ -219,7 +266,29 @@ export function ReportDetailPanel({
           <>
             <dt>Registered property</dt>
             <dd>
-              {detail.suggestedProperty.address} ({Math.round(detail.suggestedProperty.distanceM)} m away)
+              {detail.suggestedProperty.address} ({Math.round(detail.suggestedProperty.distanceM)} m away) ·{' '}
+              <span data-testid="property-verification">{VERIFICATION_TEXT[detail.suggestedProperty.verification]}</span>
+              {(detail.suggestedProperty.verification === 'unverified' || detail.suggestedProperty.verification === 'pending') &&
+                !letter && (
+                  <>
+                    {' '}
+                    <button type="button" className="button button-quiet pw-small" disabled={busy} onClick={handleLetter}>
+                      Verification letter
+                    </button>
+                  </>
+                )}
+              {letter && (
+                <div className="alert alert-warn">
+                  <p>
+                    Print this letter and post it to the property. The code <strong>{letter.code}</strong> is shown only now; it
+                    works until {formatDateTime(letter.expiresAt)} UTC.
+                  </p>
+                  <pre className="pw-description">{letter.text}</pre>
+                  <button type="button" className="button pw-small" onClick={() => printLetter(letter)}>
+                    Print letter
+                  </button>
+                </div>
+              )}
             </dd>
           </>
         )}
@@ -310,7 +379,10 @@ export function ReportDetailPanel({
             ) : (
               <p>
                 Verified owners of this property will be told that concerns were reported there. They never see the reporter, the
-                description or exact times.
+                description or exact times.{' '}
+                <strong data-testid="owner-notice-count">
+                  {noticePreview ? ownerNoticeText(noticePreview.owners) : 'Counting the owners concerned…'}
+                </strong>
                 {sg && (
                   <>
                     {' '}
@@ -464,4 +536,15 @@ function History({ title, items }: { title: string; items: Array<{ at: string; w
       )}
     </>
   );
+}
+
+/** Opens the letter on its own in a new window and prints it. */
+function printLetter(letter: VerificationLetter): void {
+  const w = window.open('', '_blank');
+  if (!w) return;
+  w.document.open();
+  w.document.write(letter.html);
+  w.document.close();
+  w.focus();
+  w.print();
 }
