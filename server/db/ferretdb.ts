@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { childEnv } from '../config';
 
 const SOURCE_DIR = fileURLToPath(new URL('../../tools/ferretdb/', import.meta.url));
-const SOURCE_FILES = ['main.go', 'idindex.go', 'go.mod', 'go.sum'];
+const SOURCE_FILES = ['main.go', 'idindex.go', 'go.mod', 'go.sum', 'lazylog.go'];
 const LOCK_STALE_MS = 20 * 60_000;
 
 export const ENGINE_CACHE_DIR = path.join(os.homedir(), '.cache', 'staywatch');

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -42,7 +43,11 @@ func main() {
 		os.Exit(2)
 	}
 
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	// Attributes are formatted only for records that are printed: FerretDB attaches every statement's arguments to
+	// its (never printed) debug records, and formatting them eagerly cost about a quarter of its CPU on inserts.
+	logger := slog.New(&lazyAttrs{h: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})})
+	// Fewer GC cycles: about 15 % less CPU on inserts, and the heap stays far below 1 GB while seeding 1M reports.
+	debug.SetGCPercent(400)
 	dir, err := sqliteDir(*sqliteURL)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-launcher: -sqlite-url:", err)
