@@ -116,8 +116,11 @@ export async function deleteVersioned(coll: string, id: unknown): Promise<void> 
   const revisions = collection(REVISIONS);
   // biome-ignore lint/suspicious/noExplicitAny: string `_id`, see apply().
   const drop = (r: number) => retryBusy(() => revisions.deleteOne({ _id: claimId(coll, id, r) } as any));
-  for (let r = 1; r <= rev; r += 16) {
-    await Promise.all(Array.from({ length: Math.min(16, rev - r + 1) }, (_, k) => drop(r + k)));
+  // Claims run without a gap from the document's first change up to `rev`, but the first need not be 1 (an email
+  // key starts at its creation time): drop them newest first, 16 at a time, until a batch finds one missing.
+  for (let top = rev; top >= 1; top -= 16) {
+    const dropped = await Promise.all(Array.from({ length: Math.min(16, top) }, (_, k) => drop(top - k)));
+    if (dropped.some((d) => d.deletedCount === 0)) break;
   }
   // biome-ignore lint/suspicious/noExplicitAny: see apply().
   await retryBusy(() => collection(coll).deleteOne({ _id: id } as any));

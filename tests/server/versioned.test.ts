@@ -58,6 +58,18 @@ describe('deleted versioned documents', () => {
     const stored = await mongoose.connection.db!.collection<Counter>('counters').findOne({ _id: 'gone' });
     expect(stored?.items).toEqual([9]);
   });
+
+  it('go at once with their claims when they started at a high revision (an email key starts at its creation time)', {
+    timeout: 10_000,
+  }, async () => {
+    const start = Date.now();
+    await mongoose.connection.db!.collection<Counter>('counters').insertOne({ _id: 'high', rev: start, items: [] });
+    for (const n of [1, 2]) await updateVersioned<Counter>('counters', 'high', (doc) => ({ items: [...(doc?.items ?? []), n] }));
+    await deleteVersioned('counters', 'high');
+    expect(await mongoose.connection.db!.collection<Counter>('counters').findOne({ _id: 'high' })).toBeNull();
+    const claims = [start + 1, start + 2].map((r) => `counters:high:${r}`);
+    expect(await mongoose.connection.db!.collection<{ _id: string }>(REVISIONS).countDocuments({ _id: { $in: claims } })).toBe(0);
+  });
 });
 
 describe('paged logs', () => {
