@@ -28,11 +28,13 @@ export const SNAPSHOT_EVERY_MS = 10 * 60_000;
  */
 export const SNAPSHOT_AFTER_CHANGES = 5_000;
 /**
- * ...but, on the change count alone, not more often than this: a snapshot of a million reports costs a few seconds
- * of CPU. Under a sustained burst of more than SNAPSHOT_AFTER_CHANGES per MIN_SNAPSHOT_GAP_MS, a crash can leave up
- * to one gap's worth (plus one write's duration) unsnapshotted.
+ * ...but, on the change count alone, not more often than this, nor than SNAPSHOT_GAP_FACTOR times the last write's
+ * duration: a snapshot of a million reports costs seconds of CPU, so they take at most ~10 % of it. Under a
+ * sustained burst of more than SNAPSHOT_AFTER_CHANGES per gap, a crash can leave up to one gap's worth (plus one
+ * write's duration) unsnapshotted; the server answers health meanwhile all the same (index-gate.ts).
  */
 export const MIN_SNAPSHOT_GAP_MS = 30_000;
+const SNAPSHOT_GAP_FACTOR = 10;
 /** A graceful shutdown writes a snapshot when at least this many changes are not in one. */
 export const SHUTDOWN_SNAPSHOT_AFTER = 1_000;
 /**
@@ -82,7 +84,7 @@ export async function countReports(): Promise<number> {
  * - drift (deletions or inserts that bypassed the app): the document count (collection metadata), each reconcile;
  *   twice in a row different → load a newer snapshot if there is one, else stream everything;
  * - snapshots: written in the background by whichever instance wins the lease, every 10 minutes or
- *   as soon as 5,000 changes are not in one (at most every 30 s), and on graceful shutdown; the change log is
+ *   as soon as 5,000 changes are not in one (at most every 30 s or 10 write durations), and on graceful shutdown; the change log is
  *   pruned behind them.
  * Until the first build is done `ready` is false: the server listens meanwhile and holds back the routes that read
  * the index (see index-gate.ts).
@@ -111,8 +113,9 @@ export class MapIndex {
   private readonly snapshotAfterChanges: number;
   private readonly minSnapshotGapMs: number;
   private readonly shutdownSnapshotAfter: number;
-  /** When the last snapshot write by this instance began (ms). */
+  /** When the last snapshot attempt by this instance began (ms), and how long its last write took. */
   private lastSnapshotMs = 0;
+  private lastWriteMs = 0;
   private readonly whenBuilt: Promise<void>;
   private markBuilt!: () => void;
   private timers: NodeJS.Timeout[] = [];
@@ -174,10 +177,14 @@ export class MapIndex {
     if (this.changesSinceSnapshot >= this.snapshotAfterChanges) this.scheduleSnapshot();
   }
 
+  private snapshotGapMs(): number {
+    return Math.max(this.minSnapshotGapMs, SNAPSHOT_GAP_FACTOR * this.lastWriteMs);
+  }
+
   private scheduleSnapshot(): void {
     // A build in progress schedules one when it ends (build()), if still due.
     if (this.snapshotSoon || this.snapshotting || this.building || !this.ready || !this.onBackgroundError) return;
-    const wait = Math.max(0, this.lastSnapshotMs + this.minSnapshotGapMs - Date.now());
+    const wait = Math.max(0, this.lastSnapshotMs + this.snapshotGapMs() - Date.now());
     this.snapshotSoon = setTimeout(() => {
       this.snapshotSoon = null;
       this.snapshotIfDue().catch((err) => this.onBackgroundError?.(err, 'map-index-snapshot'));
@@ -374,7 +381,7 @@ export class MapIndex {
         this.changesSinceSnapshot = 0;
       }
       const byCount =
-        this.changesSinceSnapshot >= this.snapshotAfterChanges && Date.now() - this.lastSnapshotMs >= this.minSnapshotGapMs;
+        this.changesSinceSnapshot >= this.snapshotAfterChanges && Date.now() - this.lastSnapshotMs >= this.snapshotGapMs();
       const due = opts.force || !head || Date.now() - head.at.getTime() >= SNAPSHOT_EVERY_MS || byCount;
       if (!due) return null;
       // An attempt, won or lost: the next one by count waits MIN_SNAPSHOT_GAP_MS (a lost lease means another instance
@@ -395,6 +402,7 @@ export class MapIndex {
         const replayFrom = new Date(Math.min(this.appliedThroughMs, at.getTime()) - OVERLAP_MS);
         const applied = this.changesSinceSnapshot;
         const written = await writeSnapshot(this.index, at, this.logger, { replayFrom });
+        this.lastWriteMs = Date.now() - at.getTime();
         this.knownSnapshot = written.snapshotId;
         this.changesSinceSnapshot -= applied;
         // Keep the log back to where the snapshot before this one replays from (someone may be loading it), and for
