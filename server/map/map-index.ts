@@ -83,9 +83,9 @@ export async function countReports(): Promise<number> {
  *   fetched by `_id`;
  * - drift (deletions or inserts that bypassed the app): the document count (collection metadata), each reconcile;
  *   twice in a row different → load a newer snapshot if there is one, else stream everything;
- * - snapshots: written in the background by whichever instance wins the lease, every 10 minutes or
- *   as soon as 5,000 changes are not in one (at most every 30 s or 10 write durations), and on graceful shutdown; the change log is
- *   pruned behind them.
+ * - snapshots: written in the background by whichever instance wins the lease, every 10 minutes or as soon as
+ *   5,000 changes are not in one (at most every 30 s or 10 write durations), and on graceful shutdown; the change
+ *   log is pruned behind them.
  * Until the first build is done `ready` is false: the server listens meanwhile and holds back the routes that read
  * the index (see index-gate.ts).
  */
