@@ -12,6 +12,7 @@ import { healthRoutes } from './health/health.routes';
 import { accessLog } from './http/access-log';
 import { apiNotFound, clientBodyErrors, errorHandler } from './http/errors';
 import { buildOpenApi } from './http/openapi';
+import { can } from './http/policy';
 import { mountRoutes, type RouteDef, route } from './http/route';
 import { securityHeaders } from './http/security';
 import { reportRoutes } from './reports/reports.routes';
@@ -59,7 +60,7 @@ export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
     path: '/api/openapi.json',
     summary: 'This OpenAPI document, generated from the route schemas',
     tags: ['meta'],
-    access: 'public',
+    access: can('service.read'),
     response: z.record(z.string(), z.unknown()),
     handler: () => openapi,
   });

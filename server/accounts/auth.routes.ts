@@ -2,6 +2,7 @@ import { LoginBody, RegisterAccepted, RegisterBody, SessionView, type UserView }
 import { Ok } from '../../shared/schemas/common';
 import { resolveTokenSecret } from '../alerts/tokens';
 import type { Config } from '../config';
+import { can } from '../http/policy';
 import { limiter } from '../http/rate-limit';
 import { type RouteDef, route } from '../http/route';
 import type { Logger } from '../logger';
@@ -73,7 +74,7 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
       summary:
         'Sign in; starts a new session (new id) and returns the CSRF token. After repeated failures for one email the answer is 429 with Retry-After, whether or not it has an account and whether or not the password is right',
       tags: ['auth'],
-      access: 'public',
+      access: can('account.signIn'),
       body: LoginBody,
       response: SessionView,
       errors: [401, 429],
@@ -100,7 +101,7 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
       summary:
         'Register an owner or host account. The answer is the same whether or not the email already has an account: a new account can then sign in with the chosen password; the owner of an existing one is emailed instead. No session is started',
       tags: ['auth'],
-      access: 'public',
+      access: can('account.register'),
       body: RegisterBody,
       status: 202,
       response: RegisterAccepted,
@@ -117,7 +118,7 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
       path: '/api/auth/logout',
       summary: 'End the current session on the server',
       tags: ['auth'],
-      access: 'user',
+      access: can('session.own'),
       response: Ok,
       handler: async ({ auth, res }) => {
         if (auth) await sessions.destroy(auth.sessionId, auth.user.id);
@@ -130,7 +131,7 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
       path: '/api/auth/me',
       summary: 'The signed-in user and the session CSRF token',
       tags: ['auth'],
-      access: 'user',
+      access: can('session.own'),
       response: SessionView,
       handler: ({ auth }) => ({
         user: { ...auth!.user, disabled: false } satisfies UserView,

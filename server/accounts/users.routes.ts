@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CreateStaffBody, UpdateUserBody, UserView } from '../../shared/schemas/auth';
 import { IdParams } from '../../shared/schemas/common';
+import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { checkPasswordPolicy } from './password-policy';
 import { presentStaff, presentUser } from './user.presenter';
@@ -16,7 +17,7 @@ export function userRoutes(deps: { users: UserService }): RouteDef[] {
       summary:
         'List the staff accounts (police and police_admin), oldest first. Owner and host accounts self-register in large numbers and are not listed here',
       tags: ['admin'],
-      access: ['police_admin'],
+      access: can('user.admin'),
       response: z.object({ users: z.array(UserView) }),
       handler: async () => ({ users: (await users.listStaff()).map(presentStaff) }),
     }),
@@ -25,7 +26,7 @@ export function userRoutes(deps: { users: UserService }): RouteDef[] {
       path: '/api/users',
       summary: 'Create a police or police_admin account',
       tags: ['admin'],
-      access: ['police_admin'],
+      access: can('user.admin'),
       body: CreateStaffBody,
       status: 201,
       response: UserView,
@@ -40,7 +41,7 @@ export function userRoutes(deps: { users: UserService }): RouteDef[] {
       path: '/api/users/:id',
       summary: 'Disable or re-enable an account; disabling ends all its sessions',
       tags: ['admin'],
-      access: ['police_admin'],
+      access: can('user.admin'),
       params: IdParams,
       body: UpdateUserBody,
       response: UserView,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ForceAreaUpload, ForceIdParams, ForceView } from '../../shared/schemas/forces';
+import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import type { ForceService } from './forces.service';
 import { polygonsFromGeoJson } from './geojson';
@@ -12,7 +13,7 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
       path: '/api/forces',
       summary: 'Police forces covered, with the bounding box of each area',
       tags: ['forces'],
-      access: 'public',
+      access: can('service.read'),
       response: z.object({ forces: z.array(ForceView) }),
       handler: async () => ({ forces: await forces.list() }),
     }),
@@ -21,7 +22,7 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
       path: '/api/forces',
       summary: 'Create a force with its area (GeoJSON Polygon or MultiPolygon); 409 if the id exists (replace an area with PUT)',
       tags: ['forces'],
-      access: ['police_admin'],
+      access: can('force.admin'),
       body: z.strictObject({
         id: ForceIdParams.shape.id,
         name: z.string().trim().min(2).max(100),
@@ -37,7 +38,7 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
       path: '/api/forces/:id/area',
       summary: "Replace a force's area with uploaded GeoJSON; invalid geometry is rejected",
       tags: ['forces'],
-      access: ['police_admin'],
+      access: can('force.admin'),
       params: ForceIdParams,
       body: ForceAreaUpload,
       response: ForceView,

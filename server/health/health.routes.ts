@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dbInfo } from '../db/connection';
 import { HttpError } from '../http/errors';
+import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 
 export const Health = z
@@ -22,7 +23,7 @@ export function healthRoutes(deps: { engineKind: string }): RouteDef[] {
       path: '/api/health',
       summary: 'Liveness and database status; 503 when the database is unreachable',
       tags: ['health'],
-      access: 'public',
+      access: can('service.read'),
       response: Health,
       errors: [503],
       handler: async ({ res }) => {

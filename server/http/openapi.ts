@@ -6,7 +6,7 @@ import {
   type ZodOpenApiResponseObject,
 } from 'zod-openapi';
 import { ErrorResponse } from '../../shared/schemas/common';
-import type { RouteDef } from './route';
+import { accessAction, accessRoles, type RouteDef } from './route';
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input',
@@ -23,7 +23,9 @@ const ERROR_TEXT: Record<number, string> = {
 function operation(r: RouteDef): ZodOpenApiOperationObject {
   const statuses = new Set<number>(r.errors ?? []);
   if (r.body || r.query || r.params) statuses.add(400);
-  if (r.access !== 'public') {
+  const roles = accessRoles(r.access);
+  const action = accessAction(r.access);
+  if (roles !== 'public') {
     statuses.add(401);
     statuses.add(403);
   }
@@ -49,8 +51,10 @@ function operation(r: RouteDef): ZodOpenApiOperationObject {
     tags: r.tags,
     operationId: `${r.method}_${r.path.replace(/^\/api\//, '').replace(/[/:{}-]+/g, '_')}`,
     responses: responses as ZodOpenApiOperationObject['responses'],
-    security: r.access === 'public' ? [] : [{ session: [], csrf: [] }],
-    ...(r.access !== 'public' && r.access !== 'user' ? { 'x-roles': [...r.access] } : {}),
+    security: roles === 'public' ? [] : [{ session: [], csrf: [] }],
+    ...(roles !== 'public' && roles !== 'user' ? { 'x-roles': [...roles] } : {}),
+    // The action of the policy table (server/http/policy.ts) the route performs.
+    ...(action ? { 'x-action': action } : {}),
   };
   const params: NonNullable<ZodOpenApiOperationObject['requestParams']> = {};
   if (r.query) params.query = r.query as never;

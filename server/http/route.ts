@@ -3,13 +3,29 @@ import type { z } from 'zod';
 import type { Role } from '../../shared/schemas/auth';
 import type { AuthContext } from '../accounts/session.types';
 import { forbidden, HttpError, unauthenticated, zodDetails } from './errors';
+import type { Action, Permit } from './policy';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnySchema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-/** Who may call a route: anyone, any signed-in user, or signed-in users with one of these roles. */
-export type Access = 'public' | 'user' | readonly Role[];
+/**
+ * Who may call a route: an action of the policy table (server/http/policy.ts), `can('report.read')`; or, outside
+ * the table, anyone, any signed-in user, or signed-in users with one of these roles.
+ */
+export type Access = 'public' | 'user' | readonly Role[] | Permit;
+
+/** The roles an access admits, as the OpenAPI document states them ('public': anyone; 'user': any signed-in user). */
+export function accessRoles(access: Access): 'public' | 'user' | readonly Role[] {
+  if (typeof access === 'string' || Array.isArray(access)) return access as 'public' | 'user' | readonly Role[];
+  const { who } = access as Permit;
+  return who === 'anyone' ? 'public' : who === 'signed-in' ? 'user' : who;
+}
+
+/** The policy action a route performs, when its access names one. */
+export function accessAction(access: Access): Action | null {
+  return typeof access === 'object' && 'action' in access ? access.action : null;
+}
 
 export interface HandlerContext<B, Q, P> {
   body: Out<B>;
@@ -66,9 +82,10 @@ function parse(schema: AnySchema | undefined, value: unknown, where: string): un
 }
 
 function checkAccess(access: Access, auth: AuthContext | null): void {
-  if (access === 'public') return;
+  const roles = accessRoles(access);
+  if (roles === 'public') return;
   if (!auth) throw unauthenticated();
-  if (access !== 'user' && !access.includes(auth.user.role)) throw forbidden();
+  if (roles !== 'user' && !roles.includes(auth.user.role)) throw forbidden();
 }
 
 /**

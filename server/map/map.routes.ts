@@ -11,12 +11,11 @@ import {
   TimelineQuery,
 } from '../../shared/schemas/police';
 import type { Config } from '../config';
+import { can } from '../http/policy';
 import { limiter } from '../http/rate-limit';
 import { type RouteDef, route } from '../http/route';
 import type { MapService } from './map.service';
 import { filterInput } from './scope';
-
-const POLICE = ['police', 'police_admin'] as const;
 
 export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[] {
   const { map } = deps;
@@ -33,7 +32,7 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
       path: '/api/map/clusters',
       summary: 'Clusters of matching reports in the view (≤ ~1,000 features); single reports when zoomed in',
       tags: ['map'],
-      access: POLICE,
+      access: can('map.view'),
       query: ClustersQuery,
       response: ClusterCollection,
       handler: ({ query, auth }) => map.clusters(filterInput(auth!, query), query.zoom),
@@ -43,7 +42,7 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
       path: '/api/map/heat',
       summary: 'Quartic kernel density of matching reports on a grid over the view (per km²)',
       tags: ['map'],
-      access: POLICE,
+      access: can('map.view'),
       before: [analytics],
       errors: [429],
       query: HeatQuery,
@@ -55,7 +54,7 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
       path: '/api/map/hotspots',
       summary: 'Getis-Ord Gi* hotspots and coldspots on a grid, Benjamini-Hochberg corrected',
       tags: ['map'],
-      access: POLICE,
+      access: can('map.view'),
       before: [analytics],
       errors: [429],
       query: HotspotsQuery,
@@ -67,7 +66,7 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
       path: '/api/map/repeats',
       summary: 'Repeat locations ranked by report count, and near-repeat pairs (close in space and time)',
       tags: ['map'],
-      access: POLICE,
+      access: can('map.view'),
       before: [analytics],
       errors: [429],
       query: RepeatsQuery,
@@ -84,7 +83,7 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
       path: '/api/map/timeline',
       summary: 'Reports per day and the hour × weekday matrix (UTC; windows spread evenly over their hours)',
       tags: ['map'],
-      access: POLICE,
+      access: can('map.view'),
       before: [analytics],
       errors: [429],
       query: TimelineQuery,

@@ -1,26 +1,20 @@
 import type { ReportFilters } from '../../shared/schemas/police';
 import type { AuthContext } from '../accounts/session.types';
+import { seesForce, visibleForces } from '../http/policy';
 import type { FilterInput } from './report-index';
 
 /**
- * Which forces a police user may see: an officer only their own force (none if unassigned);
- * a police_admin every force, or the one named with `force=`.
+ * May this user see a report of this force? The policy's `sameForce` rule (server/http/policy.ts).
+ * @deprecated Call `canOnObject(auth.user, action, report)` from the policy; kept until its last caller moves.
  */
-export function scopeForces(auth: AuthContext, force: string | undefined): string[] | null {
-  if (auth.user.role === 'police_admin') return force ? [force] : null;
-  return auth.user.forceId ? [auth.user.forceId] : [];
-}
-
-/** May this user see a report of this force? */
 export function canSeeForce(auth: AuthContext, forceId: string): boolean {
-  if (auth.user.role === 'police_admin') return true;
-  return auth.user.role === 'police' && auth.user.forceId === forceId;
+  return seesForce(auth.user, forceId);
 }
 
-/** Query filters + the caller's scope → index filter input. */
+/** Query filters + the caller's scope (the policy's `sameForce` rule for lists) → index filter input. */
 export function filterInput(auth: AuthContext, f: ReportFilters): FilterInput {
   return {
-    forceIds: scopeForces(auth, f.force),
+    forceIds: visibleForces(auth.user, f.force),
     bbox: f.bbox,
     from: f.from,
     to: f.to,

@@ -9,11 +9,10 @@ import {
 } from '../../shared/schemas/reports';
 import { INDICATORS, PROPERTY_TYPES, REPORTER_ROLES, SIGNPOSTS } from '../../shared/taxonomy';
 import type { Config } from '../config';
+import { allowed, can } from '../http/policy';
 import { limiter } from '../http/rate-limit';
 import { type RouteDef, route } from '../http/route';
 import type { ReportService } from './reports.service';
-
-const FILER_ROLES = new Set(['host', 'owner']);
 
 export function reportRoutes(deps: { config: Config; reports: ReportService }): RouteDef[] {
   const { config, reports } = deps;
@@ -34,7 +33,7 @@ export function reportRoutes(deps: { config: Config; reports: ReportService }): 
       path: '/api/taxonomy',
       summary: 'Property types, the indicator checklist, reporter roles and where else to get help',
       tags: ['reports'],
-      access: 'public',
+      access: can('service.read'),
       response: TaxonomyView,
       handler: () => taxonomy,
     }),
@@ -43,20 +42,21 @@ export function reportRoutes(deps: { config: Config; reports: ReportService }): 
       path: '/api/reports',
       summary: 'File a concern (anonymous allowed); returns the reference and the follow-up passphrase, shown once',
       tags: ['reports'],
-      access: 'public',
+      access: can('report.file'),
       body: ReportCreate,
       status: 201,
       response: ReportCreated,
       errors: [400, 422, 429],
       before: [reportLimiter],
-      handler: ({ body, auth }) => reports.create(body, auth && FILER_ROLES.has(auth.user.role) ? auth.user.id : null),
+      // Filed under the caller when the caller is one who may list their filed reports (an owner or host).
+      handler: ({ body, auth }) => reports.create(body, auth && allowed(auth.user.role, 'report.mine') ? auth.user.id : null),
     }),
     route({
       method: 'post',
       path: '/api/reports/follow-up',
       summary: "A report's public status and police questions, by reference and passphrase",
       tags: ['reports'],
-      access: 'public',
+      access: can('report.followUp'),
       body: FollowUpBody,
       response: ReportPublicView,
       errors: [400, 404, 429],
@@ -68,7 +68,7 @@ export function reportRoutes(deps: { config: Config; reports: ReportService }): 
       path: '/api/reports/follow-up/addendum',
       summary: 'Add information to a report, by reference and passphrase',
       tags: ['reports'],
-      access: 'public',
+      access: can('report.followUp'),
       body: AddendumBody,
       response: ReportPublicView,
       errors: [400, 404, 409, 429],
@@ -80,7 +80,7 @@ export function reportRoutes(deps: { config: Config; reports: ReportService }): 
       path: '/api/reports/mine',
       summary: 'Reports filed by the signed-in host or owner',
       tags: ['reports'],
-      access: ['host', 'owner'],
+      access: can('report.mine'),
       response: z.object({ reports: z.array(ReportPublicView) }),
       handler: async ({ auth }) => ({ reports: await reports.mine(auth!.user.id) }),
     }),

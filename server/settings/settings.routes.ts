@@ -1,5 +1,6 @@
 import { ClientSettings } from '../../shared/schemas/settings';
 import type { Config } from '../config';
+import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 
 /** Deployment settings the client reads once at start (the tile provider, so TILE_URL reaches every map). */
@@ -11,7 +12,7 @@ export function settingsRoutes(deps: { config: Config }): RouteDef[] {
       path: '/api/settings',
       summary: 'Client settings of this deployment (map tiles)',
       tags: ['meta'],
-      access: 'public',
+      access: can('service.read'),
       response: ClientSettings,
       handler: () => settings,
     }),

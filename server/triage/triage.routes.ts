@@ -9,12 +9,11 @@ import {
   ReportPatch,
 } from '../../shared/schemas/police';
 import type { ForceService } from '../forces/forces.service';
+import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { filterInput } from '../map/scope';
 import { streamExport } from './export';
 import type { TriageService } from './triage.service';
-
-const POLICE = ['police', 'police_admin'] as const;
 
 /** Police triage routes. `/api/reports/export` is declared before `/api/reports/:id`. */
 export function triageRoutes(deps: { triage: TriageService; forces: ForceService }): RouteDef[] {
@@ -25,7 +24,7 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       path: '/api/reports',
       summary: 'Triage queue: matching reports of your force, safeguarding first, then newest',
       tags: ['triage'],
-      access: POLICE,
+      access: can('report.read'),
       query: ReportListQuery,
       response: ReportList,
       handler: ({ query, auth }) => triage.list(filterInput(auth!, query), query),
@@ -35,7 +34,7 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       path: '/api/reports/export',
       summary: 'Export exactly the filtered reports as CSV (police.uk-like columns) or GeoJSON, streamed',
       tags: ['triage'],
-      access: POLICE,
+      access: can('report.export'),
       query: ExportQuery,
       produces: 'text/csv',
       handler: async ({ query, auth, res }) => {
@@ -56,7 +55,7 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       path: '/api/audit',
       summary: 'Audit log of police reads and changes, newest first (police_admin)',
       tags: ['triage'],
-      access: ['police_admin'],
+      access: can('audit.read'),
       query: AuditQuery,
       response: AuditList,
       handler: ({ query }) => triage.auditList(query),
@@ -66,7 +65,7 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       path: '/api/reports/:id',
       summary: 'One report in full for police (the read is audited); 404 for another force',
       tags: ['triage'],
-      access: POLICE,
+      access: can('report.read'),
       params: IdParams,
       response: ReportDetail,
       errors: [404],
@@ -77,7 +76,7 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       path: '/api/reports/:id',
       summary: 'Change status, assignment, notes, questions, links or owner-alert release (each change audited)',
       tags: ['triage'],
-      access: POLICE,
+      access: can('report.change'),
       params: IdParams,
       body: ReportPatch,
       response: ReportDetail,

@@ -15,9 +15,9 @@ import { updateVersioned, VersionConflict } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import { distanceM } from '../geo/geohash';
 import { HttpError, notFound } from '../http/errors';
+import { type Action, canOnObject } from '../http/policy';
 import type { MapIndex } from '../map/map-index';
 import type { FilterInput, ReportIndex } from '../map/report-index';
-import { canSeeForce } from '../map/scope';
 import { PropertyModel } from '../properties/property.model';
 import { verificationOf } from '../properties/verification';
 import { type LeanReport, loadByIds, loadReport, reportsCollection } from '../reports/report-reads';
@@ -158,14 +158,15 @@ export class TriageService {
     return { items, nextCursor, total };
   }
 
-  private async loadVisible(auth: AuthContext, id: string): Promise<LeanReport> {
+  /** The report, when the policy lets the caller do `action` to it; 404 otherwise, as if it did not exist. */
+  private async loadVisible(auth: AuthContext, id: string, action: Action): Promise<LeanReport> {
     const doc = await loadReport(id);
-    if (!doc || !canSeeForce(auth, doc.forceId)) throw notFound('Report');
+    if (!doc || !canOnObject(auth.user, action, doc)) throw notFound('Report');
     return doc;
   }
 
   async detail(auth: AuthContext, id: string, opts: { audit?: boolean } = {}): Promise<ReportDetail> {
-    const doc = await this.loadVisible(auth, id);
+    const doc = await this.loadVisible(auth, id, 'report.read');
     return this.present(doc, opts.audit !== false ? this.audit(auth, 'report.read', id) : undefined);
   }
 
@@ -211,11 +212,13 @@ export class TriageService {
   async patch(auth: AuthContext, id: string, body: ReportPatch): Promise<ReportDetail> {
     if (body.statusNote !== undefined && body.status === undefined) throw invalid('body.statusNote', 'statusNote needs status');
     if (body.link === id) throw invalid('body.link', 'A report cannot be linked to itself');
-    const doc = await this.loadVisible(auth, id);
+    const doc = await this.loadVisible(auth, id, 'report.change');
     // The force of a report never changes, so what depends only on it is checked once, before the write.
     if (body.assignTo) {
       const u = await UserModel.findById(body.assignTo).lean();
-      const ok = u && !u.disabled && (u.role === 'police_admin' || (u.role === 'police' && u.forceId === doc.forceId));
+      // An assignee must be someone the policy lets change this report.
+      const assignee = u && !u.disabled ? { id: String(u._id), role: u.role, forceId: u.forceId ?? null } : null;
+      const ok = assignee && canOnObject(assignee, 'report.change', doc);
       if (!ok) throw invalid('body.assignTo', 'Assign to an officer of this force');
     }
     if (body.link !== undefined) {
@@ -234,7 +237,7 @@ export class TriageService {
     let updated: LeanReport | null;
     try {
       updated = await updateVersioned<LeanReport>(reportsCollection(), doc._id, (cur) => {
-        if (!cur || !canSeeForce(auth, cur.forceId)) throw notFound('Report');
+        if (!cur || !canOnObject(auth.user, 'report.change', cur)) throw notFound('Report');
         plan = planPatch(cur, body, now, by);
         return plan.changes.length ? plan.set : null;
       });
