@@ -129,9 +129,16 @@ export function newCode(): string {
   return `${chars.slice(0, CODE_LENGTH / 2).join('')}-${chars.slice(CODE_LENGTH / 2).join('')}`;
 }
 
+/**
+ * scrypt cost: about 15 ms a hash here, once per letter and once per code entered. A code has about 49 bits, so a
+ * stolen hash would take centuries of CPU to reverse, long after its letter expired. Changing it voids the letters
+ * that are out (their hashes were made with the old cost).
+ */
+const SCRYPT = { N: 8192, r: 8, p: 1 };
+
 function scryptHex(code: string, salt: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    scrypt(normaliseCode(code), salt, 32, (err, key) => (err ? reject(err) : resolve(key.toString('hex')))),
+    scrypt(normaliseCode(code), salt, 32, SCRYPT, (err, key) => (err ? reject(err) : resolve(key.toString('hex')))),
   );
 }
 
