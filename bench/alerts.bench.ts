@@ -174,6 +174,11 @@ const config = loadConfig({
   SMTP_HOST: '127.0.0.1',
   SMTP_PORT: String(sinkPort),
   SMTP_POOL_SIZE: String(poolSize),
+  // One area notice fanned out to every owner, sent at once: the three-report threshold and the random delay of
+  // owner notices (issue 11 item 2) would hold this single report back.
+  OWNER_NOTICE_MIN_REPORTS: '1',
+  OWNER_NOTICE_DELAY_MIN_S: '0',
+  OWNER_NOTICE_DELAY_MAX_S: '0',
   ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
 });
 const logger = createLogger({ level: (process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent' });

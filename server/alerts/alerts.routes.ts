@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import {
+  ALERT_LIMITS,
   AdvisoryCreate,
   AdvisoryList,
   AdvisoryPreview,
@@ -39,13 +40,13 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
     route({
       method: 'post',
       path: '/api/subscriptions',
-      summary: 'Subscribe to alerts for a property (with a radius) or a drawn area; sends a confirmation email',
+      summary: `Subscribe to alerts for a property (with a radius) or a drawn area; sends a confirmation email. Owners and hosts draw at most ${ALERT_LIMITS.areasPerWeek} areas a week (429)`,
       tags: ['alerts'],
       access: ['owner', 'host', 'police'],
       body: SubscriptionCreate,
       status: 201,
       response: SubscriptionView,
-      errors: [400, 404, 409],
+      errors: [400, 404, 409, 429],
       handler: async ({ auth, body }) => presentSubscription(await alerts.create(auth!.user, body)),
     }),
     route({

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import type { AdvisoryCreate, AlertView, AdvisoryView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
@@ -15,7 +16,7 @@ import type { MapIndex } from '../map/map-index';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew } from '../db/insert';
 import { appendLog, readLog } from '../db/paged-log';
-import { readById, updateVersioned, VersionConflict } from '../db/versioned';
+import { deleteVersioned, readById, updateVersioned, VersionConflict } from '../db/versioned';
 import { closedAccount, eachLimited, IdList } from '../properties/id-list';
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
@@ -39,6 +40,11 @@ import { DeliveryWorker, smtpFromConfig } from './worker';
 
 /** Owners' area notices count reports in the same grid square over this many days. */
 const AREA_COUNT_DAYS = 90;
+/** Area notices already recorded, `<g6>:<window>:<batch>` (claimed by insert; see ownerAreaDeliveries). */
+export const AREA_NOTICES = 'areanotices';
+/** Each owner's or host's alert areas drawn in the last week: `{_id: userId, at: Date[]}`, versioned. */
+export const AREA_DRAWS = 'alertareadraws';
+const WEEK_MS = 7 * 86_400_000;
 /** A released report is "about" a property registered within this distance (or linked by id). */
 const SAME_PROPERTY_M = 30;
 /** Largest area an owner may draw (degrees of latitude/longitude, about 20 km). */
@@ -149,6 +155,8 @@ export class AlertsService implements PropertyListener {
   private version = '';
   private worker: DeliveryWorker | null = null;
   private readonly bodies = new BodyCache();
+  /** Area notices known to be recorded (spares the read by `_id` for later reports of the same batch). */
+  private readonly noticesClaimed = new Set<string>();
   /** Each user's subscription ids (the limit is checked there; closed when the account is deleted). */
   private readonly lists = new IdList(USER_SUBSCRIPTIONS, {
     limit: ALERT_LIMITS.subscriptionsPerUser,
@@ -335,6 +343,12 @@ export class AlertsService implements PropertyListener {
     const _id = new Types.ObjectId();
     const id = String(_id);
     await this.lists.add(user.id, id);
+    if (!police && input.kind === 'area') {
+      await this.takeAreaAllowance(user.id).catch(async (err) => {
+        await this.lists.remove(user.id, id).catch(() => undefined);
+        throw err;
+      });
+    }
     const undo = async (err: unknown): Promise<never> => {
       await SubscriptionModel.deleteOne({ _id }).catch(() => undefined);
       await this.lists.remove(user.id, id).catch(() => undefined);
@@ -489,6 +503,7 @@ export class AlertsService implements PropertyListener {
     const deliveries = (await allHistoryIds(userId)).map(asObjectId).filter((id) => id !== null);
     await eachLimited(deliveries, DELETE_LANES, (_id) => DeliveryModel.deleteOne({ _id }));
     await deleteHistory(userId);
+    await deleteVersioned(AREA_DRAWS, userId);
     const purge: Purge = { _id: userId, dueAt: new Date(Date.now() + 60_000), runs: 0 };
     await insertNew(db().collection<Purge>(ALERT_PURGES), [purge]);
   }
@@ -569,7 +584,6 @@ export class AlertsService implements PropertyListener {
     const out: NewDelivery[] = [];
     const g6 = report.cells?.g6 ?? geohash(report.lat, report.lng, 6);
     const safeguarding = report.priority === 'safeguarding';
-    let recentCount: number | null = null;
     const police = matches.filter((s) => s.audience === 'police' && s.forceId === report.forceId);
     for (const s of police) {
       if (s.minPriority === 'safeguarding' && !safeguarding) continue;
@@ -592,33 +606,114 @@ export class AlertsService implements PropertyListener {
       });
     }
     // Safeguarding reports never reach owners automatically, not even as an area notice.
-    if (!safeguarding) {
-      for (const s of matches) {
-        if (s.audience !== 'owner') continue;
-        recentCount ??= countReportsNear(this.deps.mapIndex.index, {
-          g6,
-          sinceMs: Date.now() - AREA_COUNT_DAYS * 86_400_000,
-        });
-        out.push({
-          key: `area:${s.id}:${reportId}`,
-          kind: 'area',
-          subscriptionId: s.id,
-          userId: s.userId,
-          to: s.email,
-          queued: s.mode === 'daily',
-          // One body for every owner notified of this report; each one's area name is filled in when sent.
-          email: ownerAreaEmail({
-            g6,
-            recentCount: Math.max(1, recentCount),
-            days: AREA_COUNT_DAYS,
-            areaName: placeholder('area'),
-          }),
-          fill: { area: s.label },
-        });
+    const owners = matches.filter((s) => s.audience === 'owner');
+    let notice: string | null = null;
+    if (!safeguarding && owners.length) {
+      const area = await this.ownerAreaDeliveries(g6, owners);
+      if (area) {
+        out.push(...area.deliveries);
+        notice = area.notice;
       }
     }
     if (police.length) out.push(...(await this.hotspotDeliveries(report, police)));
-    return this.record(out);
+    const recorded = await this.record(out);
+    // After the deliveries: a crash in between leaves the notice unclaimed, and the next report records it (same keys).
+    if (notice) await this.claimAreaNotice(notice);
+    return recorded;
+  }
+
+  /**
+   * Owner area notices (issue 11 item 2), so that no notice points at one report: one notice per `minReports`
+   * reports in the grid square within a fixed window (`<g6>:<window>:<batch>`, batch = reports in the window divided
+   * by `minReports`), each sent after a random delay and naming only the square and the count. Counted in the
+   * in-memory report index; at most one read by `_id` per report (has this notice been recorded?), none per owner.
+   */
+  private async ownerAreaDeliveries(
+    g6: string,
+    owners: IndexedSubscription[],
+  ): Promise<{ notice: string; deliveries: NewDelivery[] } | null> {
+    const { minReports, windowDays, delayMinMs, delayMaxMs } = this.deps.config.alerts.ownerNotices;
+    const now = Date.now();
+    const windowMs = windowDays * 86_400_000;
+    const window = Math.floor(now / windowMs);
+    // The report itself counts even where the index has not taken it in yet (it is created now, in this square).
+    const inWindow = Math.max(1, countReportsNear(this.deps.mapIndex.index, { g6, sinceMs: window * windowMs }));
+    const batch = Math.floor(inWindow / minReports);
+    if (batch < 1) return null;
+    const notice = `${g6}:${window}:${batch}`;
+    if (this.noticesClaimed.has(notice) || (await readById(AREA_NOTICES, notice))) {
+      this.noticesClaimed.add(notice);
+      return null;
+    }
+    const recentCount = countReportsNear(this.deps.mapIndex.index, { g6, sinceMs: now - AREA_COUNT_DAYS * 86_400_000 });
+    const delayMs = delayMaxMs > delayMinMs ? delayMinMs + randomInt(0, delayMaxMs - delayMinMs + 1) : delayMinMs;
+    const notBefore = delayMs > 0 ? new Date(now + delayMs) : null;
+    // One body for every owner told about this square; each one's area name is filled in when sent.
+    const email = ownerAreaEmail({
+      g6,
+      recentCount: Math.max(minReports, recentCount),
+      days: AREA_COUNT_DAYS,
+      areaName: placeholder('area'),
+      minReports,
+      delayed: notBefore !== null,
+    });
+    return {
+      notice,
+      deliveries: owners.map((s) => ({
+        key: `area:${s.id}:${notice}`,
+        kind: 'area' as const,
+        subscriptionId: s.id,
+        userId: s.userId,
+        to: s.email,
+        queued: s.mode === 'daily',
+        notBefore,
+        email,
+        fill: { area: s.label },
+      })),
+    };
+  }
+
+  private async claimAreaNotice(notice: string): Promise<void> {
+    if (this.noticesClaimed.size > 50_000) this.noticesClaimed.clear();
+    this.noticesClaimed.add(notice);
+    await insertNew(db().collection<{ _id: string; at: Date }>(AREA_NOTICES), [{ _id: notice, at: new Date() }]);
+  }
+
+  /**
+   * An owner or host draws at most ALERT_LIMITS.areasPerWeek areas in any 7 days: their draw times in one versioned
+   * document (the limit is checked inside the change, so concurrent requests cannot pass it together).
+   */
+  private async takeAreaAllowance(userId: string): Promise<void> {
+    const limit = ALERT_LIMITS.areasPerWeek;
+    const now = Date.now();
+    try {
+      await updateVersioned<{ _id: string; rev?: number; at?: Date[] }>(
+        AREA_DRAWS,
+        userId,
+        (cur) => {
+          const recent = (cur?.at ?? [])
+            .map((d) => new Date(d).getTime())
+            .filter((t) => t > now - WEEK_MS)
+            .sort((a, b) => a - b);
+          if (recent.length >= limit) {
+            const waitMs = recent[0]! + WEEK_MS - now;
+            const days = Math.max(1, Math.ceil(waitMs / 86_400_000));
+            throw new HttpError(
+              429,
+              'rate_limited',
+              `You can draw at most ${limit} alert areas a week; you can draw another in ${days} day${days === 1 ? '' : 's'}`,
+              undefined,
+              { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
+            );
+          }
+          return { at: [...recent, now].map((t) => new Date(t)) };
+        },
+        { attempts: 30 },
+      );
+    } catch (err) {
+      if (err instanceof VersionConflict) throw new HttpError(409, 'conflict', 'Too many changes at once; please try again');
+      throw err;
+    }
   }
 
   private async hotspotDeliveries(report: StoredReport, police: IndexedSubscription[]): Promise<NewDelivery[]> {
@@ -684,6 +779,7 @@ export class AlertsService implements PropertyListener {
     if (!changes.includes('ownerAlert') || report.ownerAlert !== 'released' || report.status === 'rejected') return 0;
     const reportId = String(report._id);
     const out: NewDelivery[] = [];
+    // Only verified owners hear about a specific property (issue 11 item 4); the others keep their coarse area notices.
     for (const { subscription: s, verification } of await this.propertyNoticeRecipients(report)) {
       if (verification !== 'verified') continue;
       out.push({
@@ -789,8 +885,17 @@ export class AlertsService implements PropertyListener {
     const entries = await readHistory(userId, MINE_LIMIT, (e) => e.k !== 'confirm');
     const ids = entries.map((e) => asObjectId(e.d)).filter((id) => id !== null);
     const found = (await Promise.all(ids.map((id) => DeliveryModel.findById(id).lean()))) as Array<StoredDelivery | null>;
+    const now = Date.now();
     const list = found
-      .filter((d): d is StoredDelivery => !!d && d.kind !== 'confirm' && MINE_STATES.has(d.status) && String(d.userId) === userId)
+      .filter(
+        (d): d is StoredDelivery =>
+          !!d &&
+          d.kind !== 'confirm' &&
+          MINE_STATES.has(d.status) &&
+          String(d.userId) === userId &&
+          // An owner area notice waiting for its delay is not shown either (it would tell when the report came).
+          !(d.notBefore && new Date(d.notBefore).getTime() > now),
+      )
       .sort((a, b) => byCreatedAt(b, a));
     return Promise.all(
       list.map(async (d) => {

@@ -32,6 +32,8 @@ export interface Delivery {
   /** Digest deliveries: the queued items they list (marked `digested` after the digest is recorded). */
   itemIds?: Types.ObjectId[];
   digestId?: Types.ObjectId | null;
+  /** Not sent (nor shown in the recipient's alerts) before this time: owner area notices wait a random delay. */
+  notBefore?: Date | null;
   createdAt: Date;
   updatedAt?: Date;
 }
@@ -52,6 +54,7 @@ const schema = new Schema<Delivery>(
     lastError: { type: String, default: null },
     itemIds: { type: [Schema.Types.ObjectId], default: undefined },
     digestId: { type: Schema.Types.ObjectId, default: null },
+    notBefore: { type: Date, default: undefined },
   },
   { timestamps: true },
 );

@@ -61,8 +61,9 @@ export function normaliseRing(points: Point[]): { ring: Point[] } | { error: str
 }
 
 const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
-/** Centre and size of a geohash cell. */
-export function geohashCell(hash: string): { lat: number; lng: number; heightM: number; widthM: number } {
+
+/** The box [west, south, east, north] of a geohash cell. */
+export function geohashBox(hash: string): BBox {
   let latLo = -90;
   let latHi = 90;
   let lngLo = -180;
@@ -84,11 +85,59 @@ export function geohashCell(hash: string): { lat: number; lng: number; heightM: 
       even = !even;
     }
   }
-  const lat = (latLo + latHi) / 2;
+  return [lngLo, latLo, lngHi, latHi];
+}
+
+/** Centre and size of a geohash cell. */
+export function geohashCell(hash: string): { lat: number; lng: number; heightM: number; widthM: number } {
+  const [w, s, e, n] = geohashBox(hash);
+  const lat = (s + n) / 2;
   return {
     lat,
-    lng: (lngLo + lngHi) / 2,
-    heightM: (latHi - latLo) * M_PER_DEG_LAT,
-    widthM: (lngHi - lngLo) * M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180),
+    lng: (w + e) / 2,
+    heightM: (n - s) * M_PER_DEG_LAT,
+    widthM: (e - w) * M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180),
   };
+}
+
+/** Does a circle of `radiusM` around `center` reach into a box? (The box's nearest point is within the radius.) */
+export function circleTouchesBox(center: Point, radiusM: number, box: BBox): boolean {
+  const lat = Math.min(Math.max(center.lat, box[1]), box[3]);
+  const lng = Math.min(Math.max(center.lng, box[0]), box[2]);
+  return distanceM(center.lat, center.lng, lat, lng) <= radiusM;
+}
+
+/** Does the segment a–b pass through the box? (Liang–Barsky clipping; no allocation.) */
+function segmentCrossesBox(a: Point, b: Point, [w, s, e, n]: BBox): boolean {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = b.lng - a.lng;
+  const dy = b.lat - a.lat;
+  const clip = (p: number, q: number): boolean => {
+    if (p === 0) return q >= 0;
+    const r = q / p;
+    if (p < 0) {
+      if (r > t1) return false;
+      if (r > t0) t0 = r;
+    } else {
+      if (r < t0) return false;
+      if (r < t1) t1 = r;
+    }
+    return true;
+  };
+  return clip(-dx, a.lng - w) && clip(dx, e - a.lng) && clip(-dy, a.lat - s) && clip(dy, n - a.lat) && t0 <= t1;
+}
+
+/**
+ * Does a simple ring overlap a box (share any point with it)? A corner of the ring in the box, or the box inside the
+ * ring (then its centre is), or else an edge through the box. On the report path for every candidate: no allocation.
+ */
+export function ringTouchesBox(ring: Point[], box: BBox): boolean {
+  const [w, s, e, n] = box;
+  for (const p of ring) if (p.lng >= w && p.lng <= e && p.lat >= s && p.lat <= n) return true;
+  if (pointInRing((s + n) / 2, (w + e) / 2, ring)) return true;
+  for (let i = 0; i < ring.length; i++) {
+    if (segmentCrossesBox(ring[i]!, ring[(i + 1) % ring.length]!, box)) return true;
+  }
+  return false;
 }

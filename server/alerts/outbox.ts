@@ -26,6 +26,8 @@ export interface NewDelivery {
   fill?: Record<string, string> | null;
   /** `queued` waits for the daily digest. */
   queued?: boolean;
+  /** Sent no earlier than this (and hidden from the recipient's alerts until then). */
+  notBefore?: Date | null;
   /** Digest deliveries: the items they list. */
   itemIds?: Types.ObjectId[];
   /**
@@ -72,6 +74,7 @@ function toDoc(d: NewDelivery, bodyId: string, now: Date): StoredDelivery {
   };
   if (d.fill) doc.fill = d.fill;
   if (d.itemIds?.length) doc.itemIds = d.itemIds;
+  if (d.notBefore && d.notBefore > now) doc.notBefore = d.notBefore;
   return doc;
 }
 
@@ -98,18 +101,28 @@ export async function recordDeliveries(
   if (!list.length) return { deliveries: [], work: [] };
   const bodyIds = await storeBodies(list.map((d) => d.email));
   const docs = list.map((d, i) => toDoc(d, bodyIds[i]!, now));
-  const due = docs.filter((d) => d.status === 'pending');
+  // Work items per time they fall due: now, or a delivery's notBefore (found by a worker's poll when due).
+  const byDue = new Map<number, StoredDelivery[]>();
+  for (const d of docs) {
+    if (d.status !== 'pending') continue;
+    const at = (d.notBefore ?? now).getTime();
+    const list = byDue.get(at);
+    if (list) list.push(d);
+    else byDue.set(at, [d]);
+  }
   const work: DeliveryWork[] = [];
-  for (let i = 0; i < due.length; i += WORK_ITEM_SIZE) {
-    const chunk = due.slice(i, i + WORK_ITEM_SIZE);
-    work.push({
-      _id: `w:${new Types.ObjectId().toHexString()}`,
-      items: chunk.map((d) => ({ d: sendableOf(d), k: 0 })),
-      dueAt: now,
-    });
+  for (const [at, due] of byDue) {
+    for (let i = 0; i < due.length; i += WORK_ITEM_SIZE) {
+      const chunk = due.slice(i, i + WORK_ITEM_SIZE);
+      work.push({
+        _id: `w:${new Types.ObjectId().toHexString()}`,
+        items: chunk.map((d) => ({ d: sendableOf(d), k: 0 })),
+        dueAt: new Date(at),
+      });
+    }
   }
   if (work.length) await insertNew(DeliveryWorkModel.collection, work);
-  onWork?.(work);
+  onWork?.(work.filter((w) => w.dueAt <= now));
   // Each recipient's history entry, as intent before the delivery (one insert); appended to their logs right after.
   const history = await queueHistory(docs, now);
   const deliveries = await insertNew(DeliveryModel.collection, docs);

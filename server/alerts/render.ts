@@ -70,7 +70,7 @@ export function confirmEmail(input: { url: string; what: string; audience: 'owne
   ]);
 }
 
-/** A coarse location: the centre of a geohash-6 cell (about 1.2 km by 0.6 km), never the report's point. */
+/** A coarse location: the centre of a geohash-6 cell (about 0.6 km by 0.8 km in Britain), never the report's point. */
 export function coarseArea(g6: string): { lat: number; lng: number; label: string; mapUrl: string } {
   const c = geohashCell(g6);
   const lat = Number(c.lat.toFixed(3));
@@ -84,15 +84,33 @@ export function coarseArea(g6: string): { lat: number; lng: number; label: strin
   };
 }
 
-/** Owner area notice: coarse location, counts and guidance; never the text, reporter, exact time or point. */
-export function ownerAreaEmail(input: { g6: string; recentCount: number; days: number; areaName: string }): Email {
+/**
+ * Owner area notice: the grid square and counts, guidance; never the text, reporter, exact time or point. Sent once
+ * `minReports` reports share the square (one notice per that many), after a random delay when `delayed`.
+ */
+export function ownerAreaEmail(input: {
+  g6: string;
+  recentCount: number;
+  days: number;
+  areaName: string;
+  minReports: number;
+  delayed: boolean;
+}): Email {
   const area = coarseArea(input.g6);
-  return build(`StayWatch: a concern was reported near ${input.areaName}`, [
+  const several = input.minReports > 1;
+  const how = [
+    several ? `we write only once at least ${input.minReports} concerns share a grid square` : '',
+    input.delayed ? `we wait a while after ${several ? 'the latest one' : 'a report'}` : '',
+  ].filter(Boolean);
+  return build(`StayWatch: ${several ? 'concerns were' : 'a concern was'} reported near ${input.areaName}`, [
     {
-      p: `A concern about possible county-lines activity has been reported to police in ${area.label}, inside your alert area for ${input.areaName}.`,
+      p: `${several ? 'Concerns' : 'A concern'} about possible county-lines activity ${several ? 'have' : 'has'} been reported to police in ${area.label}, a grid square that touches your alert area for ${input.areaName}.`,
     },
     {
       p: `Concerns reported in this grid square in the last ${input.days} days: ${input.recentCount}.`,
+    },
+    {
+      p: `To protect the people who report, we never say exactly where or when a concern was reported${how.length ? `: ${how.join(', and ')}` : ''}.`,
     },
     { link: { href: area.mapUrl, label: 'See the grid square on a map' } },
     { h: 'What to look for' },

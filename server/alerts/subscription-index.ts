@@ -1,6 +1,14 @@
 import Flatbush from 'flatbush';
+import { geohash } from '../geo/geohash';
 import { type BBox, type Point, pointInRing } from '../geo/polygon';
-import { ringsIntersect, withinRadius } from './geometry';
+import { circleTouchesBox, geohashBox, ringsIntersect, ringTouchesBox, withinRadius } from './geometry';
+
+/**
+ * Owner areas are matched at the precision of owner emails: a report reaches an owner whose area touches the
+ * report's geohash-6 grid square (about 0.6 × 0.8 km in Britain), wherever in the square the report is. So no
+ * area, however small (an 11 × 7 m polygon, a radius of 0 m), tells its owner more than the square the email names.
+ */
+export const OWNER_CELL_PRECISION = 6;
 
 /** What matching needs of a confirmed subscription, kept in memory. */
 export interface IndexedSubscription {
@@ -27,7 +35,8 @@ const REBUILD_AFTER = 512;
 /**
  * Confirmed subscription areas in a static R-tree (Flatbush over bounding boxes), plus a short list of
  * entries changed since the last build; a stale tree entry is ignored because `byId` no longer points at it.
- * Candidates from the boxes are then tested exactly (circle distance or point-in-polygon).
+ * Candidates from the boxes are then tested exactly: a police area against the report's point (circle distance or
+ * point-in-polygon), an owner area against the report's grid square.
  */
 export class SubscriptionIndex {
   private built: IndexedSubscription[] = [];
@@ -86,15 +95,20 @@ export class SubscriptionIndex {
     return out;
   }
 
-  /** Subscriptions whose area contains the point. */
+  /**
+   * Subscriptions a report at this point goes to: police areas that contain the point, owner areas that touch the
+   * point's grid square (see OWNER_CELL_PRECISION).
+   */
   matchPoint(lat: number, lng: number): IndexedSubscription[] {
-    return this.candidates(lng, lat, lng, lat).filter((sub) => covers(sub, lat, lng));
+    const cell = reportCell(lat, lng);
+    return this.candidates(cell[0], cell[1], cell[2], cell[3]).filter((sub) => matches(sub, lat, lng, cell));
   }
 
   /** Baseline for the benchmark: test every subscription. */
   matchPointLinear(lat: number, lng: number): IndexedSubscription[] {
+    const cell = reportCell(lat, lng);
     const out: IndexedSubscription[] = [];
-    for (const sub of this.byId.values()) if (covers(sub, lat, lng)) out.push(sub);
+    for (const sub of this.byId.values()) if (matches(sub, lat, lng, cell)) out.push(sub);
     return out;
   }
 
@@ -113,6 +127,20 @@ export class SubscriptionIndex {
   }
 }
 
+/** The grid square of owner emails around a report. */
+export function reportCell(lat: number, lng: number): BBox {
+  return geohashBox(geohash(lat, lng, OWNER_CELL_PRECISION));
+}
+
+/** Police: the area contains the report's point. Owners: the area touches the report's grid square. */
+export function matches(sub: IndexedSubscription, lat: number, lng: number, cell: BBox): boolean {
+  if (sub.audience === 'police') return covers(sub, lat, lng);
+  if (sub.bbox[0] > cell[2] || sub.bbox[2] < cell[0] || sub.bbox[1] > cell[3] || sub.bbox[3] < cell[1]) return false;
+  if (sub.kind === 'property') return sub.center ? circleTouchesBox(sub.center, sub.radiusM ?? 0, cell) : false;
+  return sub.polygon ? ringTouchesBox(sub.polygon, cell) : false;
+}
+
+/** The area contains the point exactly. */
 export function covers(sub: IndexedSubscription, lat: number, lng: number): boolean {
   if (lng < sub.bbox[0] || lng > sub.bbox[2] || lat < sub.bbox[1] || lat > sub.bbox[3]) return false;
   if (sub.kind === 'property') return sub.center ? withinRadius(sub.center, sub.radiusM ?? 0, lat, lng) : false;

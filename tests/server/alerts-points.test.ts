@@ -64,6 +64,10 @@ beforeAll(async () => {
     HOTSPOT_R: '250',
     HOTSPOT_D: '14',
     TOKEN_SECRET: 'alerts-points-test-secret-0123456789ab',
+    // An owner area notice per report, sent at once (the privacy threshold and delay: alerts-owner-privacy.test.ts).
+    OWNER_NOTICE_MIN_REPORTS: '1',
+    OWNER_NOTICE_DELAY_MIN_S: '0',
+    OWNER_NOTICE_DELAY_MAX_S: '0',
   });
 });
 afterAll(async () => {
@@ -122,9 +126,10 @@ const ofUser = (id: string) => ({ userId: new Types.ObjectId(id) });
 
 describe('subscriptions', () => {
   it('never exceed the per-user limit when the last places are taken by concurrent requests', async () => {
-    const owner = await signedIn('owner');
+    // An officer: owners and hosts may draw only a few areas a week (alerts-owner-privacy.test.ts).
+    const owner = await signedIn('police');
     const limit = ALERT_LIMITS.subscriptionsPerUser;
-    const area = (i: number) => ({ kind: 'area', polygon: square({ lat: 50.8 + i * 0.001, lng: -0.2 }, 0.002), mode: 'daily' });
+    const area = (i: number) => ({ kind: 'area', polygon: square({ lat: 50.92 + i * 0.001, lng: -0.2 }, 0.002), mode: 'daily' });
     for (let i = 0; i < limit - 2; i++) expect((await owner.c.post('/api/subscriptions', area(i))).status).toBe(201);
     const attempts = await Promise.all(Array.from({ length: 8 }, (_, i) => owner.c.post('/api/subscriptions', area(100 + i))));
     expect(attempts.map((r) => r.status).sort()).toEqual([201, 201, 409, 409, 409, 409, 409, 409]);

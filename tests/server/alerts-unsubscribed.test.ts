@@ -100,7 +100,11 @@ describe('an owner who unsubscribed', () => {
       const d = await DeliveryModel.findById(deliveryIdOf(`advisory:${adv.body.id}:${userId}`)).lean();
       return d ? (await deliveryState(d)).state : 'missing';
     };
-    for (let i = 0; i < 100 && ((await stateOf(unsubscribed.id)) === 'pending' || (await stateOf(deleted.id)) === 'pending'); i++) {
+    for (
+      let i = 0;
+      i < 100 && ((await stateOf(unsubscribed.id)) === 'pending' || (await stateOf(deleted.id)) === 'pending');
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(await stateOf(unsubscribed.id)).toBe('skipped');

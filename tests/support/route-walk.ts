@@ -1,4 +1,5 @@
 import type { TokenSigner } from '../../server/alerts/tokens';
+import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { TestClient, type TestResponse } from './http';
 import type { Operation } from './openapi';
 
@@ -235,7 +236,7 @@ export class World {
 
   /** `n` pending subscriptions (each of its own or a shared owner) with their confirm tokens. */
   async pendingSubscriptions(n: number): Promise<Array<{ id: string; confirm: string; version: string }>> {
-    const owners = await this.owners(n, 15);
+    const owners = await this.owners(n, ALERT_LIMITS.areasPerWeek);
     return many(n, async (i) => {
       const id = await this.addSubscription(owners[i]!);
       const confirm = await this.env.confirmToken(id, owners[i]!.email);
@@ -591,7 +592,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     point: true,
     expect: 201,
     calls: async (w, n) =>
-      (await w.owners(n, 15)).map((a) => ({
+      (await w.owners(n, ALERT_LIMITS.areasPerWeek)).map((a) => ({
         client: a.c,
         method: 'POST' as const,
         path: '/api/subscriptions',
@@ -602,7 +603,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     as: 'owner',
     point: true,
     calls: async (w, n) => {
-      const owners = await w.owners(n, 15);
+      const owners = await w.owners(n, ALERT_LIMITS.areasPerWeek);
       const ids = await many(n, (i) => w.addSubscription(owners[i]!));
       return ids.map((id, i) => ({ client: owners[i]!.c, method: 'DELETE' as const, path: `/api/subscriptions/${id}` }));
     },

@@ -3,8 +3,9 @@ import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
 import type L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import { useEffect } from 'react';
-import { Circle, MapContainer, Polygon, useMap } from 'react-leaflet';
+import { Circle, MapContainer, Polygon, Rectangle, useMap } from 'react-leaflet';
 import { BaseTiles } from '../map/tiles';
+import type { Box } from './grid';
 
 export interface LatLngPoint {
   lat: number;
@@ -75,12 +76,26 @@ function FitTo({ shapes }: { shapes: Shape[] }) {
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
-/** A map of alert areas (circles around properties, drawn polygons), optionally with a polygon drawing tool. */
-export function AreaMap(props: { shapes: Shape[]; onDraw?: (ring: LatLngPoint[]) => void; label: string }) {
+/**
+ * A map of alert areas (circles around properties, drawn polygons), optionally with a polygon drawing tool and the
+ * grid squares a new area covers shaded.
+ */
+export function AreaMap(props: { shapes: Shape[]; squares?: Box[]; onDraw?: (ring: LatLngPoint[]) => void; label: string }) {
   return (
     <section className="map-frame" aria-label={props.label}>
       <MapContainer center={[50.95, -0.35]} zoom={9} className="owner-map" scrollWheelZoom={false}>
         <BaseTiles />
+        {props.squares?.map(([w, s, e, n]) => (
+          <Rectangle
+            key={`${w},${s}`}
+            bounds={[
+              [s, w],
+              [n, e],
+            ]}
+            interactive={false}
+            pathOptions={{ color: '#b7791f', weight: 1, fillOpacity: 0.12 }}
+          />
+        ))}
         {props.shapes.map((s) =>
           s.polygon ? (
             <Polygon

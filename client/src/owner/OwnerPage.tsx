@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { Navigate } from 'react-router-dom';
 import {
   ALERT_LIMITS,
@@ -14,9 +14,13 @@ import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { LocationPicker } from '../report/LocationPicker';
 import { AreaMap, type LatLngPoint, type Shape } from './AreaMap';
+import { SHADE_MAX, squaresTouched } from './grid';
 import './owner.css';
 
 type Fields = Record<string, string>;
+
+/** Size of the grid squares of owner emails in Britain (geohash-6). */
+const OWNER_GRID_LABEL = 'about 0.6 × 0.8 km';
 
 function zodFieldErrors(issues: Array<{ path: PropertyKey[]; message: string }>): Fields {
   const out: Fields = {};
@@ -139,11 +143,21 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
   }, [firstId, propertyId]);
   const property = props.properties.find((p) => p.id === propertyId);
 
-  const preview: Shape[] = [
-    ...props.existing.map((s) => ({ ...s, muted: true })),
-    ...(kind === 'property' && property ? [{ id: 'new', center: { lat: property.lat, lng: property.lng }, radiusM }] : []),
-    ...(kind === 'area' && polygon ? [{ id: 'new', polygon }] : []),
-  ];
+  const draft: Shape | null =
+    kind === 'property' && property
+      ? { id: 'new', center: { lat: property.lat, lng: property.lng }, radiusM }
+      : kind === 'area' && polygon
+        ? { id: 'new', polygon }
+        : null;
+  const preview: Shape[] = [...props.existing.map((s) => ({ ...s, muted: true })), ...(draft ? [draft] : [])];
+  // What the alert will really cover: every grid square of owner emails that the draft touches.
+  const pLat = kind === 'property' ? property?.lat : undefined;
+  const pLng = kind === 'property' ? property?.lng : undefined;
+  const ring = kind === 'area' ? polygon : null;
+  const squares = useMemo(() => {
+    if (pLat !== undefined && pLng !== undefined) return squaresTouched({ center: { lat: pLat, lng: pLng }, radiusM }, SHADE_MAX);
+    return ring ? squaresTouched({ polygon: ring }, SHADE_MAX) : [];
+  }, [pLat, pLng, radiusM, ring]);
 
   async function handleSubmit(e: FormEvent) {
     e.preventDefault();
@@ -205,17 +219,34 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
                 step={50}
                 value={radiusM}
                 onChange={(e) => setRadiusM(Number(e.target.value))}
+                aria-describedby="sub-grid"
               />
             </div>
           </div>
         </>
       ) : (
         <p className="hint">
-          Use the polygon or rectangle tool at the top left of the map to draw your area.
+          Use the polygon or rectangle tool at the top left of the map to draw your area. You can draw up to{' '}
+          {ALERT_LIMITS.areasPerWeek} areas a week.
           {polygon ? ` Area drawn (${polygon.length} corners).` : ''}
         </p>
       )}
-      <AreaMap shapes={preview} onDraw={kind === 'area' ? handleDraw : undefined} label="Map of your alert areas" />
+      <p className="hint" id="sub-grid" data-testid="grid-note">
+        Area alerts are about grid squares of {OWNER_GRID_LABEL}, never an exact place: you hear about concerns anywhere in every
+        square your {kind === 'property' ? 'radius' : 'area'} touches, even the smallest one
+        {draft
+          ? squares.length > SHADE_MAX
+            ? ` (this one touches more than ${SHADE_MAX} squares)`
+            : ` (this one covers ${squares.length} ${squares.length === 1 ? 'square' : 'squares'}, shaded on the map)`
+          : ''}
+        . To protect the people who report, we write once several concerns share a square, some time after the latest one.
+      </p>
+      <AreaMap
+        shapes={preview}
+        squares={squares.length <= SHADE_MAX ? squares : undefined}
+        onDraw={kind === 'area' ? handleDraw : undefined}
+        label="Map of your alert areas"
+      />
       <fieldset className="field">
         <legend>How often</legend>
         <label className="choice">
