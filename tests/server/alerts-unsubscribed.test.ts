@@ -17,7 +17,7 @@ const CENTER = { lat: 50.842, lng: -0.152 }; // Brighton, inside the demo Sussex
 let a: TestApp;
 let b: TestApp;
 let smtp: TestSmtp;
-let stopA: (() => void) | null = null;
+let stopA: (() => unknown) | null = null;
 
 beforeAll(async () => {
   smtp = await new TestSmtp().start();
@@ -31,8 +31,7 @@ beforeAll(async () => {
   b = await startTestApp({ TOKEN_SECRET: SECRET }, { forces: false });
 });
 afterAll(async () => {
-  stopA?.();
-  await new Promise((r) => setTimeout(r, 300));
+  await stopA?.();
   await smtp.stop();
   await b.close();
   await a.close();
