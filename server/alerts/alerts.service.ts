@@ -240,7 +240,7 @@ export class AlertsService implements PropertyListener {
    * Periodic work: index reconcile, history work left by a crash, account purges, and the in-process delivery
    * worker unless WORKER_IN_PROCESS=false. Once after the index is loaded: the subscription lists are repaired.
    */
-  startBackground(): () => void {
+  startBackground(): () => Promise<void> {
     const running = new Set<string>();
     const task = (name: string, fn: () => Promise<unknown>) => {
       if (running.has(name)) return;
@@ -283,8 +283,10 @@ export class AlertsService implements PropertyListener {
     return () => {
       clearInterval(t);
       clearTimeout(repair);
-      void this.worker?.stop();
+      const worker = this.worker;
       this.worker = null;
+      // Awaited by shutdown: the worker finishes its sends and stores their results before the database closes.
+      return worker?.stop() ?? Promise.resolve();
     };
   }
 
