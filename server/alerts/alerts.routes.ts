@@ -14,11 +14,10 @@ import {
 } from '../../shared/schemas/alerts';
 import { IdParams } from '../../shared/schemas/common';
 import { HttpError } from '../http/errors';
+import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { type AlertsService, presentSubscription } from './alerts.service';
 import { PAGE_CSS, page } from './pages';
-
-const POLICE = ['police'] as const;
 
 function html(res: Response, status: number, body: string): void {
   res.status(status).type('html').send(body);
@@ -33,7 +32,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/subscriptions',
       summary: 'Your alert subscriptions',
       tags: ['alerts'],
-      access: 'user',
+      access: can('alert.own'),
       response: SubscriptionList,
       handler: async ({ auth }) => ({ subscriptions: (await alerts.list(auth!.user.id)).map(presentSubscription) }),
     }),
@@ -42,7 +41,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/subscriptions',
       summary: `Subscribe to alerts for a property (with a radius) or a drawn area; sends a confirmation email. Owners and hosts draw at most ${ALERT_LIMITS.areasPerWeek} areas a week (429)`,
       tags: ['alerts'],
-      access: ['owner', 'host', 'police'],
+      access: can('alert.subscribe'),
       body: SubscriptionCreate,
       status: 201,
       response: SubscriptionView,
@@ -54,7 +53,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/subscriptions/:id',
       summary: 'Delete one of your subscriptions',
       tags: ['alerts'],
-      access: 'user',
+      access: can('alert.own'),
       params: IdParams,
       errors: [404],
       handler: async ({ auth, params }) => {
@@ -66,7 +65,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/alerts/mine',
       summary: 'The alerts you were sent (and digest items waiting), newest first',
       tags: ['alerts'],
-      access: 'user',
+      access: can('alert.own'),
       response: AlertList,
       handler: async ({ auth }) => ({ alerts: await alerts.mine(auth!.user.id) }),
     }),
@@ -75,7 +74,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/advisories/preview',
       summary: 'How many owners an advisory to this area would reach',
       tags: ['alerts'],
-      access: POLICE,
+      access: can('advisory.send'),
       body: AdvisoryPreviewBody,
       response: AdvisoryPreview,
       errors: [400],
@@ -86,7 +85,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/advisories',
       summary: 'Send an advisory to every confirmed owner subscription inside an area of your force',
       tags: ['alerts'],
-      access: POLICE,
+      access: can('advisory.send'),
       body: AdvisoryCreate,
       status: 201,
       response: AdvisoryView,
@@ -98,7 +97,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/advisories',
       summary: 'Advisories sent in your force',
       tags: ['alerts'],
-      access: POLICE,
+      access: can('advisory.send'),
       response: AdvisoryList,
       handler: async ({ auth }) => ({ advisories: await alerts.listAdvisories(auth!.user) }),
     }),
@@ -127,7 +126,7 @@ export function alertLinkRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/alerts/page.css',
       summary: 'Stylesheet of the confirm and unsubscribe pages',
       tags: ['alerts'],
-      access: 'public',
+      access: can('service.read'),
       produces: 'text/css',
       handler: ({ res }) => {
         res.type('css').send(PAGE_CSS);
@@ -138,7 +137,7 @@ export function alertLinkRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/subscriptions/confirm',
       summary: 'Confirmation page (changes nothing; its button POSTs)',
       tags: ['alerts'],
-      access: 'public',
+      access: can('alert.link'),
       query: TokenQuery,
       produces: 'text/html',
       handler: ({ query, res }) =>
@@ -163,7 +162,7 @@ export function alertLinkRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/subscriptions/confirm',
       summary: 'Confirm a subscription (double opt-in)',
       tags: ['alerts'],
-      access: 'public',
+      access: can('alert.link'),
       query: TokenQuery,
       produces: 'text/html',
       handler: ({ query, res }) =>
@@ -177,7 +176,7 @@ export function alertLinkRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/subscriptions/unsubscribe',
       summary: 'Unsubscribe page (changes nothing; its button POSTs)',
       tags: ['alerts'],
-      access: 'public',
+      access: can('alert.link'),
       query: TokenQuery,
       produces: 'text/html',
       handler: ({ query, res }) =>
@@ -199,7 +198,7 @@ export function alertLinkRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       path: '/api/subscriptions/unsubscribe',
       summary: 'One-click unsubscribe (RFC 8058): no cookie, no CSRF token needed',
       tags: ['alerts'],
-      access: 'public',
+      access: can('alert.link'),
       query: TokenQuery,
       produces: 'text/html',
       handler: ({ query, res }) =>

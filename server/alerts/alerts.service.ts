@@ -9,6 +9,7 @@ import type { ForceService } from '../forces/forces.service';
 import { distanceM, geohash } from '../geo/geohash';
 import { type BBox, bboxOf, type Point } from '../geo/polygon';
 import { HttpError, notFound } from '../http/errors';
+import { ownedBy, seesForce } from '../http/policy';
 import type { Logger } from '../logger';
 import type { PropertyListener, PropertyService } from '../properties/properties.service';
 import type { VerificationStatus } from '../../shared/schemas/verification';
@@ -298,8 +299,9 @@ export class AlertsService implements PropertyListener {
 
   // ---------- subscriptions ----------
 
-  private forceCheck(ring: Point[], forceId: string | null): void {
-    if (!forceId || ring.some((p) => this.deps.forces.locator.locate(p.lat, p.lng) !== forceId)) {
+  /** Police draw only inside their force: every corner of the area passes the policy's sameForce rule. */
+  private forceCheck(ring: Point[], user: AuthUser): void {
+    if (ring.some((p) => !seesForce(user, this.deps.forces.locator.locate(p.lat, p.lng)))) {
       throw new HttpError(400, 'outside_force_area', 'The area must lie inside your force area');
     }
   }
@@ -335,7 +337,7 @@ export class AlertsService implements PropertyListener {
     } else {
       const ring = this.ring(input.polygon);
       const bbox = bboxOf(ring);
-      if (police) this.forceCheck(ring, user.forceId);
+      if (police) this.forceCheck(ring, user);
       else if (bbox[2] - bbox[0] > OWNER_AREA_MAX_DEG || bbox[3] - bbox[1] > OWNER_AREA_MAX_DEG) {
         throw new HttpError(400, 'validation_failed', 'The area is too large; draw an area of at most about 20 km across');
       }
@@ -395,13 +397,13 @@ export class AlertsService implements PropertyListener {
   async list(userId: string): Promise<StoredSubscription[]> {
     const ids = (await this.lists.ids(userId)).map(asObjectId).filter((id) => id !== null);
     const found = (await Promise.all(ids.map((id) => SubscriptionModel.findById(id).lean()))) as Array<StoredSubscription | null>;
-    return found.filter((s): s is StoredSubscription => !!s && String(s.userId) === userId).sort(byCreatedAt);
+    return found.filter((s): s is StoredSubscription => !!s && ownedBy(userId, s)).sort(byCreatedAt);
   }
 
   async remove(userId: string, id: string): Promise<void> {
     const _id = asObjectId(id);
     const sub = _id && (await SubscriptionModel.findById(_id).lean());
-    if (!sub || String(sub.userId) !== userId) throw notFound('Subscription');
+    if (!sub || !ownedBy(userId, sub)) throw notFound('Subscription');
     await SubscriptionModel.deleteOne({ _id: sub._id });
     await this.lists.remove(userId, id);
     this.index.remove(id);
@@ -824,7 +826,7 @@ export class AlertsService implements PropertyListener {
 
   private advisoryTargets(user: AuthUser, polygon: Point[]) {
     const ring = this.ring(polygon);
-    this.forceCheck(ring, user.forceId);
+    this.forceCheck(ring, user);
     const byUser = new Map<string, IndexedSubscription>();
     for (const s of this.index.matchArea(ring, bboxOf(ring))) {
       if (s.audience === 'owner' && !byUser.has(s.userId)) byUser.set(s.userId, s);
@@ -875,7 +877,7 @@ export class AlertsService implements PropertyListener {
     const ids = items.map((e) => asObjectId(e.id)).filter((id) => id !== null);
     const found = await Promise.all(ids.map((id) => AdvisoryModel.findById(id).lean()));
     return found
-      .filter((a) => a !== null && a.forceId === user.forceId)
+      .filter((a) => a !== null && seesForce(user, a.forceId))
       .map((a) => a!)
       .sort((a, b) => byCreatedAt(b, a))
       .map(presentAdvisory);

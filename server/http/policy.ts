@@ -93,6 +93,7 @@ export interface Subject {
 export interface PolicyObject {
   forceId?: string | null;
   ownerId?: unknown;
+  userId?: unknown;
 }
 
 /** May a caller with this role (null: signed out) do this action at all? */
@@ -105,7 +106,8 @@ export function allowed(role: Role | null, action: Action): boolean {
 
 /** The `own` rule alone, for services that know only the caller's id: the object's owner is the caller. */
 export function ownedBy(callerId: string, object: PolicyObject): boolean {
-  return object.ownerId !== undefined && object.ownerId !== null && String(object.ownerId) === callerId;
+  const owner = object.ownerId ?? object.userId;
+  return owner !== undefined && owner !== null && String(owner) === callerId;
 }
 
 /** The `sameForce` rule alone: a police_admin sees every force, an officer only their own (none without one). */

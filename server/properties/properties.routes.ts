@@ -6,11 +6,10 @@ import type { SessionService } from '../accounts/sessions.service';
 import type { UserService } from '../accounts/users.service';
 import type { AlertsService } from '../alerts/alerts.service';
 import type { Config } from '../config';
+import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { type PropertyService, presentProperty } from './properties.service';
 import { verificationRoutes } from './verification.routes';
-
-const OWNERS = ['owner', 'host'] as const;
 
 /** An owner's own properties, deleting the owner's account with all its data, and ownership verification. */
 export function propertyRoutes(deps: {
@@ -27,7 +26,7 @@ export function propertyRoutes(deps: {
       path: '/api/properties',
       summary: 'Your registered properties',
       tags: ['properties'],
-      access: OWNERS,
+      access: can('property.manage'),
       response: PropertyList,
       handler: async ({ auth }) => ({ properties: (await properties.list(auth!.user.id)).map(presentProperty) }),
     }),
@@ -36,7 +35,7 @@ export function propertyRoutes(deps: {
       path: '/api/properties',
       summary: 'Register a property (address, map point, type, listing link)',
       tags: ['properties'],
-      access: OWNERS,
+      access: can('property.manage'),
       body: PropertyCreate,
       status: 201,
       response: PropertyView,
@@ -48,7 +47,7 @@ export function propertyRoutes(deps: {
       path: '/api/properties/:id',
       summary: 'One of your properties',
       tags: ['properties'],
-      access: OWNERS,
+      access: can('property.manage'),
       params: IdParams,
       response: PropertyView,
       errors: [404],
@@ -59,7 +58,7 @@ export function propertyRoutes(deps: {
       path: '/api/properties/:id',
       summary: 'Change a property; moving it moves its alerts too',
       tags: ['properties'],
-      access: OWNERS,
+      access: can('property.manage'),
       params: IdParams,
       body: PropertyUpdate,
       response: PropertyView,
@@ -71,7 +70,7 @@ export function propertyRoutes(deps: {
       path: '/api/properties/:id',
       summary: 'Delete a property and its alerts',
       tags: ['properties'],
-      access: OWNERS,
+      access: can('property.manage'),
       params: IdParams,
       errors: [404, 409],
       handler: async ({ auth, params }) => {
@@ -83,7 +82,7 @@ export function propertyRoutes(deps: {
       path: '/api/account',
       summary: 'Delete your owner/host account with its properties, alerts and sent-alert records',
       tags: ['properties'],
-      access: OWNERS,
+      access: can('account.delete'),
       response: z.object({ ok: z.literal(true) }),
       handler: async ({ auth, res }) => {
         const id = auth!.user.id;

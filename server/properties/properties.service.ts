@@ -4,6 +4,7 @@ import type { PropertyType } from '../../shared/taxonomy';
 import { readById, updateVersioned, VersionConflict } from '../db/versioned';
 import { cellKeys } from '../geo/geohash';
 import { HttpError, notFound } from '../http/errors';
+import { ownedBy } from '../http/policy';
 import { closedAccount, eachLimited, IdList } from './id-list';
 import { type Property, PropertyModel } from './property.model';
 import { type GridProperty, PropertyGrid } from './property-grid';
@@ -187,7 +188,7 @@ export class PropertyService {
     const ids = (await this.owners.ids(ownerId)).map(asObjectId).filter((id) => id !== null);
     const found = (await Promise.all(ids.map((id) => PropertyModel.findById(id).lean()))) as Array<StoredProperty | null>;
     return found
-      .filter((p): p is StoredProperty => !!p && String(p.ownerId) === ownerId)
+      .filter((p): p is StoredProperty => !!p && ownedBy(ownerId, p))
       .sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
   }
 
@@ -200,7 +201,7 @@ export class PropertyService {
   async get(ownerId: string, id: string): Promise<StoredProperty> {
     const _id = asObjectId(id);
     const p = _id && (await PropertyModel.findById(_id).lean());
-    if (!p || String(p.ownerId) !== ownerId) throw notFound('Property');
+    if (!p || !ownedBy(ownerId, p)) throw notFound('Property');
     return p;
   }
 
@@ -249,7 +250,7 @@ export class PropertyService {
     let updated: StoredProperty | null;
     try {
       updated = await updateVersioned<StoredProperty>(propertyColl(), existing._id, (cur) => {
-        if (!cur || String(cur.ownerId) !== ownerId) return null;
+        if (!cur || !ownedBy(ownerId, cur)) return null;
         const now = new Date();
         const set: Record<string, unknown> = { updatedAt: now };
         if (input.address !== undefined) set.address = input.address;

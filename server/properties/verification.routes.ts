@@ -12,15 +12,11 @@ import {
 } from '../../shared/schemas/verification';
 import type { AlertsService } from '../alerts/alerts.service';
 import { notFound } from '../http/errors';
+import { can, canOnObject } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
-import { canSeeForce } from '../map/scope';
 import { ReportModel } from '../reports/report.model';
 import { type PropertyService, presentProperty } from './properties.service';
 import { verificationOf } from './verification';
-
-const OWNERS = ['owner', 'host'] as const;
-const POLICE = ['police', 'police_admin'] as const;
-const ADMIN = ['police_admin'] as const;
 
 /**
  * Ownership verification (issue 11 item 4): the owner asks and enters a letter's code; police of the property's
@@ -36,7 +32,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       path: '/api/properties/:id/verification',
       summary: 'Ask for your property to be verified as yours (unverified or refused → pending)',
       tags: ['verification'],
-      access: OWNERS,
+      access: can('property.verify'),
       params: IdParams,
       body: VerificationRequestBody,
       response: PropertyView,
@@ -48,7 +44,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       path: '/api/properties/:id/verification/code',
       summary: 'Enter the code from the letter posted to your property (limited tries per letter)',
       tags: ['verification'],
-      access: OWNERS,
+      access: can('property.verify'),
       params: IdParams,
       body: VerificationCodeBody,
       response: PropertyView,
@@ -61,7 +57,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       path: '/api/properties/:id/verification/letter',
       summary: 'A printable letter with a new one-time code to post to the property (police of its force, or an admin)',
       tags: ['verification'],
-      access: POLICE,
+      access: can('verification.letter'),
       params: IdParams,
       status: 201,
       response: VerificationLetter,
@@ -73,7 +69,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       path: '/api/properties/:id/verification/decision',
       summary: "Verify or refuse a property after checking the owner's documents, with a note (police_admin)",
       tags: ['verification'],
-      access: ADMIN,
+      access: can('verification.decide'),
       params: IdParams,
       body: VerificationDecisionBody,
       response: VerificationCase,
@@ -85,7 +81,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       path: '/api/verification/pending',
       summary: 'Properties waiting for verification, oldest request first, with their evidence (police_admin)',
       tags: ['verification'],
-      access: ADMIN,
+      access: can('verification.decide'),
       query: VerificationQueueQuery,
       response: VerificationQueue,
       handler: ({ query }) => verification.pending(query),
@@ -95,13 +91,13 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       path: '/api/reports/:id/owner-notice',
       summary: "Who releasing this report would tell: the report's property and the owners concerned, by verification",
       tags: ['verification'],
-      access: POLICE,
+      access: can('report.read'),
       params: IdParams,
       response: OwnerNoticePreview,
       errors: [404],
       handler: async ({ auth, params }) => {
         const report = await ReportModel.findById(params.id, { lat: 1, lng: 1, propertyId: 1, forceId: 1 }).lean();
-        if (!report || !canSeeForce(auth!, report.forceId)) throw notFound('Report');
+        if (!report || !canOnObject(auth!.user, 'report.read', report)) throw notFound('Report');
         const recipients = await alerts.propertyNoticeRecipients(report);
         // One count per owner: an owner with several alerts here counts once, with their best status.
         const rank = { verified: 0, pending: 1, unverified: 2, refused: 3 } as const;

@@ -10,6 +10,7 @@ import type { AuthUser } from '../accounts/session.types';
 import { UserModel } from '../accounts/user.model';
 import { updateVersioned, VersionConflict } from '../db/versioned';
 import { HttpError, notFound } from '../http/errors';
+import { canOnObject, ownedBy } from '../http/policy';
 import { appendAudit, auditEntry } from '../triage/audit-log';
 import { userNames } from '../triage/user-names';
 import { type Property, PropertyModel } from './property.model';
@@ -116,14 +117,14 @@ export class VerificationService {
   /** The owner asks to be verified (optionally saying what documents they can show): → pending. */
   async request(ownerId: string, propertyId: string, note: string | undefined): Promise<StoredProperty> {
     const p = await this.read(propertyId);
-    if (!p || String(p.ownerId) !== ownerId) throw notFound('Property');
+    if (!p || !ownedBy(ownerId, p)) throw notFound('Property');
     const from = verificationOf(p).status;
     this.step(verificationOf(p), 'request', 'be submitted for verification');
     const queue = this.queueOf(p);
     const now = new Date();
     const updated = await this.whileQueued(queue, propertyId, () =>
       this.change(p, (cur, v) => {
-        if (String(cur.ownerId) !== ownerId) throw notFound('Property');
+        if (!ownedBy(ownerId, cur)) throw notFound('Property');
         const to = this.step(v, 'request', 'be submitted for verification');
         return {
           ...UNVERIFIED,
@@ -149,8 +150,7 @@ export class VerificationService {
   async issueLetter(user: AuthUser, propertyId: string): Promise<VerificationLetter> {
     const p = await this.read(propertyId);
     const force = p ? (this.forces?.locate(p.lat, p.lng) ?? null) : null;
-    if (!p || (user.role !== 'police_admin' && (user.role !== 'police' || !force || force !== user.forceId)))
-      throw notFound('Property');
+    if (!p || !canOnObject(user, 'verification.letter', { forceId: force })) throw notFound('Property');
     const v0 = verificationOf(p);
     this.step(v0, 'letter', 'get a verification letter');
     const queue = v0.status === 'pending' && v0.queue ? v0.queue : (force ?? NO_FORCE);
@@ -201,7 +201,7 @@ export class VerificationService {
    */
   async submitCode(ownerId: string, propertyId: string, typed: string): Promise<StoredProperty> {
     const p = await this.read(propertyId);
-    if (!p || String(p.ownerId) !== ownerId) throw notFound('Property');
+    if (!p || !ownedBy(ownerId, p)) throw notFound('Property');
     const now = new Date();
     // One hash per letter for this call, however often the change is retried.
     const checked = new Map<string, boolean>();
@@ -209,7 +209,7 @@ export class VerificationService {
     let attemptsLeft = 0;
     let before: StoredVerification = verificationOf(p);
     const updated = await this.change(p, async (cur, v) => {
-      if (String(cur.ownerId) !== ownerId) throw notFound('Property');
+      if (!ownedBy(ownerId, cur)) throw notFound('Property');
       before = v;
       const letter = usableLetter(v, now);
       if (!letter) {
