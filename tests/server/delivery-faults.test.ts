@@ -218,9 +218,11 @@ describe('delivery under faults', { timeout: 400_000 }, () => {
     children.push(second);
     try {
       await smtp.waitFor(() => smtp.countsByMessageId().size >= 150, 300_000);
-      await new Promise((r) => setTimeout(r, 300));
     } finally {
+      // A graceful stop stores the results of the last sends before the process exits: wait for it.
+      const exited = new Promise<void>((r) => (second.exitCode !== null ? r() : second.once('exit', () => r())));
       second.kill('SIGTERM');
+      await exited;
     }
     const { missing, duplicates } = arrivals(smtp, ids);
     expect(missing).toEqual([]);
