@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
+import { accessesDuring, CommandMonitor, nonPoint } from '../support/command-monitor';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SessionModel } from '../../server/accounts/session.model';
 import { UserModel } from '../../server/accounts/user.model';
@@ -8,60 +9,19 @@ import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import type { TestClient } from '../support/http';
 import { createUser, TEST_PASSWORD } from '../support/factories';
 
-/** Every filter the driver sent, by command, while a test was recording. */
-interface SentFilter {
-  command: string;
-  collection: string;
-  filter: unknown;
-}
-let recording: SentFilter[] | null = null;
+let monitor: CommandMonitor;
 
 let app: TestApp;
 beforeAll(async () => {
   // Our own connection with command monitoring on; startTestApp reuses it.
   await connectDb(inject('mongoUri'), `t_${randomBytes(6).toString('hex')}`, { monitorCommands: true });
-  mongoose.connection.getClient().on('commandStarted', (e) => {
-    if (!recording) return;
-    const c = e.command as Record<string, unknown>;
-    const collection = String(c[e.commandName] ?? '');
-    const push = (filter: unknown) => recording!.push({ command: e.commandName, collection, filter });
-    if (e.commandName === 'find') push(c.filter ?? {});
-    else if (e.commandName === 'findAndModify' || e.commandName === 'count') push(c.query ?? {});
-    else if (e.commandName === 'update') for (const u of c.updates as Array<{ q: unknown }>) push(u.q);
-    else if (e.commandName === 'delete') for (const d of c.deletes as Array<{ q: unknown }>) push(d.q);
-    else if (e.commandName === 'aggregate' || e.commandName === 'distinct') push({ [e.commandName]: true });
-  });
+  monitor = new CommandMonitor(mongoose.connection.getClient());
   app = await startTestApp();
 });
 afterAll(async () => {
   await app.close();
   await dropTestDatabase();
 });
-
-/** A filter that is exactly `{_id: <string or ObjectId>}`. */
-function isPoint(filter: unknown): boolean {
-  if (!filter || typeof filter !== 'object') return false;
-  const keys = Object.keys(filter);
-  if (keys.length !== 1 || keys[0] !== '_id') return false;
-  const id = (filter as { _id: unknown })._id;
-  return (
-    typeof id === 'string' || (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId')
-  );
-}
-
-/** Runs `fn` and returns the non-point filters it sent (any collection). */
-async function nonPointFiltersOf(fn: () => Promise<unknown>): Promise<SentFilter[]> {
-  recording = [];
-  try {
-    await fn();
-  } finally {
-    // Let the last fire-and-forget writes of the request land in the recording.
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const sent = recording;
-  recording = null;
-  return sent.filter((s) => !isPoint(s.filter));
-}
 
 let n = 0;
 const freshEmail = (tag: string) => `${tag}.${++n}.${Date.now()}@example.test`;
@@ -220,22 +180,26 @@ describe('account requests use point operations only', () => {
   it('registers, signs in, reads me, signs out and deletes with exact _id filters', async () => {
     const email = freshEmail('points');
     const c = app.client();
-    const bad = await nonPointFiltersOf(async () => {
-      await registerAndSignIn(c, email);
-      expect((await register(app.client(), email.toUpperCase())).status).toBe(202);
-      expect((await c.post('/api/auth/logout')).status).toBe(200);
-      expect((await app.client().login(freshEmail('unknown'), TEST_PASSWORD)).status).toBe(401);
-      expect((await app.client().login(email, 'not-the-password')).status).toBe(401);
-      expect((await c.login(` ${email} `, TEST_PASSWORD)).status).toBe(200);
-      expect((await c.get('/api/auth/me')).status).toBe(200);
-      expect((await c.login(email, TEST_PASSWORD)).status).toBe(200);
-    });
+    const bad = nonPoint(
+      await accessesDuring(monitor, async () => {
+        await registerAndSignIn(c, email);
+        expect((await register(app.client(), email.toUpperCase())).status).toBe(202);
+        expect((await c.post('/api/auth/logout')).status).toBe(200);
+        expect((await app.client().login(freshEmail('unknown'), TEST_PASSWORD)).status).toBe(401);
+        expect((await app.client().login(email, 'not-the-password')).status).toBe(401);
+        expect((await c.login(` ${email} `, TEST_PASSWORD)).status).toBe(200);
+        expect((await c.get('/api/auth/me')).status).toBe(200);
+        expect((await c.login(email, TEST_PASSWORD)).status).toBe(200);
+      }),
+    );
     expect(bad).toEqual([]);
     // Deleting the account also clears properties and alerts (their own point work); only ours is checked here.
     const accountColls = new Set(['users', 'sessions', 'useremails', 'usersessions', 'rosters']);
-    const onDelete = await nonPointFiltersOf(async () => {
-      expect((await c.delete('/api/account')).status).toBe(200);
-    });
+    const onDelete = nonPoint(
+      await accessesDuring(monitor, async () => {
+        expect((await c.delete('/api/account')).status).toBe(200);
+      }),
+    );
     expect(onDelete.filter((s) => accountColls.has(s.collection))).toEqual([]);
   });
 
@@ -244,20 +208,22 @@ describe('account requests use point operations only', () => {
     const officer = await createUser(app.services, 'police');
     const pc = app.client();
     await pc.login(officer.email, officer.password);
-    const bad = await nonPointFiltersOf(async () => {
-      expect((await admin.c.get('/api/users')).status).toBe(200);
-      const created = await admin.c.post('/api/users', {
-        email: freshEmail('pc.points'),
-        password: TEST_PASSWORD,
-        name: 'PC Points',
-        role: 'police',
-        forceId: 'sussex',
-      });
-      expect(created.status).toBe(201);
-      expect((await admin.c.patch(`/api/users/${officer.id}`, { disabled: true })).status).toBe(200);
-      expect((await admin.c.patch(`/api/users/${officer.id}`, { disabled: false })).status).toBe(200);
-      expect((await admin.c.patch(`/api/users/${'0'.repeat(24)}`, { disabled: true })).status).toBe(404);
-    });
+    const bad = nonPoint(
+      await accessesDuring(monitor, async () => {
+        expect((await admin.c.get('/api/users')).status).toBe(200);
+        const created = await admin.c.post('/api/users', {
+          email: freshEmail('pc.points'),
+          password: TEST_PASSWORD,
+          name: 'PC Points',
+          role: 'police',
+          forceId: 'sussex',
+        });
+        expect(created.status).toBe(201);
+        expect((await admin.c.patch(`/api/users/${officer.id}`, { disabled: true })).status).toBe(200);
+        expect((await admin.c.patch(`/api/users/${officer.id}`, { disabled: false })).status).toBe(200);
+        expect((await admin.c.patch(`/api/users/${'0'.repeat(24)}`, { disabled: true })).status).toBe(404);
+      }),
+    );
     expect(bad).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
+import { accessesDuring, CommandMonitor, nonPoint } from '../support/command-monitor';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { DeliveryModel } from '../../server/alerts/delivery.model';
@@ -18,12 +19,7 @@ import type { TestClient } from '../support/http';
  * deliveries, a per-force advisory log, hotspots read by `_id`.
  */
 
-interface Sent {
-  command: string;
-  collection: string;
-  filter: unknown;
-}
-let recording: Sent[] | null = null;
+let monitor: CommandMonitor;
 /** The collections the alert and property routes read and write. */
 const OURS = new Set([
   'subscriptions',
@@ -47,17 +43,7 @@ const OURS = new Set([
 let app: TestApp;
 beforeAll(async () => {
   await mongoose.connect(inject('mongoUri'), { dbName: `t_${randomBytes(6).toString('hex')}`, monitorCommands: true });
-  mongoose.connection.getClient().on('commandStarted', (e) => {
-    if (!recording) return;
-    const c = e.command as Record<string, unknown>;
-    const collection = String(c[e.commandName] ?? '');
-    const push = (filter: unknown) => recording!.push({ command: e.commandName, collection, filter });
-    if (e.commandName === 'find') push(c.filter ?? {});
-    else if (e.commandName === 'findAndModify' || e.commandName === 'count') push(c.query ?? {});
-    else if (e.commandName === 'update') for (const u of c.updates as Array<{ q: unknown }>) push(u.q);
-    else if (e.commandName === 'delete') for (const d of c.deletes as Array<{ q: unknown }>) push(d.q);
-    else if (e.commandName === 'aggregate' || e.commandName === 'distinct') push({ [e.commandName]: true });
-  });
+  monitor = new CommandMonitor(mongoose.connection.getClient());
   app = await startTestApp({
     LOG_LEVEL: 'silent',
     HOTSPOT_N: '3',
@@ -74,16 +60,6 @@ afterAll(async () => {
   await app.close();
   await dropTestDatabase();
 });
-
-function isPoint(filter: unknown): boolean {
-  if (!filter || typeof filter !== 'object') return false;
-  const keys = Object.keys(filter);
-  if (keys.length !== 1 || keys[0] !== '_id') return false;
-  const id = (filter as { _id: unknown })._id;
-  return (
-    typeof id === 'string' || (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId')
-  );
-}
 
 async function signedIn(role: 'owner' | 'host' | 'police') {
   const u = await createUser(app.services, role);
@@ -302,8 +278,7 @@ describe('sent alerts and advisories', () => {
     const owner = await signedIn('owner');
     const officer = await signedIn('police');
     const c: TestClient = owner.c;
-    recording = [];
-    try {
+    const sent = await accessesDuring(monitor, async () => {
       const { body: p } = await c.post('/api/properties', { address: '8 Old Town', lat: center.lat, lng: center.lng, type: 'S' });
       const { body: sub } = await c.post('/api/subscriptions', {
         kind: 'property',
@@ -348,14 +323,11 @@ describe('sent alerts and advisories', () => {
       expect((await c.delete(`/api/properties/${p.id}`)).status).toBe(204);
       expect((await c.delete('/api/account')).status).toBe(200);
       await historyWriter.settled(owner.id);
-    } finally {
-      const sent = recording;
-      recording = null;
-      expect(sent.filter((s) => OURS.has(s.collection) && !isPoint(s.filter))).toEqual([]);
-      // The walk reached the hotspot check, the history logs and the lists.
-      for (const coll of ['hotspots', 'alerthistory', 'pagedlogs', 'usersubscriptions', 'deliveries']) {
-        expect(sent.some((s) => s.collection === coll)).toBe(true);
-      }
+    });
+    expect(nonPoint(sent, OURS)).toEqual([]);
+    // The walk reached the hotspot check, the history logs and the lists.
+    for (const coll of ['hotspots', 'alerthistory', 'pagedlogs', 'usersubscriptions', 'deliveries']) {
+      expect(sent.some((s) => s.collection === coll)).toBe(true);
     }
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
+import { accessesDuring, CommandMonitor, nonPoint } from '../support/command-monitor';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { PropertyModel } from '../../server/properties/property.model';
@@ -14,12 +15,7 @@ import { createUser } from '../support/factories';
  * reads properties by anything but `_id`.
  */
 
-interface Sent {
-  command: string;
-  collection: string;
-  filter: unknown;
-}
-let recording: Sent[] | null = null;
+let monitor: CommandMonitor;
 /** The collections the property routes read and write. */
 const OURS = new Set(['properties', 'ownerproperties', 'propertyversions', 'subscriptions', 'usersubscriptions', 'revisions']);
 
@@ -27,17 +23,7 @@ let app: TestApp;
 beforeAll(async () => {
   // Our own connection with command monitoring on; startTestApp reuses it.
   await mongoose.connect(inject('mongoUri'), { dbName: `t_${randomBytes(6).toString('hex')}`, monitorCommands: true });
-  mongoose.connection.getClient().on('commandStarted', (e) => {
-    if (!recording) return;
-    const c = e.command as Record<string, unknown>;
-    const collection = String(c[e.commandName] ?? '');
-    const push = (filter: unknown) => recording!.push({ command: e.commandName, collection, filter });
-    if (e.commandName === 'find') push(c.filter ?? {});
-    else if (e.commandName === 'findAndModify' || e.commandName === 'count') push(c.query ?? {});
-    else if (e.commandName === 'update') for (const u of c.updates as Array<{ q: unknown }>) push(u.q);
-    else if (e.commandName === 'delete') for (const d of c.deletes as Array<{ q: unknown }>) push(d.q);
-    else if (e.commandName === 'aggregate' || e.commandName === 'distinct') push({ [e.commandName]: true });
-  });
+  monitor = new CommandMonitor(mongoose.connection.getClient());
   app = await startTestApp({ LOG_LEVEL: 'silent', TOKEN_SECRET: 'properties-points-secret-0123456789ab' });
 });
 afterAll(async () => {
@@ -46,15 +32,6 @@ afterAll(async () => {
 });
 
 /** Exactly `{_id: <string or ObjectId>}`. */
-function isPoint(filter: unknown): boolean {
-  if (!filter || typeof filter !== 'object') return false;
-  const keys = Object.keys(filter);
-  if (keys.length !== 1 || keys[0] !== '_id') return false;
-  const id = (filter as { _id: unknown })._id;
-  return (
-    typeof id === 'string' || (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId')
-  );
-}
 
 async function signedIn(role: 'owner' | 'host' = 'owner') {
   const u = await createUser(app.services, role);
@@ -140,8 +117,7 @@ describe('an owner’s properties', () => {
 
   it('are registered, listed, read, changed and deleted, with the account, by `_id` reads and inserts only', async () => {
     const owner = await signedIn();
-    recording = [];
-    try {
+    const sent = await accessesDuring(monitor, async () => {
       const { body: p } = await owner.c.post('/api/properties', home(7));
       await owner.c.post('/api/properties', home(8));
       await owner.c.post('/api/subscriptions', { kind: 'property', propertyId: p.id, radiusM: 200, mode: 'instant' });
@@ -150,11 +126,8 @@ describe('an owner’s properties', () => {
       expect((await owner.c.patch(`/api/properties/${p.id}`, { lat: 50.821, lng: -0.132 })).status).toBe(200);
       expect((await owner.c.delete(`/api/properties/${p.id}`)).status).toBe(204);
       expect((await owner.c.delete('/api/account')).status).toBe(200);
-    } finally {
-      const sent = recording;
-      recording = null;
-      const offending = sent.filter((s) => OURS.has(s.collection) && !isPoint(s.filter));
-      expect(offending).toEqual([]);
-    }
+    });
+    const offending = nonPoint(sent, OURS);
+    expect(offending).toEqual([]);
   });
 });

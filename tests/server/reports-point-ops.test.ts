@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
+import { accessesDuring, CommandMonitor, nonPoint } from '../support/command-monitor';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ReportModel } from '../../server/reports/report.model';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
@@ -10,12 +11,7 @@ import { createUser } from '../support/factories';
  * any other filter reads the whole collection. The driver's command monitor records what each request sends.
  */
 
-interface SentFilter {
-  command: string;
-  collection: string;
-  filter: unknown;
-}
-let recording: SentFilter[] | null = null;
+let monitor: CommandMonitor;
 /**
  * The growing collections these routes read and write themselves. Sessions (sign-in), properties (the suggestion
  * grid) and subscriptions/deliveries (alert matching on report events) are covered by their features' own tests
@@ -31,47 +27,13 @@ beforeAll(async () => {
     monitorCommands: true,
     autoIndex: true,
   });
-  mongoose.connection.getClient().on('commandStarted', (e) => {
-    if (!recording) return;
-    const c = e.command as Record<string, unknown>;
-    const collection = String(c[e.commandName] ?? '');
-    const push = (filter: unknown) => recording!.push({ command: e.commandName, collection, filter });
-    if (e.commandName === 'find') push(c.filter ?? {});
-    else if (e.commandName === 'findAndModify' || e.commandName === 'count') push(c.query ?? {});
-    else if (e.commandName === 'update') for (const u of c.updates as Array<{ q: unknown }>) push(u.q);
-    else if (e.commandName === 'delete') for (const d of c.deletes as Array<{ q: unknown }>) push(d.q);
-    else if (e.commandName === 'aggregate' || e.commandName === 'distinct') push({ [e.commandName]: true });
-  });
+  monitor = new CommandMonitor(mongoose.connection.getClient());
   app = await startTestApp({ LOG_LEVEL: 'silent' });
 });
 afterAll(async () => {
   await app.close();
   await dropTestDatabase();
 });
-
-/** A filter that is exactly `{_id: <string or ObjectId>}`. */
-function isPoint(filter: unknown): boolean {
-  if (!filter || typeof filter !== 'object') return false;
-  const keys = Object.keys(filter);
-  if (keys.length !== 1 || keys[0] !== '_id') return false;
-  const id = (filter as { _id: unknown })._id;
-  return (
-    typeof id === 'string' || (typeof id === 'object' && id !== null && (id as { _bsontype?: string })._bsontype === 'ObjectId')
-  );
-}
-
-/** Runs `fn` and returns the non-point filters it sent to our collections. */
-async function nonPointFiltersOf(fn: () => Promise<unknown>): Promise<SentFilter[]> {
-  recording = [];
-  try {
-    await fn();
-  } finally {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const sent = recording;
-  recording = null;
-  return sent.filter((s) => OURS.has(s.collection) && !isPoint(s.filter));
-}
 
 const BRIGHTON = { lat: 50.8225, lng: -0.1372 };
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
@@ -95,16 +57,19 @@ describe('the reporter routes', () => {
   it('file, follow up, add information and list "my reports" by _id only', async () => {
     const host = await signedIn('host');
     let filed: { reference: string; passphrase: string } = { reference: '', passphrase: '' };
-    const sent = await nonPointFiltersOf(async () => {
-      const res = await host.c.post('/api/reports', report());
-      filed = { reference: res.body.reference, passphrase: res.body.passphrase };
-      expect((await app.client().post('/api/reports', report())).status).toBe(201);
-      expect((await app.client().post('/api/reports/follow-up', filed)).status).toBe(200);
-      expect((await app.client().post('/api/reports/follow-up', { ...filed, reference: 'SW-2222-2222' })).status).toBe(404);
-      expect((await app.client().post('/api/reports/follow-up/addendum', { ...filed, text: 'More' })).status).toBe(200);
-      const mine = await host.c.get('/api/reports/mine');
-      expect(mine.body.reports.map((r: { reference: string }) => r.reference)).toEqual([filed.reference]);
-    });
+    const sent = nonPoint(
+      await accessesDuring(monitor, async () => {
+        const res = await host.c.post('/api/reports', report());
+        filed = { reference: res.body.reference, passphrase: res.body.passphrase };
+        expect((await app.client().post('/api/reports', report())).status).toBe(201);
+        expect((await app.client().post('/api/reports/follow-up', filed)).status).toBe(200);
+        expect((await app.client().post('/api/reports/follow-up', { ...filed, reference: 'SW-2222-2222' })).status).toBe(404);
+        expect((await app.client().post('/api/reports/follow-up/addendum', { ...filed, text: 'More' })).status).toBe(200);
+        const mine = await host.c.get('/api/reports/mine');
+        expect(mine.body.reports.map((r: { reference: string }) => r.reference)).toEqual([filed.reference]);
+      }),
+      OURS,
+    );
     expect(sent).toEqual([]);
   });
 });
@@ -119,26 +84,29 @@ describe('the police routes', () => {
       ids.push((await ReportModel.findOne({ reference: res.body.reference }).lean())!._id.toString());
     }
     const [a, b, c] = ids as [string, string, string];
-    const sent = await nonPointFiltersOf(async () => {
-      expect((await officer.c.get('/api/reports?limit=5')).status).toBe(200);
-      expect((await officer.c.get(`/api/reports/${a}`)).status).toBe(200);
-      expect((await officer.c.patch(`/api/reports/${a}`, { status: 'triaged', note: 'n', question: 'q' })).status).toBe(200);
-      expect((await officer.c.patch(`/api/reports/${a}`, { assignTo: officer.id, ownerAlert: 'released' })).status).toBe(200);
-      expect((await officer.c.patch(`/api/reports/${a}`, { status: 'new' })).status).toBe(409);
-      expect((await officer.c.patch(`/api/reports/${a}`, { link: b })).status).toBe(200);
-      expect((await officer.c.patch(`/api/reports/${b}`, { unlink: a })).status).toBe(200);
-      expect((await officer.c.patch(`/api/reports/${c}`, { link: 'f'.repeat(24) })).status).toBe(404);
-      expect((await officer.c.get('/api/reports/export?format=csv')).status).toBe(200);
-      expect((await officer.c.get('/api/reports/export?format=geojson')).status).toBe(200);
-      for (const q of ['', `reportId=${a}`, `userId=${officer.id}`, `reportId=${a}&userId=${officer.id}`]) {
-        const res = await admin.c.get(`/api/audit?limit=2&${q}`);
-        expect(res.status, q).toBe(200);
-        if (res.body.nextCursor) {
-          const next = await admin.c.get(`/api/audit?limit=2&${q}&cursor=${encodeURIComponent(res.body.nextCursor)}`);
-          expect(next.status, q).toBe(200);
+    const sent = nonPoint(
+      await accessesDuring(monitor, async () => {
+        expect((await officer.c.get('/api/reports?limit=5')).status).toBe(200);
+        expect((await officer.c.get(`/api/reports/${a}`)).status).toBe(200);
+        expect((await officer.c.patch(`/api/reports/${a}`, { status: 'triaged', note: 'n', question: 'q' })).status).toBe(200);
+        expect((await officer.c.patch(`/api/reports/${a}`, { assignTo: officer.id, ownerAlert: 'released' })).status).toBe(200);
+        expect((await officer.c.patch(`/api/reports/${a}`, { status: 'new' })).status).toBe(409);
+        expect((await officer.c.patch(`/api/reports/${a}`, { link: b })).status).toBe(200);
+        expect((await officer.c.patch(`/api/reports/${b}`, { unlink: a })).status).toBe(200);
+        expect((await officer.c.patch(`/api/reports/${c}`, { link: 'f'.repeat(24) })).status).toBe(404);
+        expect((await officer.c.get('/api/reports/export?format=csv')).status).toBe(200);
+        expect((await officer.c.get('/api/reports/export?format=geojson')).status).toBe(200);
+        for (const q of ['', `reportId=${a}`, `userId=${officer.id}`, `reportId=${a}&userId=${officer.id}`]) {
+          const res = await admin.c.get(`/api/audit?limit=2&${q}`);
+          expect(res.status, q).toBe(200);
+          if (res.body.nextCursor) {
+            const next = await admin.c.get(`/api/audit?limit=2&${q}&cursor=${encodeURIComponent(res.body.nextCursor)}`);
+            expect(next.status, q).toBe(200);
+          }
         }
-      }
-    });
+      }),
+      OURS,
+    );
     expect(sent).toEqual([]);
   });
 });

@@ -210,3 +210,22 @@ export class CommandMonitor {
     this.client.off('commandFailed', this.onDone);
   }
 }
+
+/**
+ * Runs `fn`, waits until the database has been quiet for a moment (work a request leaves behind, e.g. event
+ * listeners), and returns every access it made: inserts, point filters and anything else.
+ */
+export async function accessesDuring(monitor: CommandMonitor, fn: () => Promise<unknown>): Promise<Access[]> {
+  const mark = monitor.mark();
+  try {
+    await fn();
+  } finally {
+    await monitor.quiet(50);
+  }
+  return monitor.since(mark).flatMap(accessesOf);
+}
+
+/** The accesses that are neither inserts nor point filters, to `collections` when given. */
+export function nonPoint(accesses: Access[], collections?: ReadonlySet<string>): Access[] {
+  return accesses.filter((a) => a.kind === 'other' && (!collections || collections.has(a.collection)));
+}
