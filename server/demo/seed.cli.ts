@@ -20,7 +20,8 @@ import { seedForces } from './seed-demo';
 
 const USAGE = `Usage: npm run seed -- --reports N [--owners M] [--seed S] [--days D] [--batch B] [--streams K]
 Adds realistic synthetic data to the configured database (MONGODB_URI or the local engine in DATA_DIR).
---streams: insert batches in flight at once (default 1 on FerretDB, whose SQLite has one writer; 4 on MongoDB).`;
+--streams: insert batches in flight at once (default 2 on FerretDB: its SQLite has one writer, but a second batch
+  is parsed while the first is written, 1.1-1.2x faster here; 4 on MongoDB).`;
 
 const { values } = parseArgs({
   options: {
@@ -115,7 +116,7 @@ try {
   })();
   const done = await insertReports(snap.track(withIds), {
     batchSize,
-    concurrency: streams ?? (onFerretDb ? 1 : 4),
+    concurrency: streams ?? (onFerretDb ? 2 : 4),
     onProgress: (n) => bar.update(n),
   });
   bar.done(done);
