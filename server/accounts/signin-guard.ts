@@ -1,9 +1,6 @@
 import { createHmac } from 'node:crypto';
-import mongoose from 'mongoose';
-import { isDuplicateKey } from '../db/errors';
-import { retryBusy } from '../db/insert';
 import { HttpError } from '../http/errors';
-import { RATE_LIMITS } from '../http/rate-limit-store';
+import { claimSlot, rateLimitCollection } from '../http/rate-limit-store';
 
 /**
  * The per-account sign-in limit (issue 11, item 5), across every client address and every app instance.
@@ -20,8 +17,8 @@ import { RATE_LIMITS } from '../http/rate-limit-store';
  * timing tell whether an account exists; only the owner of a real account gets the email.
  *
  * Storage, point operations only: failure k of key h in window w is the document `signin:<h>:<w>:<k>` in the
- * rate-limit collection, claimed by an insert under that `_id` (a duplicate key means another request or
- * instance took k first: try k + 1), so the count is exact on MongoDB and FerretDB alike, and nothing more is
+ * rate-limit collection, claimed by an insert under that `_id` (the rate-limit store's `claimSlot`; a duplicate
+ * key means another request or instance took k first: try k + 1), so the count is exact on MongoDB and FerretDB alike, and nothing more is
  * written past the lock. Reading the count reads `_id`s k + 1, k + 2 ... from the highest this instance knows.
  * `h` is an HMAC of the normalised email under the server's token secret: the email is not stored. The
  * documents carry `at` and no `kind`, so the rate-limit sweep (`sweepRateLimits`) deletes them after a window.
@@ -48,11 +45,7 @@ export function tooManyAttempts(retryAfterMs: number): HttpError {
   return new HttpError(429, 'rate_limited', 'Too many attempts; try again later', undefined, { 'Retry-After': String(seconds) });
 }
 
-function slots() {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('not connected');
-  return db.collection<Slot>(RATE_LIMITS);
-}
+const slots = () => rateLimitCollection<Slot>();
 
 export class SignInGuard {
   private readonly windowMs: number;
@@ -99,7 +92,7 @@ export class SignInGuard {
     this.forgetOldWindows(w);
     for (let k = (this.known.get(base)?.n ?? 0) + 1; ; k++) {
       if (k > SIGNIN_LOCK_AFTER) return k;
-      if (await claim(slotId(h, w, k), now)) {
+      if (await claimSlot(slotId(h, w, k), new Date(now))) {
         this.known.set(base, { n: k, at: now });
         return k;
       }
@@ -139,13 +132,3 @@ export class SignInGuard {
 }
 
 const slotId = (h: string, w: number, k: number) => `signin:${h}:${w}:${k}`;
-
-async function claim(id: string, now: number): Promise<boolean> {
-  try {
-    await retryBusy(() => slots().insertOne({ _id: id, at: new Date(now) }));
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
-}

@@ -27,15 +27,17 @@ interface SaltDoc {
   at: Date;
 }
 
-function collection<T extends { _id: string }>() {
+/** The rate-limit collection (slots and salts; also the sign-in guard's slots, signin-guard.ts). */
+export function rateLimitCollection<T extends { _id: string }>() {
   const db = mongoose.connection.db;
   if (!db) throw new Error('not connected');
   return db.collection<T>(RATE_LIMITS);
 }
 
-async function claim(id: string): Promise<boolean> {
+/** Claims slot `id` by inserting it (stamped `at`): true if this call took it, false if it was already taken. */
+export async function claimSlot(id: string, at = new Date()): Promise<boolean> {
   try {
-    await retryBusy(() => collection<Slot>().insertOne({ _id: id, at: new Date() }));
+    await retryBusy(() => rateLimitCollection<Slot>().insertOne({ _id: id, at }));
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;
@@ -64,7 +66,7 @@ export class PointStore implements Store {
     for (let n = (this.known.get(base) ?? 0) + 1; ; n++) {
       // Over the limit: the request is refused whatever the exact count, so nothing more is stored.
       if (n > this.limit) return { totalHits: n, resetTime };
-      if (await claim(`${base}:${n}`)) {
+      if (await claimSlot(`${base}:${n}`)) {
         this.known.set(base, n);
         return { totalHits: n, resetTime };
       }
@@ -78,7 +80,7 @@ export class PointStore implements Store {
   async resetKey(key: string): Promise<void> {
     const window = Math.floor(Date.now() / this.windowMs);
     const base = `${key}:${window}`;
-    for (let n = 1; n <= this.limit; n++) await collection<Slot>().deleteOne({ _id: `${base}:${n}` });
+    for (let n = 1; n <= this.limit; n++) await rateLimitCollection<Slot>().deleteOne({ _id: `${base}:${n}` });
     this.known.delete(base);
   }
 
@@ -102,11 +104,11 @@ export function sharedSalt(now = Date.now()): Promise<Buffer> {
       const id = `salt:${day}`;
       const mine: SaltDoc = { _id: id, kind: 'salt', salt: randomBytes(32).toString('base64'), at: new Date(now) };
       try {
-        await retryBusy(() => collection<SaltDoc>().insertOne(mine));
+        await retryBusy(() => rateLimitCollection<SaltDoc>().insertOne(mine));
         return Buffer.from(mine.salt, 'base64');
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        const theirs = await collection<SaltDoc>().findOne({ _id: id });
+        const theirs = await rateLimitCollection<SaltDoc>().findOne({ _id: id });
         if (!theirs) throw new Error('rate-limit salt vanished');
         return Buffer.from(theirs.salt, 'base64');
       }
@@ -120,7 +122,10 @@ export function sharedSalt(now = Date.now()): Promise<Buffer> {
 
 /** Background sweep: slots past the longest window, and salts of past days. Scans; never on a request. */
 export async function sweepRateLimits(maxWindowMs: number, now = Date.now()): Promise<number> {
-  const slots = await collection<Slot>().deleteMany({ kind: { $exists: false }, at: { $lt: new Date(now - maxWindowMs) } });
-  const old = await collection<SaltDoc>().deleteMany({ kind: 'salt', at: { $lt: new Date(now - SALT_ROTATE_MS) } });
+  const slots = await rateLimitCollection<Slot>().deleteMany({
+    kind: { $exists: false },
+    at: { $lt: new Date(now - maxWindowMs) },
+  });
+  const old = await rateLimitCollection<SaltDoc>().deleteMany({ kind: 'salt', at: { $lt: new Date(now - SALT_ROTATE_MS) } });
   return slots.deletedCount + old.deletedCount;
 }
