@@ -164,15 +164,3 @@ export async function deleteLog(key: string): Promise<void> {
   for (let n = head?.page ?? 0; n >= 0; n--) await deleteVersioned(LOGS, pageId(key, n));
   await deleteVersioned(LOGS, key);
 }
-
-/** Rewrites the entries of every page that `change` alters (e.g. drop a deleted report's entries). */
-export async function rewriteLog<E>(key: string, change: (entries: E[]) => E[] | null): Promise<void> {
-  const head = await readById<Head>(LOGS, key);
-  for (let n = head?.page ?? 0; n >= 0; n--) {
-    await updateVersioned<Page<E>>(LOGS, pageId(key, n), (page) => {
-      if (!page) return null;
-      const next = change(page.entries);
-      return next ? { entries: next } : null;
-    });
-  }
-}

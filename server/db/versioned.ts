@@ -24,7 +24,11 @@ export interface Versioned {
 }
 
 export class VersionConflict extends Error {
-  constructor(readonly id: string) {
+  constructor(
+    readonly id: string,
+    /** What the client is told (the error handler answers 409 with it). */
+    readonly userMessage = 'This changed meanwhile; please try again',
+  ) {
     super(`document ${id} kept changing while it was being updated`);
   }
 }
@@ -39,6 +43,8 @@ interface Claim {
 export interface UpdateVersionedOptions {
   /** Attempts before giving up with VersionConflict (each re-reads the document). */
   attempts?: number;
+  /** The 409 message if it gives up, when the caller can say better what changed. */
+  conflictMessage?: string;
 }
 
 /** `mutate` returns the fields to `$set` (never `rev`), or null to leave the document as it is. */
@@ -94,7 +100,7 @@ export async function updateVersioned<T extends Versioned>(
     await apply(coll, id, rev + 1, set, claim.upsert);
     return { ...(current ?? ({ _id: id } as T)), ...set, rev: rev + 1 } as T;
   }
-  throw new VersionConflict(String(id));
+  throw new VersionConflict(String(id), opts.conflictMessage);
 }
 
 /** A claim for `rev` whose write did not land within the lease is applied now (idempotent `$set`). */

@@ -72,7 +72,7 @@ export function clientBodyErrors(parser: RequestHandler): RequestHandler {
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   // Other writers kept winning the same document: nothing was written, the client may simply try again.
-  if (err instanceof VersionConflict) return new HttpError(409, 'conflict', 'This changed meanwhile; please try again');
+  if (err instanceof VersionConflict) return new HttpError(409, 'conflict', err.userMessage);
   if (err instanceof z.ZodError) return new HttpError(400, 'validation_failed', 'Invalid input', zodDetails(err));
   const bp = err as BodyParserError;
   if (bp && typeof bp === 'object') {

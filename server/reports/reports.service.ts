@@ -3,7 +3,7 @@ import type { AddendumBody, FollowUpBody, ReportCreate, ReportCreated, ReportPub
 import { needsCall999, type PropertyType, priorityOf } from '../../shared/taxonomy';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
-import { updateVersioned, VersionConflict } from '../db/versioned';
+import { updateVersioned } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import type { ForceService } from '../forces/forces.service';
 import { cellKeys } from '../geo/geohash';
@@ -151,17 +151,15 @@ export class ReportService {
   async addAddendum(body: AddendumBody): Promise<ReportPublicView> {
     const report = await this.authorise(body);
     const now = new Date();
-    let updated: LeanReport | null;
-    try {
-      updated = await updateVersioned<LeanReport>(reportsCollection(), report._id, (cur) => {
+    const updated = await updateVersioned<LeanReport>(
+      reportsCollection(),
+      report._id,
+      (cur) => {
         if (!cur) throw notFound();
         return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], updatedAt: now };
-      });
-    } catch (err) {
-      if (err instanceof VersionConflict)
-        throw new HttpError(409, 'conflict', 'The report is being changed right now; please send it again');
-      throw err;
-    }
+      },
+      { conflictMessage: 'The report is being changed right now; please send it again' },
+    );
     if (!updated) throw notFound();
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['addenda'], byUserId: null });
     return presentPublic(updated);

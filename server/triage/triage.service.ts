@@ -11,7 +11,7 @@ import {
 import type { ReportStatus } from '../../shared/taxonomy';
 import type { AuthContext } from '../accounts/session.types';
 import { UserModel } from '../accounts/user.model';
-import { updateVersioned, VersionConflict } from '../db/versioned';
+import { updateVersioned } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import { distanceM } from '../geo/geohash';
 import { HttpError, notFound } from '../http/errors';
@@ -27,7 +27,7 @@ import { userNames } from './user-names';
 
 const conflict = (message: string) => new HttpError(409, 'conflict', message);
 const invalid = (path: string, message: string) => new HttpError(400, 'validation_failed', message, [{ path, message }]);
-const changedMeanwhile = () => conflict('The report changed meanwhile; reload and try again');
+const CHANGED_MEANWHILE = 'The report changed meanwhile; reload and try again';
 /** Newest audit entries shown with a report. */
 const DETAIL_AUDIT = 200;
 
@@ -234,17 +234,16 @@ export class TriageService {
     const now = new Date();
     const by = new Types.ObjectId(auth.user.id);
     let plan: ReturnType<typeof planPatch> = { set: {}, changes: [], audits: [] };
-    let updated: LeanReport | null;
-    try {
-      updated = await updateVersioned<LeanReport>(reportsCollection(), doc._id, (cur) => {
+    const updated = await updateVersioned<LeanReport>(
+      reportsCollection(),
+      doc._id,
+      (cur) => {
         if (!cur || !canOnObject(auth.user, 'report.change', cur)) throw notFound('Report');
         plan = planPatch(cur, body, now, by);
         return plan.changes.length ? plan.set : null;
-      });
-    } catch (err) {
-      if (err instanceof VersionConflict) throw changedMeanwhile();
-      throw err;
-    }
+      },
+      { conflictMessage: CHANGED_MEANWHILE },
+    );
     if (!updated) throw notFound('Report');
     if (plan.changes.length === 0) return this.present(updated);
 
@@ -275,26 +274,21 @@ export class TriageService {
   /** Adds (or removes) `id` in the links of report `otherId`; the report as written, or null when nothing changed. */
   private async setLink(otherId: string, id: string, add: boolean, now: Date): Promise<LeanReport | null> {
     let changed = false;
-    try {
-      const other = await updateVersioned<LeanReport>(
-        reportsCollection(),
-        new Types.ObjectId(otherId),
-        (cur) => {
-          changed = false;
-          if (!cur) return null;
-          const links = (cur.linkedReportIds ?? []).map(String);
-          if (links.includes(id) === add) return null;
-          changed = true;
-          const next = add ? [...links, id] : links.filter((l) => l !== id);
-          return { linkedReportIds: next.map((l) => new Types.ObjectId(l)), updatedAt: now };
-        },
-        { attempts: 16 },
-      );
-      return changed ? other : null;
-    } catch (err) {
-      if (err instanceof VersionConflict) throw changedMeanwhile();
-      throw err;
-    }
+    const other = await updateVersioned<LeanReport>(
+      reportsCollection(),
+      new Types.ObjectId(otherId),
+      (cur) => {
+        changed = false;
+        if (!cur) return null;
+        const links = (cur.linkedReportIds ?? []).map(String);
+        if (links.includes(id) === add) return null;
+        changed = true;
+        const next = add ? [...links, id] : links.filter((l) => l !== id);
+        return { linkedReportIds: next.map((l) => new Types.ObjectId(l)), updatedAt: now };
+      },
+      { attempts: 16, conflictMessage: CHANGED_MEANWHILE },
+    );
+    return changed ? other : null;
   }
 
   async auditList(q: AuditQuery): Promise<AuditList> {
