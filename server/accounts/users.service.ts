@@ -121,13 +121,6 @@ export class UserService {
     }
   }
 
-  /** Returns the user for valid credentials; the same error (and similar timing) for every failure. */
-  async authenticate(email: string, password: string): Promise<UserRecord> {
-    const user = await this.verifyCredentials(email, password);
-    if (!user) throw invalidCredentials();
-    return user;
-  }
-
   /** The user for valid credentials of an enabled account, else null, with similar timing for every failure. */
   async verifyCredentials(email: string, password: string): Promise<UserRecord | null> {
     const user = await this.findByEmail(email);
