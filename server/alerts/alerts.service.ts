@@ -18,7 +18,7 @@ import { isDuplicateKey } from '../db/errors';
 import { insertNew } from '../db/insert';
 import { appendLog, readLog } from '../db/paged-log';
 import { deleteVersioned, readById, updateVersioned, VersionConflict } from '../db/versioned';
-import { closedAccount, eachLimited, IdList } from '../properties/id-list';
+import { asObjectId, closedAccount, eachLimited, IdList } from '../properties/id-list';
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
 import { circleBBox, normaliseRing } from './geometry';
@@ -71,7 +71,6 @@ function db() {
   if (!d) throw new Error('not connected');
   return d;
 }
-const asObjectId = (id: string) => (Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : null);
 const byCreatedAt = (a: { createdAt: Date }, b: { createdAt: Date }) =>
   new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime();
 

@@ -125,9 +125,14 @@ export class IdList {
   }
 }
 
+/** The ObjectId a 24-hex-digit id names; null for any other string (it names no stored item). */
+export function asObjectId(id: string): Types.ObjectId | null {
+  return /^[0-9a-f]{24}$/i.test(id) ? new Types.ObjectId(id) : null;
+}
+
 /** When an ObjectId-shaped id was made (its first four bytes); other ids count as just made. */
 function createdAtOf(id: string): number {
-  return Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id) ? new Types.ObjectId(id).getTimestamp().getTime() : Date.now();
+  return asObjectId(id)?.getTimestamp().getTime() ?? Date.now();
 }
 
 /** Runs `fn` over `items`, `lanes` at a time. */

@@ -5,7 +5,7 @@ import { readById, updateVersioned, VersionConflict } from '../db/versioned';
 import { cellKeys } from '../geo/geohash';
 import { HttpError, notFound } from '../http/errors';
 import { ownedBy } from '../http/policy';
-import { closedAccount, eachLimited, IdList } from './id-list';
+import { asObjectId, closedAccount, eachLimited, IdList } from './id-list';
 import { type Property, PropertyModel } from './property.model';
 import { type GridProperty, PropertyGrid } from './property-grid';
 import { bumpPropertyVersion, currentPropertyVersion } from './property-version.model';
@@ -46,7 +46,6 @@ export interface PropertyListener {
 }
 
 const propertyColl = () => PropertyModel.collection.collectionName;
-const asObjectId = (id: string) => (Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : null);
 
 /**
  * An owner's (or host's) registered properties: every read and write is scoped to the signed-in owner. Requests

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import {
   VERIFICATION_LIMITS,
   type VerificationCase,
@@ -25,6 +25,7 @@ import {
   type VerificationAction,
   verificationOf,
 } from './verification';
+import { asObjectId } from './id-list';
 import { dequeue, enqueue, NO_FORCE, queuedIds } from './verification-queue';
 import { verificationLetter } from './verification-letter';
 
@@ -43,7 +44,6 @@ const QUEUE_READS_MAX = 400;
 const DAY_MS = 86_400_000;
 
 const propertyColl = () => PropertyModel.collection.collectionName;
-const asObjectId = (id: string) => (Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id) ? new Types.ObjectId(id) : null);
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 const notAllowed = (status: VerificationStatus, what: string) =>
