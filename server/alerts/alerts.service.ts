@@ -689,34 +689,29 @@ export class AlertsService implements PropertyListener {
   private async takeAreaAllowance(userId: string): Promise<void> {
     const limit = ALERT_LIMITS.areasPerWeek;
     const now = Date.now();
-    try {
-      await updateVersioned<{ _id: string; rev?: number; at?: Date[] }>(
-        AREA_DRAWS,
-        userId,
-        (cur) => {
-          const recent = (cur?.at ?? [])
-            .map((d) => new Date(d).getTime())
-            .filter((t) => t > now - WEEK_MS)
-            .sort((a, b) => a - b);
-          if (recent.length >= limit) {
-            const waitMs = recent[0]! + WEEK_MS - now;
-            const days = Math.max(1, Math.ceil(waitMs / 86_400_000));
-            throw new HttpError(
-              429,
-              'rate_limited',
-              `You can draw at most ${limit} alert areas a week; you can draw another in ${days} day${days === 1 ? '' : 's'}`,
-              undefined,
-              { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
-            );
-          }
-          return { at: [...recent, now].map((t) => new Date(t)) };
-        },
-        { attempts: 30 },
-      );
-    } catch (err) {
-      if (err instanceof VersionConflict) throw new HttpError(409, 'conflict', 'Too many changes at once; please try again');
-      throw err;
-    }
+    await updateVersioned<{ _id: string; rev?: number; at?: Date[] }>(
+      AREA_DRAWS,
+      userId,
+      (cur) => {
+        const recent = (cur?.at ?? [])
+          .map((d) => new Date(d).getTime())
+          .filter((t) => t > now - WEEK_MS)
+          .sort((a, b) => a - b);
+        if (recent.length >= limit) {
+          const waitMs = recent[0]! + WEEK_MS - now;
+          const days = Math.max(1, Math.ceil(waitMs / 86_400_000));
+          throw new HttpError(
+            429,
+            'rate_limited',
+            `You can draw at most ${limit} alert areas a week; you can draw another in ${days} day${days === 1 ? '' : 's'}`,
+            undefined,
+            { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
+          );
+        }
+        return { at: [...recent, now].map((t) => new Date(t)) };
+      },
+      { attempts: 30, conflictMessage: 'Too many changes at once; please try again' },
+    );
   }
 
   private async hotspotDeliveries(report: StoredReport, police: IndexedSubscription[]): Promise<NewDelivery[]> {

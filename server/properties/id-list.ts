@@ -1,5 +1,5 @@
 import mongoose, { Types } from 'mongoose';
-import { readById, updateVersioned, VersionConflict } from '../db/versioned';
+import { readById, updateVersioned } from '../db/versioned';
 import { HttpError } from '../http/errors';
 
 /**
@@ -23,7 +23,6 @@ export const UNFINISHED_MS = 5 * 60_000;
 /** Concurrent changes of one owner's list retried before giving up (each retry re-reads the list). */
 const ATTEMPTS = 30;
 
-const tooBusy = () => new HttpError(409, 'conflict', 'Too many changes at once; please try again');
 export const closedAccount = () => new HttpError(409, 'conflict', 'This account is being deleted');
 
 export class IdList {
@@ -42,12 +41,10 @@ export class IdList {
     owner: string,
     mutate: (cur: IdListDoc | null) => Promise<Partial<IdListDoc> | null> | Partial<IdListDoc> | null,
   ) {
-    try {
-      return await updateVersioned<IdListDoc>(this.coll, owner, mutate, { attempts: ATTEMPTS });
-    } catch (err) {
-      if (err instanceof VersionConflict) throw tooBusy();
-      throw err;
-    }
+    return updateVersioned<IdListDoc>(this.coll, owner, mutate, {
+      attempts: ATTEMPTS,
+      conflictMessage: 'Too many changes at once; please try again',
+    });
   }
 
   /** The listed ids, oldest first (some may name items whose create has not finished, or never will). */

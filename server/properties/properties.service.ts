@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { ALERT_LIMITS, type PropertyCreate, type PropertyUpdate, type PropertyView } from '../../shared/schemas/alerts';
 import type { PropertyType } from '../../shared/taxonomy';
-import { readById, updateVersioned, VersionConflict } from '../db/versioned';
+import { readById, updateVersioned } from '../db/versioned';
 import { cellKeys } from '../geo/geohash';
 import { HttpError, notFound } from '../http/errors';
 import { ownedBy } from '../http/policy';
@@ -246,9 +246,10 @@ export class PropertyService {
     const existing = await this.get(ownerId, id);
     let moved = false;
     let resetFrom = null as StoredVerification | null;
-    let updated: StoredProperty | null;
-    try {
-      updated = await updateVersioned<StoredProperty>(propertyColl(), existing._id, (cur) => {
+    const updated = await updateVersioned<StoredProperty>(
+      propertyColl(),
+      existing._id,
+      (cur) => {
         if (!cur || !ownedBy(ownerId, cur)) return null;
         const now = new Date();
         const set: Record<string, unknown> = { updatedAt: now };
@@ -270,12 +271,9 @@ export class PropertyService {
           }
         }
         return set;
-      });
-    } catch (err) {
-      if (err instanceof VersionConflict)
-        throw new HttpError(409, 'conflict', 'The property changed meanwhile; please try again');
-      throw err;
-    }
+      },
+      { conflictMessage: 'The property changed meanwhile; please try again' },
+    );
     if (!updated) throw notFound('Property');
     const now = updated;
     if (resetFrom) await this.verification.afterReset(ownerId, id, resetFrom);

@@ -1,4 +1,4 @@
-import { readById, updateVersioned, VersionConflict } from '../db/versioned';
+import { readById, updateVersioned } from '../db/versioned';
 import { HttpError } from '../http/errors';
 import { VERIFICATION_LIMITS } from '../../shared/schemas/verification';
 
@@ -19,23 +19,17 @@ interface QueueDoc {
 }
 
 const ATTEMPTS = 30;
-const busy = () => new HttpError(409, 'conflict', 'Too many changes at once; please try again');
 
 async function change(key: string, mutate: (ids: string[]) => string[] | null): Promise<void> {
-  try {
-    await updateVersioned<QueueDoc>(
-      VERIFICATION_QUEUES,
-      key,
-      (cur) => {
-        const next = mutate(cur?.ids ?? []);
-        return next ? { ids: next } : null;
-      },
-      { attempts: ATTEMPTS },
-    );
-  } catch (err) {
-    if (err instanceof VersionConflict) throw busy();
-    throw err;
-  }
+  await updateVersioned<QueueDoc>(
+    VERIFICATION_QUEUES,
+    key,
+    (cur) => {
+      const next = mutate(cur?.ids ?? []);
+      return next ? { ids: next } : null;
+    },
+    { attempts: ATTEMPTS, conflictMessage: 'Too many changes at once; please try again' },
+  );
 }
 
 /** Lists the property (once) at the end of the queue; 409 when the queue is full. */

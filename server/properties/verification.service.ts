@@ -8,7 +8,7 @@ import {
 } from '../../shared/schemas/verification';
 import type { AuthUser } from '../accounts/session.types';
 import { UserModel } from '../accounts/user.model';
-import { updateVersioned, VersionConflict } from '../db/versioned';
+import { updateVersioned } from '../db/versioned';
 import { HttpError, notFound } from '../http/errors';
 import { canOnObject, ownedBy } from '../http/policy';
 import { appendAudit, auditEntry } from '../triage/audit-log';
@@ -48,7 +48,6 @@ const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : nul
 
 const notAllowed = (status: VerificationStatus, what: string) =>
   new HttpError(409, 'conflict', `This property is ${status}: it cannot ${what} now`);
-const busy = () => new HttpError(409, 'conflict', 'The property changed meanwhile; please try again');
 
 /**
  * Ownership verification of registered properties (issue 11 item 4): unverified → pending → verified | refused.
@@ -73,23 +72,17 @@ export class VerificationService {
     p: StoredProperty,
     mutate: (cur: StoredProperty, v: StoredVerification) => Promise<StoredVerification | null> | StoredVerification | null,
   ): Promise<StoredProperty> {
-    let updated: StoredProperty | null;
-    try {
-      updated = await updateVersioned<StoredProperty>(
-        propertyColl(),
-        p._id,
-        async (cur) => {
-          // A property deleted meanwhile is not created again.
-          if (!cur) throw notFound('Property');
-          const next = await mutate(cur, verificationOf(cur));
-          return next ? { verification: next } : null;
-        },
-        { attempts: ATTEMPTS },
-      );
-    } catch (err) {
-      if (err instanceof VersionConflict) throw busy();
-      throw err;
-    }
+    const updated = await updateVersioned<StoredProperty>(
+      propertyColl(),
+      p._id,
+      async (cur) => {
+        // A property deleted meanwhile is not created again.
+        if (!cur) throw notFound('Property');
+        const next = await mutate(cur, verificationOf(cur));
+        return next ? { verification: next } : null;
+      },
+      { attempts: ATTEMPTS, conflictMessage: 'The property changed meanwhile; please try again' },
+    );
     if (!updated) throw notFound('Property');
     return updated;
   }
