@@ -49,7 +49,7 @@ export class PointStore implements Store {
   localKeys = false;
   private windowMs = 60_000;
   private limit = 10;
-  /** Highest slot this instance knows is taken, per key and window (a hint: claims decide). */
+  /** Highest slot this instance has taken or tried, per key and window (claims decide who holds it). */
   private known = new Map<string, number>();
 
   init(options: Options): void {
@@ -63,14 +63,14 @@ export class PointStore implements Store {
     const resetTime = new Date((window + 1) * this.windowMs);
     const base = `${key}:${window}`;
     this.forgetOldWindows(window);
-    for (let n = (this.known.get(base) ?? 0) + 1; ; n++) {
+    for (;;) {
+      // Slots are handed out in this process before the insert, so concurrent hits on one key try different slots:
+      // only another instance's hits can take a slot first (then the next one is tried).
+      const n = (this.known.get(base) ?? 0) + 1;
+      this.known.set(base, n);
       // Over the limit: the request is refused whatever the exact count, so nothing more is stored.
       if (n > this.limit) return { totalHits: n, resetTime };
-      if (await claimSlot(`${base}:${n}`)) {
-        this.known.set(base, n);
-        return { totalHits: n, resetTime };
-      }
-      this.known.set(base, n);
+      if (await claimSlot(`${base}:${n}`)) return { totalHits: n, resetTime };
     }
   }
 
