@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { AdvisoryCreate, AlertView, AdvisoryView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import type { AuthUser } from '../accounts/session.types';
@@ -22,7 +22,7 @@ import { asObjectId, closedAccount, eachLimited, IdList } from '../properties/id
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
 import { circleBBox, normaliseRing } from './geometry';
-import { allHistoryIds, deleteHistory, historyWriter, readHistory } from './history';
+import { allHistoryIds, db, deleteHistory, historyWriter, readHistory } from './history';
 import { bodyOf, deliveryState, type NewDelivery, recordDeliveries } from './outbox';
 import { countReportsNear } from './recent-reports';
 import {
@@ -66,11 +66,6 @@ const PURGE_AGAIN_MS = 10 * 60_000;
 /** A force's advisories, newest first: a paged log of advisory ids. */
 export const advisoryLogKey = (forceId: string) => `advisories:${forceId}`;
 const subscriptionColl = () => SubscriptionModel.collection.collectionName;
-function db() {
-  const d = mongoose.connection.db;
-  if (!d) throw new Error('not connected');
-  return d;
-}
 const byCreatedAt = (a: { createdAt: Date }, b: { createdAt: Date }) =>
   new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime();
 

@@ -56,7 +56,8 @@ export interface HistoryWork {
 export const historyKey = (userId: string) => `alerts-sent:${userId}`;
 const slotId = (userId: string, n: number) => `${historyKey(userId)}:${n}`;
 
-function db() {
+/** The driver's database of the default connection (alerts code that works below mongoose's models). */
+export function db() {
   const d = mongoose.connection.db;
   if (!d) throw new Error('not connected');
   return d;
