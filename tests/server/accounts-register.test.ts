@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserModel } from '../../server/accounts/user.model';
-import { DeliveryWorker } from '../../server/alerts/worker';
+import type { DeliveryWorker } from '../../server/alerts/worker';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser, TEST_PASSWORD } from '../support/factories';
 import type { TestResponse } from '../support/http';
-import { TestSmtp } from '../support/smtp';
+import { startTestMail, type TestMail } from '../support/mail-worker';
+import type { TestSmtp } from '../support/smtp';
 
 // Item 6 of issue 11: registration is limited per client address, and answers the same way whether or not the
 // email already has an account; the owner of an existing account is told by email instead.
@@ -12,25 +13,20 @@ import { TestSmtp } from '../support/smtp';
 let app: TestApp;
 let smtp: TestSmtp;
 let worker: DeliveryWorker;
+let mail: TestMail;
 
 beforeAll(async () => {
   app = await startTestApp({ TRUST_PROXY: '1', TOKEN_SECRET: 'register-test-secret-0123456789abcdef' });
-  smtp = await new TestSmtp().start();
-  worker = new DeliveryWorker(
-    { host: '127.0.0.1', port: smtp.port, secure: false, poolSize: 2, from: 'StayWatch <accounts@staywatch.test>' },
-    { publicUrl: app.url, tokens: app.services.alerts.tokens, logger: app.services.logger, digestHour: 7 },
-    { retryBaseMs: 50, retryMaxMs: 500, digests: false },
-  );
+  mail = await startTestMail(app, { from: 'StayWatch <accounts@staywatch.test>' });
+  ({ smtp, worker } = mail);
 });
 afterAll(async () => {
-  await worker.stop();
-  await smtp.stop();
+  await mail.stop();
   await app.close();
   await dropTestDatabase();
 });
 beforeEach(async () => {
-  await worker.drain();
-  smtp.messages.length = 0;
+  await mail.reset();
 });
 
 let n = 0;

@@ -1,11 +1,12 @@
 import mongoose from 'mongoose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeliveryWorker } from '../../server/alerts/worker';
+import type { DeliveryWorker } from '../../server/alerts/worker';
 import { RATE_LIMITS } from '../../server/http/rate-limit-store';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser, TEST_PASSWORD } from '../support/factories';
 import type { TestResponse } from '../support/http';
-import { TestSmtp } from '../support/smtp';
+import { startTestMail, type TestMail } from '../support/mail-worker';
+import type { TestSmtp } from '../support/smtp';
 
 // Item 5 of issue 11: the per-address sign-in limit counts the normalised email, and each account has a limit of
 // its own across every client address: slow down after five failures, lock (and email the owner once) at ten.
@@ -15,21 +16,17 @@ let app: TestApp;
 let second: TestApp;
 let smtp: TestSmtp;
 let worker: DeliveryWorker;
+let mail: TestMail;
 
 beforeAll(async () => {
   // TRUST_PROXY lets each test request come from a client address of its choosing (X-Forwarded-For).
   app = await startTestApp({ TRUST_PROXY: '1', TOKEN_SECRET, LOG_LEVEL: 'silent' });
   second = await startTestApp({ TRUST_PROXY: '1', TOKEN_SECRET, LOG_LEVEL: 'silent' }, { forces: false });
-  smtp = await new TestSmtp().start();
-  worker = new DeliveryWorker(
-    { host: '127.0.0.1', port: smtp.port, secure: false, poolSize: 2, from: 'StayWatch <accounts@staywatch.test>' },
-    { publicUrl: app.url, tokens: app.services.alerts.tokens, logger: app.services.logger, digestHour: 7 },
-    { retryBaseMs: 50, retryMaxMs: 500, digests: false },
-  );
+  mail = await startTestMail(app, { from: 'StayWatch <accounts@staywatch.test>' });
+  ({ smtp, worker } = mail);
 });
 afterAll(async () => {
-  await worker.stop();
-  await smtp.stop();
+  await mail.stop();
   await second.close();
   await app.close();
   await dropTestDatabase();
@@ -38,8 +35,7 @@ afterAll(async () => {
 // Each test runs on a clock of its own day, starting at 10:00 UTC (one lock notice per account per day).
 let day = 0;
 beforeEach(async () => {
-  await worker.drain();
-  smtp.messages.length = 0;
+  await mail.reset();
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
   vi.setSystemTime(Date.UTC(2031, 0, 1 + ++day, 10, 0, 0));
 });

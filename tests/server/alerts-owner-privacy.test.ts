@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { geohashCell } from '../../server/alerts/geometry';
-import { DeliveryWorker } from '../../server/alerts/worker';
+import type { DeliveryWorker } from '../../server/alerts/worker';
 import { geohash } from '../../server/geo/geohash';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 import type { TestClient } from '../support/http';
-import { type ReceivedMail, TestSmtp } from '../support/smtp';
+import { startTestMail, type TestMail } from '../support/mail-worker';
+import type { ReceivedMail, TestSmtp } from '../support/smtp';
 
 /**
  * Issue 11 item 2: owner alerts must never pinpoint a report. An owner's alert area is widened to the whole
@@ -20,6 +21,7 @@ const DELAY_MAX_S = 1.5;
 let app: TestApp;
 let smtp: TestSmtp;
 let worker: DeliveryWorker;
+let mail: TestMail;
 
 beforeAll(async () => {
   app = await startTestApp({
@@ -28,22 +30,16 @@ beforeAll(async () => {
     OWNER_NOTICE_DELAY_MIN_S: String(DELAY_MIN_S),
     OWNER_NOTICE_DELAY_MAX_S: String(DELAY_MAX_S),
   });
-  smtp = await new TestSmtp().start();
-  worker = new DeliveryWorker(
-    { host: '127.0.0.1', port: smtp.port, secure: false, poolSize: 2, from: 'StayWatch <alerts@staywatch.test>' },
-    { publicUrl: app.url, tokens: app.services.alerts.tokens, logger: app.services.logger, digestHour: 7 },
-    { retryBaseMs: 50, retryMaxMs: 500, digests: false },
-  );
+  mail = await startTestMail(app);
+  ({ smtp, worker } = mail);
 });
 afterAll(async () => {
-  await worker.stop();
-  await smtp.stop();
+  await mail.stop();
   await app.close();
   await dropTestDatabase();
 });
 beforeEach(async () => {
-  await worker.drain();
-  smtp.messages.length = 0;
+  await mail.reset();
 });
 
 /** Geohash-6 cell size in degrees (30 bits: 15 of latitude, 15 of longitude). */

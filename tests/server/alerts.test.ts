@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryModel } from '../../server/alerts/delivery.model';
 import { recordDeliveries, runDigests } from '../../server/alerts/outbox';
-import { DeliveryWorker } from '../../server/alerts/worker';
+import type { DeliveryWorker } from '../../server/alerts/worker';
 import { ReportModel } from '../../server/reports/report.model';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 import type { TestClient } from '../support/http';
-import { header, headerNames, type ReceivedMail, TestSmtp } from '../support/smtp';
+import { startTestMail, type TestMail } from '../support/mail-worker';
+import { header, headerNames, type ReceivedMail, type TestSmtp } from '../support/smtp';
 
 // Brighton, inside the demo Sussex force area.
 const BRIGHTON = { lat: 50.8225, lng: -0.1372 };
@@ -17,6 +18,7 @@ const DESCRIPTION = 'Secret-description-text: two men with a teenager, carrying 
 let app: TestApp;
 let smtp: TestSmtp;
 let worker: DeliveryWorker;
+let mail: TestMail;
 
 beforeAll(async () => {
   app = await startTestApp({
@@ -30,23 +32,17 @@ beforeAll(async () => {
     OWNER_NOTICE_DELAY_MIN_S: '0',
     OWNER_NOTICE_DELAY_MAX_S: '0',
   });
-  smtp = await new TestSmtp().start();
-  worker = new DeliveryWorker(
-    { host: '127.0.0.1', port: smtp.port, secure: false, poolSize: 3, from: 'StayWatch <alerts@staywatch.test>' },
-    { publicUrl: app.url, tokens: app.services.alerts.tokens, logger: app.services.logger, digestHour: 7 },
-    { retryBaseMs: 50, retryMaxMs: 500, digests: false },
-  );
+  mail = await startTestMail(app, { poolSize: 3 });
+  ({ smtp, worker } = mail);
 });
 afterAll(async () => {
-  await worker.stop();
-  await smtp.stop();
+  await mail.stop();
   await app.close();
   await dropTestDatabase();
 });
 beforeEach(async () => {
   // Each test starts with an empty outbox and inbox; reports from earlier tests stay (they are far apart).
-  await worker.drain();
-  smtp.messages.length = 0;
+  await mail.reset();
 });
 
 const square = (c: { lat: number; lng: number }, d = 0.01) => [
