@@ -1,4 +1,5 @@
 import mongoose, { Types } from 'mongoose';
+import { isDuplicateKey } from '../db/errors';
 import { insertNew, retryBusy } from '../db/insert';
 import { readById } from '../db/versioned';
 import { eachLimited } from '../properties/id-list';
@@ -210,13 +211,16 @@ export class HistoryWriter {
             if ((t.n + 1) % HINT_EVERY === 0) hints.push({ _id: historyKey(t.u), n: t.n });
           } else retry.set(t.u, [...(retry.get(t.u) ?? []), t.e]);
         }
-        await eachLimited(hints, 8, (h) =>
-          retryBusy(() =>
-            db()
-              .collection<Hint>(HISTORY)
-              .updateOne({ _id: h._id }, { $set: { n: h.n } }, { upsert: true }),
-          ),
-        );
+        await eachLimited(hints, 8, async (h) => {
+          const write = () =>
+            retryBusy(() =>
+              db()
+                .collection<Hint>(HISTORY)
+                .updateOne({ _id: h._id }, { $set: { n: h.n } }, { upsert: true }),
+            );
+          // Two first upserts of one hint at once: one inserts it, the other fails on its key; written again, it updates.
+          await write().catch((err: unknown) => (isDuplicateKey(err) ? write() : Promise.reject(err)));
+        });
         // Somebody else wrote there: find where these users' histories end now.
         await eachLimited([...retry.keys()], 8, async (u) => {
           const hint = await readById<Hint>(HISTORY, historyKey(u));
