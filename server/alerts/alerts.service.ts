@@ -42,9 +42,9 @@ import { DeliveryWorker, smtpFromConfig } from './worker';
 /** Owners' area notices count reports in the same grid square over this many days. */
 const AREA_COUNT_DAYS = 90;
 /** Area notices already recorded, `<g6>:<window>:<batch>` (claimed by insert; see ownerAreaDeliveries). */
-export const AREA_NOTICES = 'areanotices';
+const AREA_NOTICES = 'areanotices';
 /** Each owner's or host's alert areas drawn in the last week: `{_id: userId, at: Date[]}`, versioned. */
-export const AREA_DRAWS = 'alertareadraws';
+const AREA_DRAWS = 'alertareadraws';
 const WEEK_MS = 7 * 86_400_000;
 /** A released report is "about" a property registered within this distance (or linked by id). */
 const SAME_PROPERTY_M = 30;
@@ -56,15 +56,15 @@ const DELETE_LANES = 8;
 const MINE_LIMIT = 100;
 const MINE_STATES = new Set(['sent', 'queued', 'digested', 'pending', 'sending']);
 /** Background repair of the subscription lists starts this long after the server. */
-export const REPAIR_DELAY_MS = 30_000;
+const REPAIR_DELAY_MS = 30_000;
 /** Account deletions whose background purge (deliveries recorded before the history logs, stragglers) is pending. */
-export const ALERT_PURGES = 'alertpurges';
+const ALERT_PURGES = 'alertpurges';
 /** The purge runs this many times, the later run after PURGE_AGAIN_MS (catches deliveries recorded meanwhile). */
 const PURGE_RUNS = 2;
 const PURGE_AGAIN_MS = 10 * 60_000;
 
 /** A force's advisories, newest first: a paged log of advisory ids. */
-export const advisoryLogKey = (forceId: string) => `advisories:${forceId}`;
+const advisoryLogKey = (forceId: string) => `advisories:${forceId}`;
 const subscriptionColl = () => SubscriptionModel.collection.collectionName;
 const byCreatedAt = (a: { createdAt: Date }, b: { createdAt: Date }) =>
   new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime();

@@ -31,7 +31,7 @@ const HINT_EVERY = 16;
 /** Slots read at once when probing for the end or reading back. */
 const READ_CHUNK = 16;
 /** The background sweep leaves younger work documents to the process that recorded them. */
-export const HISTORY_SWEEP_AFTER_MS = 60_000;
+const HISTORY_SWEEP_AFTER_MS = 60_000;
 /** Users whose next free slot this process remembers. */
 const TAIL_CACHE_MAX = 200_000;
 
@@ -54,7 +54,7 @@ export interface HistoryWork {
   entries: Array<HistoryEntry & { u: string }>;
 }
 
-export const historyKey = (userId: string) => `alerts-sent:${userId}`;
+const historyKey = (userId: string) => `alerts-sent:${userId}`;
 const slotId = (userId: string, n: number) => `${historyKey(userId)}:${n}`;
 
 /** The driver's database of the default connection (alerts code that works below mongoose's models). */

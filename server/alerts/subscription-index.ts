@@ -8,7 +8,7 @@ import { circleTouchesBox, geohashBox, ringsIntersect, ringTouchesBox, withinRad
  * report's geohash-6 grid square (about 0.6 × 0.8 km in Britain), wherever in the square the report is. So no
  * area, however small (an 11 × 7 m polygon, a radius of 0 m), tells its owner more than the square the email names.
  */
-export const OWNER_CELL_PRECISION = 6;
+const OWNER_CELL_PRECISION = 6;
 
 /** What matching needs of a confirmed subscription, kept in memory. */
 export interface IndexedSubscription {
@@ -128,12 +128,12 @@ export class SubscriptionIndex {
 }
 
 /** The grid square of owner emails around a report. */
-export function reportCell(lat: number, lng: number): BBox {
+function reportCell(lat: number, lng: number): BBox {
   return geohashBox(geohash(lat, lng, OWNER_CELL_PRECISION));
 }
 
 /** Police: the area contains the report's point. Owners: the area touches the report's grid square. */
-export function matches(sub: IndexedSubscription, lat: number, lng: number, cell: BBox): boolean {
+function matches(sub: IndexedSubscription, lat: number, lng: number, cell: BBox): boolean {
   if (sub.audience === 'police') return covers(sub, lat, lng);
   if (sub.bbox[0] > cell[2] || sub.bbox[2] < cell[0] || sub.bbox[1] > cell[3] || sub.bbox[3] < cell[1]) return false;
   if (sub.kind === 'property') return sub.center ? circleTouchesBox(sub.center, sub.radiusM ?? 0, cell) : false;
@@ -141,7 +141,7 @@ export function matches(sub: IndexedSubscription, lat: number, lng: number, cell
 }
 
 /** The area contains the point exactly. */
-export function covers(sub: IndexedSubscription, lat: number, lng: number): boolean {
+function covers(sub: IndexedSubscription, lat: number, lng: number): boolean {
   if (lng < sub.bbox[0] || lng > sub.bbox[2] || lat < sub.bbox[1] || lat > sub.bbox[3]) return false;
   if (sub.kind === 'property') return sub.center ? withinRadius(sub.center, sub.radiusM ?? 0, lat, lng) : false;
   return sub.polygon ? pointInRing(lat, lng, sub.polygon) : false;

@@ -19,7 +19,7 @@ export interface IdListDoc {
 }
 
 /** A listed id whose item is missing and that was made longer ago than this belongs to a create that died midway. */
-export const UNFINISHED_MS = 5 * 60_000;
+const UNFINISHED_MS = 5 * 60_000;
 /** Concurrent changes of one owner's list retried before giving up (each retry re-reads the list). */
 const ATTEMPTS = 30;
 

@@ -8,7 +8,7 @@ import { VERIFICATION_LIMITS } from '../../shared/schemas/verification';
  * the properties. A property is listed before it becomes pending and unlisted after it stops being pending;
  * readers skip listed ids whose property is not (or no longer) pending in this queue.
  */
-export const VERIFICATION_QUEUES = 'verificationqueues';
+const VERIFICATION_QUEUES = 'verificationqueues';
 /** The queue of properties outside every force area. */
 export const NO_FORCE = 'none';
 
