@@ -8,7 +8,7 @@ import { createLogger } from '../../server/logger';
 import { ReportModel } from '../../server/reports/report.model';
 import { createServices } from '../../server/services';
 import { dropTestDatabase } from '../support/app';
-import { startServerProcess, waitForHealthy } from '../support/server-process';
+import { numberedReport, startServerProcess, waitForHealthy } from '../support/server-process';
 
 const dbName = `crash_${randomBytes(4).toString('hex')}`;
 const port = 41000 + Math.floor(Math.random() * 2000);
@@ -25,18 +25,7 @@ const startServer = () =>
     REPORT_RATE_LIMIT: '100000',
   });
 
-function report(i: number) {
-  const now = Date.now();
-  return {
-    location: { lat: 50.8225 + (i % 50) * 0.0005, lng: -0.1372 + (i % 37) * 0.0005 },
-    propertyType: 'S',
-    indicators: [1, 17],
-    description: `Crash test report ${i}`,
-    observedFrom: new Date(now - 3_600_000).toISOString(),
-    observedTo: new Date(now - 1_800_000).toISOString(),
-    reporterRole: 'neighbour',
-  };
-}
+const report = (i: number) => numberedReport(i, 'Crash test report');
 
 beforeAll(async () => {
   await connectDb(inject('mongoUri'), dbName);

@@ -11,7 +11,7 @@ import { ReportModel } from '../../server/reports/report.model';
 import { createServices } from '../../server/services';
 import { dropTestDatabase } from '../support/app';
 import { TestClient } from '../support/http';
-import { type ServerProcess, startServerProcess, waitForHealthy } from '../support/server-process';
+import { numberedReport, type ServerProcess, startServerProcess, waitForHealthy } from '../support/server-process';
 
 const dbName = `recovery_${randomBytes(4).toString('hex')}`;
 const port = 45000 + Math.floor(Math.random() * 2000);
@@ -47,18 +47,7 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
-function report(i: number) {
-  const now = Date.now();
-  return {
-    location: { lat: 50.8225 + (i % 50) * 0.0005, lng: -0.1372 + (i % 37) * 0.0005 },
-    propertyType: 'S',
-    indicators: [1, 17],
-    description: `Recovery test report ${i}`,
-    observedFrom: new Date(now - 3_600_000).toISOString(),
-    observedTo: new Date(now - 1_800_000).toISOString(),
-    reporterRole: 'neighbour',
-  };
-}
+const report = (i: number) => numberedReport(i, 'Recovery test report');
 
 /** Runs `task(i)` for i < n, `width` at a time. */
 async function inParallel(n: number, width: number, task: (i: number) => Promise<void>): Promise<void> {

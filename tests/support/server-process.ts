@@ -50,3 +50,20 @@ export async function waitForHealthy(server: ServerProcess, timeoutMs = 90_000):
   }
   throw new Error(`server did not become healthy:\n${server.output().slice(-3000)}`);
 }
+
+/**
+ * A valid anonymous report body for the i-th of many (spread over a few hundred metres of Brighton, observed in the
+ * last hour), for tests that load a server process with reports.
+ */
+export function numberedReport(i: number, label: string) {
+  const now = Date.now();
+  return {
+    location: { lat: 50.8225 + (i % 50) * 0.0005, lng: -0.1372 + (i % 37) * 0.0005 },
+    propertyType: 'S',
+    indicators: [1, 17],
+    description: `${label} ${i}`,
+    observedFrom: new Date(now - 3_600_000).toISOString(),
+    observedTo: new Date(now - 1_800_000).toISOString(),
+    reporterRole: 'neighbour',
+  };
+}
