@@ -218,6 +218,9 @@ describe('delivery under faults', { timeout: 400_000 }, () => {
     children.push(second);
     try {
       await smtp.waitFor(() => smtp.countsByMessageId().size >= 150, 300_000);
+      // Sends the first worker made but could not record arrived already; the second takes them over once their
+      // lease passes and records them (sending again at most what was in flight): wait for every outcome.
+      await expect.poll(() => states('kill'), { timeout: 60_000, interval: 250 }).toEqual({ sent: 150 });
     } finally {
       // A graceful stop stores the results of the last sends before the process exits: wait for it.
       const exited = new Promise<void>((r) => (second.exitCode !== null ? r() : second.once('exit', () => r())));
