@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
-import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import type { TestApp } from '../support/app';
+import { DESKTOP, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
 
 // The register page after issue 11 item 6: registration answers the same way for every email, so the page signs
@@ -9,14 +10,13 @@ import { createUser } from '../support/factories';
 
 let app: TestApp;
 let browser: Browser;
+let e2e: E2e | undefined;
 beforeAll(async () => {
-  app = await startTestApp({ NODE_ENV: 'development' });
-  browser = await launchBrowser();
+  e2e = await startE2e();
+  ({ app, browser } = e2e);
 });
 afterAll(async () => {
-  await browser?.close();
-  await app.close();
-  await dropTestDatabase();
+  await e2e?.close();
 });
 
 async function fillForm(page: import('playwright-core').Page, email: string, password: string) {

@@ -3,29 +3,20 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportModel } from '../../server/reports/report.model';
 import { REFERENCE_REGEX } from '../../shared/schemas/reports';
-import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import type { TestApp } from '../support/app';
+import { ARTIFACTS, DESKTOP, offlineOnly, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
-import {
-  ARTIFACTS,
-  DESKTOP,
-  launchBrowser,
-  offlineOnly,
-  openPage,
-  PHONE,
-  screenshot,
-  seriousA11yViolations,
-} from '../support/browser';
 
 let app: TestApp;
 let browser: Browser;
+let e2e: E2e | undefined;
 beforeAll(async () => {
-  app = await startTestApp({ NODE_ENV: 'development' });
-  browser = await launchBrowser();
+  e2e = await startE2e();
+  ({ app, browser } = e2e);
 });
 afterAll(async () => {
-  await browser?.close();
-  await app.close();
-  await dropTestDatabase();
+  await e2e?.close();
 });
 
 /** Tiles are blocked in tests, so the offline coastline must be drawn instead. */

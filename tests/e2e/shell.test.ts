@@ -1,19 +1,19 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
-import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import type { TestApp } from '../support/app';
+import { DESKTOP, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
 
 let app: TestApp;
 let browser: Browser;
+let e2e: E2e | undefined;
 beforeAll(async () => {
-  app = await startTestApp({ NODE_ENV: 'development' });
-  browser = await launchBrowser();
+  e2e = await startE2e();
+  ({ app, browser } = e2e);
 });
 afterAll(async () => {
-  await browser?.close();
-  await app.close();
-  await dropTestDatabase();
+  await e2e?.close();
 });
 
 describe('the client shell', () => {
