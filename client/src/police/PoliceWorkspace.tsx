@@ -23,7 +23,7 @@ import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, SelectedRe
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
 import { TriageQueue } from './TriageQueue';
-import { useApiGet } from './useApiGet';
+import { useApiGet } from '../api/useApiGet';
 import { filterQuery, readViewState, type ViewState, writeViewState } from './view-state';
 
 const UK: [number, number] = [52.8, -1.8];
