@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, api } from '../api/client';
+import { ApiError, api } from './client';
 
 export interface Loaded<T> {
   data: T | null;
