@@ -5,6 +5,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import { z } from 'zod';
 import { authRoutes } from './accounts/auth.routes';
+import { adminRoutes } from './admin/admin.routes';
 import { sessionMiddleware } from './accounts/auth.middleware';
 import { userRoutes } from './accounts/users.routes';
 import { forceRoutes } from './forces/forces.routes';
@@ -31,6 +32,7 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...healthRoutes(s),
     ...authRoutes(s),
     ...userRoutes(s),
+    ...adminRoutes(s),
     ...forceRoutes(s),
     ...reportRoutes(s),
     ...triageRoutes(s),

@@ -20,10 +20,12 @@ export function startBackground(s: Services): () => Promise<void> {
   const stopMapIndex = s.mapIndex.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   const stopAlerts = s.alerts.startBackground();
   const stopProperties = s.properties.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
+  const stopSystem = s.system.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   // Resolves once the map index has flushed its change log and the alert worker has stored its results.
   return async () => {
     for (const t of timers) clearInterval(t);
     stopProperties();
+    stopSystem();
     await Promise.all([stopMapIndex(), stopAlerts()]);
   };
 }

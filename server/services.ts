@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { SystemStatusService } from './admin/system-status';
 import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
 import { EventBus } from './events';
@@ -32,6 +33,8 @@ export interface Services {
   alerts: AlertsService;
   /** Deletes and anonymises reports past their retention period (run daily by background.ts). */
   retention: RetentionService;
+  /** The admin's system status (database, outbox, map index, snapshot); its outbox count runs in background.ts. */
+  system: SystemStatusService;
   /** Development mail catcher (index.ts sets it when SMTP is not configured in development). */
   devMail?: DevMailbox;
 }
@@ -48,6 +51,7 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const triage = new TriageService({ mapIndex, events });
   const alerts = new AlertsService({ config, logger, forces, events, properties, mapIndex });
   const retention = new RetentionService({ config, logger, events });
+  const system = new SystemStatusService({ engineKind, mapIndex });
   return {
     config,
     logger,
@@ -63,5 +67,6 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
     properties,
     alerts,
     retention,
+    system,
   };
 }

@@ -77,6 +77,17 @@ export function registrationAttemptEmail(input: { signInUrl: string }): Email {
   ]);
 }
 
+export function passwordResetEmail(input: { url: string; expiresAt: Date }): Email {
+  return build('Set a new StayWatch password', [
+    { p: 'Hello,' },
+    { p: 'Your StayWatch administrator has made a link for you to choose a new password. Open it and choose a new password:' },
+    { link: { href: input.url, label: 'Choose a new password' } },
+    { p: `The link works once, until ${utc(input.expiresAt)}. Choosing a new password signs you out everywhere.` },
+    { p: 'If you did not ask for this, tell your administrator; your password stays as it is until the link is used.' },
+    { p: SIGN_OFF },
+  ]);
+}
+
 export function welcomeEmail(input: { signInUrl: string }): Email {
   return build('Welcome to StayWatch', [
     { p: 'Hello,' },
@@ -116,6 +127,11 @@ export class AccountMail {
       registrationAttemptEmail({ signInUrl: this.signInUrl }),
       true,
     );
+  }
+
+  /** A password-reset link an admin made: one email per link. */
+  async passwordReset(user: MailUser, link: { url: string; expiresAt: Date; hash: string }): Promise<void> {
+    await this.send(user, `account:password-reset:${link.hash.slice(0, 32)}`, passwordResetEmail(link), false);
   }
 
   async welcome(user: MailUser): Promise<void> {

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import type { UpdateStaffBody } from '../../shared/schemas/admin';
 import type { Role } from '../../shared/schemas/auth';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew, retryBusy } from '../db/insert';
@@ -140,7 +141,38 @@ export class UserService {
   }
 
   async setDisabled(id: string, disabled: boolean) {
-    await UserModel.updateOne({ _id: id }, { $set: { disabled } });
+    return this.update(id, { disabled });
+  }
+
+  /**
+   * An admin's change of a staff account: disable or re-enable (disabling ends its sessions), role, force. A police
+   * officer needs a known force; a police_admin has none. Admins cannot disable or demote themselves (`actorId`), so
+   * a force is never left without the one admin who could undo it. Owner and host accounts are not staff: 404.
+   */
+  async update(id: string, change: UpdateStaffBody, actorId?: string) {
+    const before = await UserModel.findById(id, { role: 1, forceId: 1 }).lean();
+    if (before && !isStaff(before.role)) throw notFound('User');
+    if (before && id === actorId && (change.disabled === true || (change.role && change.role !== before.role))) {
+      throw new HttpError(409, 'conflict', 'You cannot disable your own account or change your own role');
+    }
+    const set: { disabled?: boolean; role?: Role; forceId?: string | null } = {};
+    if (change.disabled !== undefined) set.disabled = change.disabled;
+    if (before && (change.role !== undefined || change.forceId !== undefined)) {
+      const role = change.role ?? before.role;
+      const forceId = role === 'police' ? (change.forceId === undefined ? before.forceId : change.forceId) : null;
+      if (role === 'police' && !forceId) {
+        throw new HttpError(400, 'validation_failed', 'A police user needs a force', [
+          { path: 'body.forceId', message: 'Required for police' },
+        ]);
+      }
+      if (forceId && !this.forceExists(forceId)) {
+        throw new HttpError(400, 'validation_failed', 'Unknown force', [{ path: 'body.forceId', message: 'No force with this id' }]);
+      }
+      set.role = role;
+      set.forceId = forceId;
+    }
+    const disabled = set.disabled === true;
+    if (Object.keys(set).length) await UserModel.updateOne({ _id: id }, { $set: set });
     const user = await UserModel.findById(id).lean();
     if (!user) {
       await syncMember(id); // a roster entry left by a creation that never finished goes

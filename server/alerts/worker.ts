@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { trusted, type Types } from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { noteFailedDelivery } from '../admin/outbox-failures';
 import type { Config } from '../config';
 import { insertNew } from '../db/insert';
 import type { Logger } from '../logger';
@@ -345,6 +346,12 @@ export class DeliveryWorker {
 
   private finish(d: Sendable, attempt: number, status: 'sent' | 'failed' | 'skipped', error: string | null): Outcome {
     this.ledger.record(d, attempt, status, error);
+    if (status === 'failed') {
+      // For the admin's status page (a log read by `_id`, never a count of the results).
+      noteFailedDelivery({ deliveryId: String(d._id), kind: d.kind, attempt, error: error ?? '', at: new Date() }).catch((err) =>
+        this.ctx.logger.warn({ err }, 'could not log a failed delivery'),
+      );
+    }
     return status;
   }
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { ForceAreaPreview, ForceAreaReplaceBody } from '../../shared/schemas/admin';
 import { ForceAreaUpload, ForceIdParams, ForceView } from '../../shared/schemas/forces';
 import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
+import { appendAudit, auditEntry } from '../triage/audit-log';
 import type { ForceService } from './forces.service';
 import { polygonsFromGeoJson } from './geojson';
 
@@ -34,16 +36,40 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
       handler: async ({ body }) => forces.create(body.id, body.name, polygonsFromGeoJson(body.area)),
     }),
     route({
-      method: 'put',
-      path: '/api/forces/:id/area',
-      summary: "Replace a force's area with uploaded GeoJSON; invalid geometry is rejected",
+      method: 'post',
+      path: '/api/forces/:id/area/preview',
+      summary:
+        "Check an uploaded GeoJSON area for a force and show it beside the current one, changing nothing (invalid geometry is rejected as the replace would)",
       tags: ['forces'],
       access: can('force.admin'),
       params: ForceIdParams,
       body: ForceAreaUpload,
+      response: ForceAreaPreview,
+      errors: [400, 404],
+      handler: ({ params, body }) => forces.previewArea(params.id, polygonsFromGeoJson(body)),
+    }),
+    route({
+      method: 'put',
+      path: '/api/forces/:id/area',
+      summary:
+        "Replace a force's area with uploaded GeoJSON, once the admin has seen the preview and confirmed (`confirm: true`); invalid geometry is rejected",
+      tags: ['forces'],
+      access: can('force.admin'),
+      params: ForceIdParams,
+      body: ForceAreaReplaceBody,
       response: ForceView,
-      errors: [404],
-      handler: async ({ params, body }) => forces.replaceArea(params.id, polygonsFromGeoJson(body)),
+      errors: [400, 404],
+      handler: async ({ auth, params, body }) => {
+        const view = await forces.replaceArea(params.id, polygonsFromGeoJson(body.area));
+        await appendAudit([
+          auditEntry('force.area_replaced', null, auth!.user.id, {
+            forceId: params.id,
+            polygons: view.polygonCount,
+            vertices: view.vertexCount,
+          }),
+        ]);
+        return view;
+      },
     }),
   ];
 }

@@ -1,3 +1,4 @@
+import type { AreaShape, ForceAreaPreview } from '../../shared/schemas/admin';
 import type { ForceView } from '../../shared/schemas/forces';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
@@ -24,6 +25,17 @@ export function presentForce(f: Force): ForceView {
     polygonCount: f.polygons.length,
     vertexCount: f.polygons.reduce((n, p) => n + p.outer.length + p.holes.reduce((m, h) => m + h.points.length, 0), 0),
     updatedAt: f.updatedAt.toISOString(),
+  };
+}
+
+/** An area as the admin's map draws it: rings of [lat, lng], with its counts and bounding box. */
+export function areaShape(polygons: Polygon[]): AreaShape {
+  const ring = (points: Polygon['outer']) => points.map((p): [number, number] => [p.lat, p.lng]);
+  return {
+    polygons: polygons.map((p) => ({ outer: ring(p.outer), holes: p.holes.map(ring) })),
+    polygonCount: polygons.length,
+    vertexCount: polygons.reduce((n, p) => n + p.outer.length + p.holes.reduce((m, h) => m + h.length, 0), 0),
+    bbox: bboxOf(polygons.flatMap((p) => p.outer)),
   };
 }
 
@@ -86,6 +98,12 @@ export class ForceService {
   async replaceArea(id: string, polygons: Polygon[]): Promise<ForceView> {
     const existing = await this.get(id);
     return this.upsert(id, existing.name, polygons);
+  }
+
+  /** What replacing the area would do, without changing anything: the current area and the validated upload. */
+  async previewArea(id: string, polygons: Polygon[]): Promise<ForceAreaPreview> {
+    const existing = await this.get(id);
+    return { forceId: id, name: existing.name, current: areaShape(existing.polygons.map(fromStored)), proposed: areaShape(polygons) };
   }
 
   polygonsOf(force: Force): Polygon[] {

@@ -42,6 +42,7 @@ export const POLICY = {
   },
   'account.register': { who: 'anyone', object: 'a new owner or host account', rule: 'none' },
   'account.signIn': { who: 'anyone', object: 'an account (its password)', rule: 'secret' },
+  'account.reset': { who: 'anyone', object: 'an account (a one-time password-reset link an admin made)', rule: 'secret' },
   'report.file': { who: 'anyone', object: 'a new report (filed under a signed-in owner or host)', rule: 'none' },
   'report.followUp': { who: 'anyone', object: 'a report (its reference + passphrase)', rule: 'secret' },
   'alert.link': { who: 'anyone', object: 'a subscription (the signed confirm / unsubscribe link)', rule: 'secret' },
@@ -78,6 +79,7 @@ export const POLICY = {
   'verification.decide': { who: ADMIN, object: 'a property (documents checked; the pending queue)', rule: 'none' },
   'user.admin': { who: ADMIN, object: 'a staff account', rule: 'none' },
   'force.admin': { who: ADMIN, object: 'a force and its area', rule: 'none' },
+  'system.status': { who: ADMIN, object: 'the running system (database, outbox, map index, snapshot)', rule: 'none' },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof POLICY;

@@ -166,6 +166,21 @@ export class MapIndex {
     });
   }
 
+  /**
+   * For the admin's status page, from memory: built or not, reports held, how long since the last change-log poll
+   * whose changes are all applied (other instances' changes reach this index by those polls), and changes not yet
+   * in a snapshot.
+   */
+  status(now = Date.now()): { ready: boolean; reports: number; lagMs: number | null; unsnapshottedChanges: number } {
+    const polled = this.changes.lastPollStartedMs;
+    return {
+      ready: this.ready,
+      reports: this.index.size,
+      lagMs: polled ? Math.max(0, now - polled) : null,
+      unsnapshottedChanges: this.changesSinceSnapshot,
+    };
+  }
+
   private setReady(): void {
     this.ready = true;
     this.markBuilt();

@@ -74,28 +74,50 @@ function parseDayCursor(cursor: string): { day: number; before: string | null; e
   return { day, before: m[3] ?? null, empty: m[2] ? Number(m[2]) : 0 };
 }
 
-/**
- * A page of the audit trail, newest first: one report's (optionally only one user's entries), one user's, or
- * everything (the day logs, from today backwards, until MAX_EMPTY_DAYS days in a row are empty).
- */
-export async function listAudit(q: {
+/** What the audit trail can be filtered by (see AuditFilterShape): a person, a report, an action prefix, UTC days. */
+export interface AuditFilter {
   reportId?: string;
   userId?: string;
-  cursor?: string;
-  limit: number;
-}): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-  const before = q.cursor ?? null;
-  if (q.reportId) {
-    const userId = q.userId;
-    return readOne(auditReportKey(q.reportId), q.limit, before, userId ? (e) => e.userId === userId : undefined);
-  }
-  if (q.userId) return readOne(auditUserKey(q.userId), q.limit, before);
+  action?: string;
+  /** First and last UTC day, `YYYY-MM-DD`, both included. */
+  from?: string;
+  to?: string;
+}
 
-  const start = before ? parseDayCursor(before) : { day: Date.parse(`${dayOf(new Date())}T00:00:00Z`), before: null, empty: 0 };
+const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
+
+/** The entry test for the filters a log does not answer by itself (null: keep every entry). */
+function entryTest(q: AuditFilter, opts: { user: boolean; time: boolean }): ((e: AuditEntry) => boolean) | undefined {
+  const tests: Array<(e: AuditEntry) => boolean> = [];
+  const { userId, action, from, to } = q;
+  if (opts.user && userId) tests.push((e) => e.userId === userId);
+  if (action) tests.push((e) => e.action === action || e.action.startsWith(action.endsWith('.') ? action : `${action}.`));
+  if (opts.time && from) tests.push((e) => new Date(e.at).getTime() >= dayStart(from));
+  if (opts.time && to) tests.push((e) => new Date(e.at).getTime() < dayStart(to) + DAY_MS);
+  return tests.length ? (e) => tests.every((t) => t(e)) : undefined;
+}
+
+/**
+ * A page of the audit trail, newest first, filtered: a report's log (by person, action and time too), a person's
+ * log (by action and time too), or else the day logs from `to` (or today) back to `from` (or until MAX_EMPTY_DAYS
+ * days in a row are empty), by action too. Every read is of one log page by `_id`; a sparse filter answers with a
+ * cursor after a bounded number of pages instead of reading on.
+ */
+export async function listAudit(q: AuditFilter & { cursor?: string; limit: number }): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+  const before = q.cursor ?? null;
+  if (q.reportId) return readOne(auditReportKey(q.reportId), q.limit, before, entryTest(q, { user: true, time: true }));
+  if (q.userId) return readOne(auditUserKey(q.userId), q.limit, before, entryTest(q, { user: false, time: true }));
+
+  const keep = entryTest(q, { user: false, time: false });
+  const today = dayStart(dayOf(new Date()));
+  const last = q.to ? Math.min(today, dayStart(q.to)) : today;
+  const first = q.from ? dayStart(q.from) : null;
+  const start = before ? parseDayCursor(before) : { day: last, before: null, empty: 0 };
   let { day, before: within, empty } = start;
   const items: AuditEntry[] = [];
   for (let walked = 0; walked < MAX_DAYS_PER_CALL; walked++) {
-    const page = await readOne(auditDayKey(new Date(day)), q.limit - items.length, within);
+    if (first !== null && day < first) return { items, nextCursor: null };
+    const page = await readOne(auditDayKey(new Date(day)), q.limit - items.length, within, keep);
     items.push(...page.items);
     empty = page.items.length || within ? 0 : empty + 1;
     if (page.nextCursor) {
@@ -104,10 +126,11 @@ export async function listAudit(q: {
       within = page.nextCursor;
       continue;
     }
-    if (empty >= MAX_EMPTY_DAYS) return { items, nextCursor: null };
+    if (first === null && empty >= MAX_EMPTY_DAYS) return { items, nextCursor: null };
     day -= DAY_MS;
     within = null;
     if (items.length >= q.limit) break;
   }
+  if (first !== null && day < first) return { items, nextCursor: null };
   return { items, nextCursor: `${dayOf(new Date(day))}_${within ?? `e${empty}`}` };
 }

@@ -70,8 +70,6 @@ export const CreateStaffBody = z
   .superRefine(withPasswordRule);
 export type CreateStaffBody = z.infer<typeof CreateStaffBody>;
 
-export const UpdateUserBody = z.strictObject({ disabled: z.boolean() });
-
 export const UserView = z
   .object({
     id: z.string(),

@@ -3,6 +3,7 @@
  * Query strings arrive as strings, so query schemas coerce; response schemas describe JSON as sent.
  */
 import { z } from 'zod';
+import { AuditFilterShape } from './admin';
 import { INDICATOR_IDS, PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../taxonomy';
 import { ObjectId } from './common';
 import { VerificationStatusEnum } from './verification';
@@ -114,8 +115,7 @@ export const ExportQuery = z.strictObject({
 export type ExportQuery = z.output<typeof ExportQuery>;
 
 export const AuditQuery = z.strictObject({
-  reportId: ObjectId.optional(),
-  userId: ObjectId.optional(),
+  ...AuditFilterShape,
   cursor: Cursor,
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

@@ -29,6 +29,9 @@ const box = {
   ],
 };
 
+/** A replace body: the area, and the admin's confirmation after the preview. */
+const confirmed = (area: unknown) => ({ area, confirm: true });
+
 describe('force areas over the API', () => {
   it('lists the configured forces publicly', async () => {
     const res = await app.client().get('/api/forces');
@@ -37,7 +40,7 @@ describe('force areas over the API', () => {
   });
 
   it('lets a police admin replace an area with a GeoJSON Feature and uses it at once', async () => {
-    const res = await admin.put('/api/forces/sussex/area', { type: 'Feature', properties: {}, geometry: box });
+    const res = await admin.put('/api/forces/sussex/area', confirmed({ type: 'Feature', properties: {}, geometry: box }));
     expect(res.status).toBe(200);
     expect(res.body.bbox).toEqual([-0.2, 50.8, -0.1, 50.9]);
     expect(app.services.forces.locator.locate(50.85, -0.15)).toBe('sussex');
@@ -59,7 +62,7 @@ describe('force areas over the API', () => {
         ],
       ],
     };
-    expect((await admin.put('/api/forces/sussex/area', multi)).status).toBe(200);
+    expect((await admin.put('/api/forces/sussex/area', confirmed(multi))).status).toBe(200);
     const bowtie = {
       type: 'Polygon',
       coordinates: [
@@ -72,10 +75,10 @@ describe('force areas over the API', () => {
         ],
       ],
     };
-    const bad = await admin.put('/api/forces/sussex/area', bowtie);
+    const bad = await admin.put('/api/forces/sussex/area', confirmed(bowtie));
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/crosses itself/);
-    const point = await admin.put('/api/forces/sussex/area', { type: 'Point', coordinates: [0, 0] });
+    const point = await admin.put('/api/forces/sussex/area', confirmed({ type: 'Point', coordinates: [0, 0] }));
     expect(point.status).toBe(400);
   });
 
@@ -111,10 +114,36 @@ describe('force areas over the API', () => {
   });
 
   it('returns 404 for an unknown force and 403 for a police officer', async () => {
-    expect((await admin.put('/api/forces/atlantis/area', box)).status).toBe(404);
+    expect((await admin.put('/api/forces/atlantis/area', confirmed(box))).status).toBe(404);
     const pc = await createUser(app.services, 'police');
     const c = app.client();
     await c.login(pc.email, pc.password);
-    expect((await c.put('/api/forces/sussex/area', box)).status).toBe(403);
+    expect((await c.put('/api/forces/sussex/area', confirmed(box))).status).toBe(403);
+  });
+
+  it('previews an upload beside the current area without changing anything, and replaces it only when confirmed', async () => {
+    const before = (await app.client().get('/api/forces')).body.forces.find((f: { id: string }) => f.id === 'surrey');
+    const preview = await admin.post('/api/forces/surrey/area/preview', box);
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.body).toMatchObject({ forceId: 'surrey', name: expect.any(String) });
+    expect(preview.body.proposed).toMatchObject({ polygonCount: 1, vertexCount: 4, bbox: [-0.2, 50.8, -0.1, 50.9] });
+    expect(preview.body.proposed.polygons[0].outer[0]).toEqual([50.8, -0.2]);
+    expect(preview.body.current.bbox).toEqual(before.bbox);
+
+    const unconfirmed = await admin.put('/api/forces/surrey/area', { area: box });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.text).toContain('confirm');
+    const bare = await admin.put('/api/forces/surrey/area', box);
+    expect(bare.status).toBe(400);
+    const after = (await app.client().get('/api/forces')).body.forces.find((f: { id: string }) => f.id === 'surrey');
+    expect(after.bbox).toEqual(before.bbox);
+
+    const bad = await admin.post('/api/forces/surrey/area/preview', { ...box, coordinates: [box.coordinates[0]!.slice(0, 4)] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/not closed/);
+
+    expect((await admin.put('/api/forces/surrey/area', confirmed(box))).status).toBe(200);
+    const replaced = (await app.client().get('/api/forces')).body.forces.find((f: { id: string }) => f.id === 'surrey');
+    expect(replaced.bbox).toEqual([-0.2, 50.8, -0.1, 50.9]);
   });
 });

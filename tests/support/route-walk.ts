@@ -356,6 +356,36 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     },
   },
 
+  'POST /api/users/{id}/password-reset': {
+    as: 'police_admin',
+    expect: 201,
+    calls: async (w, n) => {
+      const member = await w.staff('police');
+      return same(n, () => ({ client: w.admin.c, method: 'POST', path: `/api/users/${member.id}/password-reset` }));
+    },
+  },
+  'POST /api/auth/password-reset': {
+    as: 'anonymous',
+    // A link works once, and a newer one voids it: one account and one link per call.
+    calls: (w, n) =>
+      many(n, async () => {
+        const member = await w.staff('police');
+        const link = ok('make a reset link', await w.admin.c.post(`/api/users/${member.id}/password-reset`), 201);
+        const token = new URL(link.body.url).searchParams.get('token');
+        return {
+          client: w.client(),
+          method: 'POST' as const,
+          path: '/api/auth/password-reset',
+          json: { token, password: `renewed-${PASSWORD}` },
+        };
+      }),
+  },
+  'GET /api/admin/status': { as: 'police_admin', calls: (w, n) => same(n, () => get(w.admin.c, '/api/admin/status')) },
+  'GET /api/audit/export': {
+    as: 'police_admin',
+    calls: (w, n) => same(n, () => get(w.admin.c, `/api/audit/export?action=report.&userId=${w.police.id}`)),
+  },
+
   // ---- forces
   'POST /api/forces': {
     as: 'police_admin',
@@ -373,7 +403,19 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     as: 'police_admin',
     calls: async (w, n) => {
       const id = await w.ensureWalkForce();
-      return same(n, () => ({ client: w.admin.c, method: 'PUT', path: `/api/forces/${id}/area`, json: w.walkForce().area }));
+      return same(n, () => ({
+        client: w.admin.c,
+        method: 'PUT',
+        path: `/api/forces/${id}/area`,
+        json: { area: w.walkForce().area, confirm: true },
+      }));
+    },
+  },
+  'POST /api/forces/{id}/area/preview': {
+    as: 'police_admin',
+    calls: async (w, n) => {
+      const id = await w.ensureWalkForce();
+      return same(n, () => ({ client: w.admin.c, method: 'POST', path: `/api/forces/${id}/area/preview`, json: w.walkForce().area }));
     },
   },
 
