@@ -1,4 +1,4 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { AccountPage } from './auth/AccountPage';
@@ -14,7 +14,12 @@ import { PoliceWorkspacePage } from './police/PoliceWorkspace';
 import { OwnerPage } from './owner/OwnerPage';
 import { PoliceAlertsPage } from './police-alerts/PoliceAlertsPage';
 import { ReportPage } from './report/ReportPage';
+import { ResetPasswordPage } from './auth/ResetPasswordPage';
 import './styles.css';
+
+// The admin console (and its map) loads only when an admin opens it.
+const AdminPage = lazy(() => import('./admin/AdminPage').then((m) => ({ default: m.AdminPage })));
+const loading = <p className="page">Loading…</p>;
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -32,6 +37,15 @@ createRoot(document.getElementById('root')!).render(
             <Route path="police" element={<PoliceWorkspacePage />} />
             <Route path="police/alerts" element={<PoliceAlertsPage />} />
             <Route path="owner" element={<OwnerPage />} />
+            <Route
+              path="admin"
+              element={
+                <Suspense fallback={loading}>
+                  <AdminPage />
+                </Suspense>
+              }
+            />
+            <Route path="reset-password" element={<ResetPasswordPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

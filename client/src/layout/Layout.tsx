@@ -44,6 +44,7 @@ export function Layout() {
             <>
               {(user.role === 'police' || user.role === 'police_admin') && <NavLink to="/police">Workspace</NavLink>}
               {user.role === 'police' && <NavLink to="/police/alerts">Alerts</NavLink>}
+              {user.role === 'police_admin' && <NavLink to="/admin">Admin</NavLink>}
               {(user.role === 'owner' || user.role === 'host') && <NavLink to="/owner">My properties</NavLink>}
               {user.role === 'host' && <NavLink to="/my-reports">My reports</NavLink>}
               <NavLink to="/account">Account</NavLink>

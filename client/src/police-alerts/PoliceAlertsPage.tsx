@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { Navigate } from 'react-router-dom';
+import { Link, Navigate } from 'react-router-dom';
 import { AdvisoryCreate, type AdvisoryView, type SubscriptionView } from '../../../shared/schemas/alerts';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
@@ -141,6 +141,7 @@ export function PoliceAlertsPage() {
   }, [user, load]);
   if (!ready) return <p className="page">Loading…</p>;
   if (!user) return <Navigate to="/sign-in?next=/police/alerts" replace />;
+  if (user.role === 'police_admin') return <AlertsForOfficersOnly />;
   if (user.role !== 'police') return <Navigate to="/" replace />;
 
   async function handleDelete(id: string) {
@@ -209,6 +210,22 @@ export function PoliceAlertsPage() {
           </ul>
         </section>
       </div>
+    </div>
+  );
+}
+
+/** An admin has no force, so no area of their own to watch: say so instead of leaving the page. */
+function AlertsForOfficersOnly() {
+  return (
+    <div className="page narrow">
+      <h1>Area alerts are for officers</h1>
+      <p className="alert alert-warn">
+        Area alerts and advisories belong to a force, and an admin account has none. Officers of a force set them up here.
+      </p>
+      <p>
+        To see every force's reports, use the <Link to="/police">workspace</Link>. To manage people, force areas and owner
+        verification, use the <Link to="/admin">admin console</Link>.
+      </p>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import { ApiError, type DownloadProgress, download } from '../api/client';
+import { saveFile } from '../api/save-file';
 
 type Format = 'csv' | 'geojson';
 
@@ -33,16 +34,10 @@ export function ExportButtons({ query }: { query: string }) {
         (p) => setProgress({ ...p, format }),
         controller.signal,
       );
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = filename ?? `staywatch-reports.${format === 'csv' ? 'csv' : 'geojson'}`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      const name = filename ?? `staywatch-reports.${format === 'csv' ? 'csv' : 'geojson'}`;
+      saveFile(blob, name);
       const rows = final.total ?? Math.max(0, final.lines - (format === 'csv' ? 1 : 0));
-      setStatus(`Saved ${a.download}: ${rows.toLocaleString('en-GB')} reports, ${formatBytes(final.bytes)}.`);
+      setStatus(`Saved ${name}: ${rows.toLocaleString('en-GB')} reports, ${formatBytes(final.bytes)}.`);
     } catch (err) {
       if (controller.signal.aborted) setStatus('Export cancelled.');
       else setError(err instanceof ApiError ? err.message : 'The export failed');
