@@ -308,6 +308,7 @@ export class TriageService {
         userId: e.userId,
         userName: names.get(e.userId) ?? null,
         at: new Date(e.at).toISOString(),
+        details: e.details ?? null,
       })),
       nextCursor: page.nextCursor,
     };

@@ -243,6 +243,8 @@ export const AuditEntry = z
     userId: z.string(),
     userName: z.string().nullable(),
     at: z.string(),
+    /** What the action changed (from/to, the account or force concerned), for the admin's audit view. */
+    details: z.record(z.string(), z.unknown()).nullable(),
   })
   .meta({ id: 'AuditEntry' });
 export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -8,6 +8,9 @@ import { useForces } from './useForces';
 /** Largest GeoJSON file read in the browser (the API's body limit is about the same). */
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
+const describe = (a: { polygonCount: number; vertexCount: number }) =>
+  `${a.polygonCount} ${a.polygonCount === 1 ? 'polygon' : 'polygons'}, ${a.vertexCount} points`;
+
 /**
  * Replace a force's area: upload a GeoJSON file, see it checked by the server and drawn beside the area now, and
  * only then confirm. The file is checked in the browser first with the same schema the API uses.
@@ -97,7 +100,7 @@ export function AreasSection() {
             >
               {forces.map((f) => (
                 <option key={f.id} value={f.id}>
-                  {f.name} ({f.polygonCount} {f.polygonCount === 1 ? 'polygon' : 'polygons'}, {f.vertexCount} points)
+                  {f.name} ({describe(f)})
                 </option>
               ))}
             </select>
@@ -125,10 +128,7 @@ export function AreasSection() {
         <div className="card admin-stack" data-testid="area-preview">
           <h3>Preview for {preview.name}</h3>
           <p>
-            Now: {preview.current.polygonCount} polygons, {preview.current.vertexCount} points. Uploaded:{' '}
-            <strong>
-              {preview.proposed.polygonCount} polygons, {preview.proposed.vertexCount} points
-            </strong>
+            Now: {describe(preview.current)}. Uploaded: <strong>{describe(preview.proposed)}</strong>
             . The server checked the file: every ring is closed, has an area and does not cross itself.
           </p>
           <AreaPreviewMap current={preview.current} proposed={preview.proposed} />

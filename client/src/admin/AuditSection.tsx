@@ -18,6 +18,14 @@ const EMPTY: Filters = { userId: '', reportId: '', action: '', from: '', to: '' 
 const queryOf = (f: Filters) =>
   new URLSearchParams(Object.entries(f).filter(([, v]) => v.trim() !== '') as Array<[string, string]>).toString();
 
+/** `key: value` pairs, with the people concerned named by id (the CSV export has the same). */
+const detailsText = (d: AuditEntry['details']) =>
+  d
+    ? Object.entries(d)
+        .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(', ')
+    : '—';
+
 /** Who read or changed what, newest first: filter by person, report, action and days; export what is shown as CSV. */
 export function AuditSection() {
   const staff = useApiGet<{ users: UserView[] }>('/api/users').data?.users ?? [];
@@ -122,6 +130,7 @@ export function AuditSection() {
                 <th scope="col">Who</th>
                 <th scope="col">Action</th>
                 <th scope="col">Report</th>
+                <th scope="col">Details</th>
               </tr>
             </thead>
             <tbody>
@@ -133,11 +142,12 @@ export function AuditSection() {
                     <code>{e.action}</code>
                   </td>
                   <td>{e.reportId ? <code>{e.reportId}</code> : '—'}</td>
+                  <td className="admin-audit-details">{detailsText(e.details)}</td>
                 </tr>
               ))}
               {!items.length && (
                 <tr>
-                  <td colSpan={4}>No entries match these filters.</td>
+                  <td colSpan={5}>No entries match these filters.</td>
                 </tr>
               )}
             </tbody>
