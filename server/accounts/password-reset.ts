@@ -36,7 +36,8 @@ const unusable = () =>
   new HttpError(400, 'validation_failed', 'This reset link cannot be used', [
     {
       path: 'body.token',
-      message: 'This link has expired, has been used already or was replaced by a newer one. Ask your administrator for a new link.',
+      message:
+        'This link has expired, has been used already or was replaced by a newer one. Ask your administrator for a new link.',
     },
   ]);
 

@@ -166,7 +166,9 @@ export class UserService {
         ]);
       }
       if (forceId && !this.forceExists(forceId)) {
-        throw new HttpError(400, 'validation_failed', 'Unknown force', [{ path: 'body.forceId', message: 'No force with this id' }]);
+        throw new HttpError(400, 'validation_failed', 'Unknown force', [
+          { path: 'body.forceId', message: 'No force with this id' },
+        ]);
       }
       set.role = role;
       set.forceId = forceId;

@@ -56,9 +56,7 @@ export class SystemStatusService {
       (info) => ({ engine: info.engine, version: info.version, reachable: true }),
       () => ({ engine: null, version: null, reachable: false }),
     );
-    const [failures, head] = db.reachable
-      ? await Promise.all([readFailures(5), readHead()])
-      : [{ count: 0, recent: [] }, null];
+    const [failures, head] = db.reachable ? await Promise.all([readFailures(5), readHead()]) : [{ count: 0, recent: [] }, null];
     const o = this.outbox;
     return {
       db: { source: SOURCES[this.deps.engineKind] ?? 'unknown', ...db },
@@ -77,7 +75,12 @@ export class SystemStatusService {
       },
       mapIndex: this.deps.mapIndex.status(now.getTime()),
       snapshot: head
-        ? { at: head.at.toISOString(), reports: head.reports, bytes: head.bytes, ageMs: Math.max(0, now.getTime() - head.at.getTime()) }
+        ? {
+            at: head.at.toISOString(),
+            reports: head.reports,
+            bytes: head.bytes,
+            ageMs: Math.max(0, now.getTime() - head.at.getTime()),
+          }
         : null,
       uptimeSeconds: Math.round(process.uptime()),
     };

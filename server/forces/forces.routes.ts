@@ -39,7 +39,7 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
       method: 'post',
       path: '/api/forces/:id/area/preview',
       summary:
-        "Check an uploaded GeoJSON area for a force and show it beside the current one, changing nothing (invalid geometry is rejected as the replace would)",
+        'Check an uploaded GeoJSON area for a force and show it beside the current one, changing nothing (invalid geometry is rejected as the replace would)',
       tags: ['forces'],
       access: can('force.admin'),
       params: ForceIdParams,

@@ -103,7 +103,12 @@ export class ForceService {
   /** What replacing the area would do, without changing anything: the current area and the validated upload. */
   async previewArea(id: string, polygons: Polygon[]): Promise<ForceAreaPreview> {
     const existing = await this.get(id);
-    return { forceId: id, name: existing.name, current: areaShape(existing.polygons.map(fromStored)), proposed: areaShape(polygons) };
+    return {
+      forceId: id,
+      name: existing.name,
+      current: areaShape(existing.polygons.map(fromStored)),
+      proposed: areaShape(polygons),
+    };
   }
 
   polygonsOf(force: Force): Polygon[] {

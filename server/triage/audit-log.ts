@@ -103,7 +103,9 @@ function entryTest(q: AuditFilter, opts: { user: boolean; time: boolean }): ((e:
  * days in a row are empty), by action too. Every read is of one log page by `_id`; a sparse filter answers with a
  * cursor after a bounded number of pages instead of reading on.
  */
-export async function listAudit(q: AuditFilter & { cursor?: string; limit: number }): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+export async function listAudit(
+  q: AuditFilter & { cursor?: string; limit: number },
+): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
   const before = q.cursor ?? null;
   if (q.reportId) return readOne(auditReportKey(q.reportId), q.limit, before, entryTest(q, { user: true, time: true }));
   if (q.userId) return readOne(auditUserKey(q.userId), q.limit, before, entryTest(q, { user: false, time: true }));

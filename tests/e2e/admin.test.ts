@@ -121,7 +121,18 @@ describe('the admin console', () => {
   it('checks an uploaded force area, shows it on the map beside the current one and replaces it only after confirming', async () => {
     await openTab(page, 'Force areas');
     await page.getByLabel('Force', { exact: true }).selectOption('surrey');
-    const bowtie = { type: 'Polygon', coordinates: [[[0, 0], [2, 2], [2, 0], [0, 1], [0, 0]]] };
+    const bowtie = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [2, 2],
+          [2, 0],
+          [0, 1],
+          [0, 0],
+        ],
+      ],
+    };
     await page.getByLabel('GeoJSON file').setInputFiles({
       name: 'bowtie.geojson',
       mimeType: 'application/geo+json',
@@ -185,7 +196,10 @@ describe('the admin console', () => {
     await accessible(page);
     await shot(page, 'audit');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     const csv = fs.readFileSync((await download.path())!, 'utf8');
     expect(csv.split('\n')[0]).toBe('Time (UTC),Action,Report,User ID,User,Details');
     expect(csv).toContain('user.password_reset');

@@ -41,8 +41,7 @@ async function resetLink(userId: string): Promise<{ url: string; token: string }
   return { url: res.body.url, token: new URL(res.body.url).searchParams.get('token')! };
 }
 
-const useLink = (token: string, password = NEW_PASSWORD) =>
-  app.client().post('/api/auth/password-reset', { token, password });
+const useLink = (token: string, password = NEW_PASSWORD) => app.client().post('/api/auth/password-reset', { token, password });
 
 describe('people, for a police admin', () => {
   it('creates an officer, moves them to another force, makes them an admin and back', async () => {
@@ -164,12 +163,18 @@ describe('the audit trail', () => {
   const actions = async (query: string) => {
     const res = await admin.get(`/api/audit?${query}`);
     expect(res.status, res.text).toBe(200);
-    return res.body.items.map((e: { action: string; userId: string }) => `${e.action}:${e.userId === officer ? 'officer' : 'other'}`);
+    return res.body.items.map(
+      (e: { action: string; userId: string }) => `${e.action}:${e.userId === officer ? 'officer' : 'other'}`,
+    );
   };
 
   it('filters by person, report, action and day', async () => {
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    expect(await actions(`userId=${officer}`)).toEqual(['reports.export:officer', 'report.status:officer', 'report.read:officer']);
+    expect(await actions(`userId=${officer}`)).toEqual([
+      'reports.export:officer',
+      'report.status:officer',
+      'report.read:officer',
+    ]);
     expect(await actions(`reportId=${report}&userId=${other}`)).toEqual(['report.read:other']);
     expect(await actions(`userId=${officer}&action=report`)).toEqual(['report.status:officer', 'report.read:officer']);
     expect(await actions(`reportId=${report}&from=${yesterday}&to=${yesterday}`)).toEqual([

@@ -415,7 +415,12 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     as: 'police_admin',
     calls: async (w, n) => {
       const id = await w.ensureWalkForce();
-      return same(n, () => ({ client: w.admin.c, method: 'POST', path: `/api/forces/${id}/area/preview`, json: w.walkForce().area }));
+      return same(n, () => ({
+        client: w.admin.c,
+        method: 'POST',
+        path: `/api/forces/${id}/area/preview`,
+        json: w.walkForce().area,
+      }));
     },
   },
 

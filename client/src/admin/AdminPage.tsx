@@ -24,12 +24,15 @@ export function AdminPage() {
   const [params, setParams] = useSearchParams();
   const tabRefs = useRef<Array<HTMLButtonElement | null>>([]);
   if (!ready) return <p className="page">Loading…</p>;
-  if (!user) return <Navigate to={`/sign-in?as=police&next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (!user)
+    return <Navigate to={`/sign-in?as=police&next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (user.role !== 'police_admin') {
     return (
       <div className="page narrow">
         <h1>No access</h1>
-        <div className="alert alert-warn">The admin console is only for police administrators. Your account does not have access.</div>
+        <div className="alert alert-warn">
+          The admin console is only for police administrators. Your account does not have access.
+        </div>
       </div>
     );
   }
@@ -41,7 +44,8 @@ export function AdminPage() {
 
   function handleKeyDown(e: KeyboardEvent<HTMLDivElement>) {
     const i = TABS.findIndex((t) => t.id === current.id);
-    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? -1 : null;
+    const next =
+      e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? -1 : null;
     if (next === null) return;
     e.preventDefault();
     const k = (next + TABS.length) % TABS.length;
@@ -73,7 +77,12 @@ export function AdminPage() {
           </button>
         ))}
       </div>
-      <section id={`admin-panel-${current.id}`} role="tabpanel" aria-labelledby={`admin-tab-${current.id}`} className="admin-panel">
+      <section
+        id={`admin-panel-${current.id}`}
+        role="tabpanel"
+        aria-labelledby={`admin-tab-${current.id}`}
+        className="admin-panel"
+      >
         <Section />
       </section>
     </div>

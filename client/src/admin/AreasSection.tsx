@@ -38,7 +38,8 @@ export function AreasSection() {
     const file = e.target.files?.[0];
     if (!file) return;
     setFileName(file.name);
-    if (file.size > MAX_FILE_BYTES) return setMessage({ text: 'That file is larger than 5 MB. Simplify the boundary first.', error: true });
+    if (file.size > MAX_FILE_BYTES)
+      return setMessage({ text: 'That file is larger than 5 MB. Simplify the boundary first.', error: true });
     let json: unknown;
     try {
       json = JSON.parse(await file.text());
@@ -83,8 +84,8 @@ export function AreasSection() {
     <div className="admin-stack">
       <h2>Force areas</h2>
       <p className="hint">
-        A force's area decides which force gets each new report and which owners an advisory reaches. Upload a GeoJSON
-        boundary, check it on the map, then confirm.
+        A force's area decides which force gets each new report and which owners an advisory reaches. Upload a GeoJSON boundary,
+        check it on the map, then confirm.
       </p>
       <div className="card form">
         <div className="admin-grid">
@@ -110,7 +111,13 @@ export function AreasSection() {
             <p className="hint" id="area-file-hint">
               A Polygon or MultiPolygon, as a geometry, a Feature or a FeatureCollection. Longitude first, WGS 84.
             </p>
-            <input id="area-file" type="file" accept=".geojson,.json,application/geo+json,application/json" onChange={handleFile} aria-describedby="area-file-hint" />
+            <input
+              id="area-file"
+              type="file"
+              accept=".geojson,.json,application/geo+json,application/json"
+              onChange={handleFile}
+              aria-describedby="area-file-hint"
+            />
           </div>
         </div>
         <div className="button-row">
@@ -128,15 +135,15 @@ export function AreasSection() {
         <div className="card admin-stack" data-testid="area-preview">
           <h3>Preview for {preview.name}</h3>
           <p>
-            Now: {describe(preview.current)}. Uploaded: <strong>{describe(preview.proposed)}</strong>
-            . The server checked the file: every ring is closed, has an area and does not cross itself.
+            Now: {describe(preview.current)}. Uploaded: <strong>{describe(preview.proposed)}</strong>. The server checked the
+            file: every ring is closed, has an area and does not cross itself.
           </p>
           <AreaPreviewMap current={preview.current} proposed={preview.proposed} />
           {confirming ? (
             <div className="alert alert-warn" role="alert">
               <p>
-                <strong>Replace {preview.name}'s area with the uploaded one?</strong> Reports already filed keep their force;
-                new reports, alerts and advisories use the new area at once.
+                <strong>Replace {preview.name}'s area with the uploaded one?</strong> Reports already filed keep their force; new
+                reports, alerts and advisories use the new area at once.
               </p>
               <div className="button-row">
                 <button type="button" className="button button-danger" onClick={handleReplace}>

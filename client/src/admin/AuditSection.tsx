@@ -40,7 +40,10 @@ export function AuditSection() {
   async function load(query: string, after: string | null) {
     setError(null);
     try {
-      const page = await api<AuditList>('GET', `/api/audit?${query}${after ? `&cursor=${encodeURIComponent(after)}` : ''}&limit=50`);
+      const page = await api<AuditList>(
+        'GET',
+        `/api/audit?${query}${after ? `&cursor=${encodeURIComponent(after)}` : ''}&limit=50`,
+      );
       setItems((old) => (after ? [...(old ?? []), ...page.items] : page.items));
       setCursor(page.nextCursor);
     } catch (err) {

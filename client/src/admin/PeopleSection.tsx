@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import type { PasswordResetLink, UpdateStaffBody } from '../../../shared/schemas/admin';
 import type { UserView } from '../../../shared/schemas/auth';
+import type { ForceView } from '../../../shared/schemas/forces';
 import { ApiError, api } from '../api/client';
 import { useApiGet } from '../api/useApiGet';
 import { useAuth } from '../auth/AuthContext';
@@ -43,8 +44,8 @@ export function PeopleSection() {
       {link && (
         <div className="alert alert-ok admin-link" role="status" data-testid="reset-link">
           <p>
-            <strong>One-time password link for {link.name}.</strong> We have emailed it to {link.emailedTo}. If you pass it on
-            in person, check who you give it to. It works once, until {new Date(link.expiresAt).toLocaleString('en-GB')}.
+            <strong>One-time password link for {link.name}.</strong> We have emailed it to {link.emailedTo}. If you pass it on in
+            person, check who you give it to. It works once, until {new Date(link.expiresAt).toLocaleString('en-GB')}.
           </p>
           <label htmlFor="reset-link-url" className="visually-hidden">
             Password link for {link.name}
@@ -124,18 +125,18 @@ function StaffRow(props: { user: UserView; onChanged(text: string): void; onErro
       </td>
       <td>
         <div className="admin-inline">
-          <select aria-label={`Role of ${u.name}`} value={role} disabled={self} onChange={(e) => setRole(e.target.value as StaffRole)}>
+          <select
+            aria-label={`Role of ${u.name}`}
+            value={role}
+            disabled={self}
+            onChange={(e) => setRole(e.target.value as StaffRole)}
+          >
             <option value="police">{ROLE_LABEL.police}</option>
             <option value="police_admin">{ROLE_LABEL.police_admin}</option>
           </select>
           {role === 'police' && (
             <select aria-label={`Force of ${u.name}`} value={forceId} onChange={(e) => setForceId(e.target.value)}>
-              <option value="">Choose a force</option>
-              {forces.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.name}
-                </option>
-              ))}
+              <ForceOptions forces={forces} />
             </select>
           )}
           {changed && (
@@ -143,7 +144,10 @@ function StaffRow(props: { user: UserView; onChanged(text: string): void; onErro
               type="button"
               className="button button-primary"
               onClick={() =>
-                change({ role, forceId: role === 'police' ? forceId || null : null }, `${u.name} is now ${ROLE_LABEL[role].toLowerCase()}${role === 'police' ? ` in ${nameOf(forceId)}` : ''}.`)
+                change(
+                  { role, forceId: role === 'police' ? forceId || null : null },
+                  `${u.name} is now ${ROLE_LABEL[role].toLowerCase()}${role === 'police' ? ` in ${nameOf(forceId)}` : ''}.`,
+                )
               }
             >
               Save
@@ -151,12 +155,18 @@ function StaffRow(props: { user: UserView; onChanged(text: string): void; onErro
           )}
         </div>
       </td>
-      <td>{u.disabled ? <span className="badge badge-danger">Disabled</span> : <span className="badge badge-ok">Active</span>}</td>
+      <td>
+        {u.disabled ? <span className="badge badge-danger">Disabled</span> : <span className="badge badge-ok">Active</span>}
+      </td>
       <td>
         <div className="button-row">
           {!self &&
             (u.disabled ? (
-              <button type="button" className="button" onClick={() => change({ disabled: false }, `${u.name} can sign in again.`)}>
+              <button
+                type="button"
+                className="button"
+                onClick={() => change({ disabled: false }, `${u.name} can sign in again.`)}
+              >
                 Enable<span className="visually-hidden"> {u.name}</span>
               </button>
             ) : (
@@ -174,6 +184,20 @@ function StaffRow(props: { user: UserView; onChanged(text: string): void; onErro
         </div>
       </td>
     </tr>
+  );
+}
+
+/** "Choose a force", then every force by name. */
+function ForceOptions({ forces }: { forces: ForceView[] }) {
+  return (
+    <>
+      <option value="">Choose a force</option>
+      {forces.map((f) => (
+        <option key={f.id} value={f.id}>
+          {f.name}
+        </option>
+      ))}
+    </>
   );
 }
 
@@ -246,12 +270,7 @@ function CreateStaffForm({ onCreated }: { onCreated(name: string): void }) {
           <div className="field">
             <label htmlFor="new-force">Force</label>
             <select id="new-force" value={fields.forceId} onChange={set('forceId')} aria-invalid={!!errors.forceId}>
-              <option value="">Choose a force</option>
-              {forces.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.name}
-                </option>
-              ))}
+              <ForceOptions forces={forces} />
             </select>
             {errors.forceId && <p className="field-error">{errors.forceId}</p>}
           </div>

@@ -49,7 +49,10 @@ export function StatusSection() {
           </section>
           <section className="card" aria-labelledby="st-outbox">
             <h3 id="st-outbox">Email outbox</h3>
-            <Health ok={!s.outbox.overdue && s.outbox.recentFailures.length === 0} text={s.outbox.overdue ? `${s.outbox.overdue} overdue` : s.outbox.failed ? `${s.outbox.failed} failed` : 'Flowing'} />
+            <Health
+              ok={!s.outbox.overdue && s.outbox.recentFailures.length === 0}
+              text={s.outbox.overdue ? `${s.outbox.overdue} overdue` : s.outbox.failed ? `${s.outbox.failed} failed` : 'Flowing'}
+            />
             <dl className="details admin-details">
               <dt>Waiting to send</dt>
               <dd>{s.outbox.waiting ?? 'not counted yet'}</dd>
@@ -72,7 +75,10 @@ export function StatusSection() {
           </section>
           <section className="card" aria-labelledby="st-map">
             <h3 id="st-map">Map index</h3>
-            <Health ok={s.mapIndex.ready && (s.mapIndex.lagMs ?? 0) < 60_000} text={s.mapIndex.ready ? `Lag ${ago(s.mapIndex.lagMs)}` : 'Building'} />
+            <Health
+              ok={s.mapIndex.ready && (s.mapIndex.lagMs ?? 0) < 60_000}
+              text={s.mapIndex.ready ? `Lag ${ago(s.mapIndex.lagMs)}` : 'Building'}
+            />
             <dl className="details admin-details">
               <dt>Reports held</dt>
               <dd>{s.mapIndex.reports.toLocaleString('en-GB')}</dd>

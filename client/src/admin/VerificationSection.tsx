@@ -4,7 +4,8 @@ import { ApiError, api } from '../api/client';
 import { useApiGet } from '../api/useApiGet';
 import { useForces } from './useForces';
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+const when = (iso: string | null) =>
+  iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 
 /**
  * Owners waiting for their property to be verified, oldest request first, with what they gave as evidence: verify
@@ -21,8 +22,8 @@ export function VerificationSection() {
     <div className="admin-stack">
       <h2>Owner verification</h2>
       <p className="hint">
-        Only verified owners ever hear about their own property. Check the owner's documents, or post a letter with a code to
-        the address and let them enter it.
+        Only verified owners ever hear about their own property. Check the owner's documents, or post a letter with a code to the
+        address and let them enter it.
       </p>
       {error && <p className="alert alert-error">{error}</p>}
       {notice && (
