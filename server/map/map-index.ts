@@ -346,8 +346,7 @@ export class MapIndex {
     await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
     if (!into) this.compactIfNeeded();
     const ms = performance.now() - t0;
-    if (ids.length >= 1_000 || ms > 5_000)
-      this.logger.info({ ids: ids.length, ms: Math.round(ms) }, 'map index: changed reports fetched');
+    if (ids.length >= 1_000 || ms > 5_000) this.logger.info({ ids: ids.length, ms: Math.round(ms) }, 'map index: changed reports fetched');
   }
 
   /**
