@@ -1,3 +1,4 @@
+import { formatUkTimeOnDate } from '../../shared/time';
 import { recordDeliveries } from '../alerts/outbox';
 import { type Email, escapeHtml, headerSafe } from '../alerts/render';
 
@@ -41,20 +42,13 @@ const SIGN_OFF = 'StayWatch will never ask for your password by email, and this 
 const FORGOTTEN =
   'If you have forgotten your password, police officers can ask their force’s StayWatch administrator; property owners and hosts can contact the StayWatch team that runs your area’s pilot.';
 
-/** "HH:MM UTC on D Month YYYY". */
-function utc(at: Date): string {
-  const time = at.toISOString().slice(11, 16);
-  const date = at.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
-  return `${time} UTC on ${date}`;
-}
-
 export function signInLockedEmail(input: { until: Date; signInUrl: string }): Email {
   return build('Sign-in to your StayWatch account is paused', [
     { p: 'Hello,' },
     {
       p: 'There were many failed sign-in attempts to your StayWatch account with a wrong password, possibly from several places. To protect the account, we have locked sign-in for a short time.',
     },
-    { p: `The lock ends by itself at ${utc(input.until)}. After that, sign in as usual with your password:` },
+    { p: `The lock ends by itself at ${formatUkTimeOnDate(input.until)}. After that, sign in as usual with your password:` },
     { link: { href: input.signInUrl, label: 'Sign in to StayWatch' } },
     {
       p: 'If these attempts were not yours, someone may be guessing your password. Your password has not been changed. Use a long password that you use nowhere else.',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { trusted, type Types } from 'mongoose';
+import { type Types, trusted } from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { ukWallClock } from '../../shared/time';
 import { noteFailedDelivery } from '../admin/outbox-failures';
 import type { Config } from '../config';
 import { insertNew } from '../db/insert';
@@ -195,8 +196,10 @@ export class DeliveryWorker {
 
   private async maybeDigest(now = new Date()): Promise<void> {
     if (!this.opts.digests) return;
-    const day = now.toISOString().slice(0, 10);
-    if (now.getUTCHours() < this.ctx.digestHour || this.lastDigestDay === day) return;
+    // Digests go out after DIGEST_HOUR on the UK clock (GMT/BST).
+    const local = ukWallClock(now.getTime());
+    const day = local.toISOString().slice(0, 10);
+    if (local.getUTCHours() < this.ctx.digestHour || this.lastDigestDay === day) return;
     await runDigests(now, this.bodies);
     this.lastDigestDay = day;
   }

@@ -81,7 +81,7 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
     route({
       method: 'get',
       path: '/api/map/timeline',
-      summary: 'Reports per day and the hour × weekday matrix (UTC; windows spread evenly over their hours)',
+      summary: 'Reports per day and the hour × weekday matrix (UK local time, GMT/BST; windows spread evenly over their hours)',
       tags: ['map'],
       access: can('map.view'),
       before: [analytics],

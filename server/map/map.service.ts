@@ -7,6 +7,7 @@ import type {
   Repeats,
   Timeline,
 } from '../../shared/schemas/police';
+import { ukDateKey, ukHourOfWeek, ukOffsetMinutes } from '../../shared/time';
 import { distanceM } from '../geo/geohash';
 import { giStar } from './analytics/gistar';
 import { gridClusters } from './analytics/grid-clusters';
@@ -356,39 +357,48 @@ export class MapService {
     return { locations, nearRepeats, limits: { capped: reason !== null, reason, examinedPairs: examined, maxPairs } };
   }
 
-  /** Days by observation start (UTC); hour × weekday (UTC, row 0 = Monday) spreading each window evenly. */
+  /**
+   * Days by observation start and an hour × weekday matrix (row 0 = Monday), both in UK local time
+   * (GMT/BST); each window is spread evenly over the local hours it covers.
+   */
   timeline(f: FilterInput): Timeline {
     const ix = this.ix;
     const slots = this.select(f);
-    const perDay = new Map<number, number>();
+    const perDay = new Map<string, number>();
     const hw = new Float64Array(7 * 24);
     for (let k = 0; k < slots.length; k++) {
       const i = slots[k]!;
-      const from = Math.floor(ix.fromMs[i]! / 60_000);
-      const to = Math.max(from, Math.ceil(ix.toMs[i]! / 60_000));
-      const day = Math.floor(from / 1440);
+      const fromMs = ix.fromMs[i]!;
+      const day = ukDateKey(fromMs);
       perDay.set(day, (perDay.get(day) ?? 0) + 1);
-      const h0 = Math.floor(from / 60);
-      // A window ending exactly on the hour does not touch the next hour.
-      const h1 = Math.max(h0, Math.ceil(to / 60) - 1);
-      const hours = h1 - h0 + 1;
-      if (hours >= 168) {
-        const wgt = 1 / 168;
-        for (let b = 0; b < 168; b++) hw[b]! += wgt;
-        continue;
-      }
-      const wgt = 1 / hours;
-      for (let h = h0; h <= h1; h++) {
-        const d = Math.floor(h / 24);
-        const weekday = (d + 3) % 7; // 1970-01-01 was a Thursday; Monday = 0
-        hw[weekday * 24 + (h % 24)]! += wgt;
-      }
+      spreadOverHours(hw, fromMs, Math.max(fromMs, ix.toMs[i]!));
     }
-    const days = [...perDay.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([d, count]) => ({ date: new Date(d * 86_400_000).toISOString().slice(0, 10), count }));
+    const days = [...perDay.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([date, count]) => ({ date, count }));
     const hourWeekday = Array.from({ length: 7 }, (_, r) => Array.from(hw.subarray(r * 24, r * 24 + 24), (v) => round3(v)));
     return { days, hourWeekday };
+  }
+}
+
+/**
+ * Adds one report's observed window to the hour × weekday matrix: 1/hours to each UK local hour it
+ * touches (a window ending exactly on the hour does not touch the next hour); a week or more adds
+ * 1/168 everywhere. The clocks change at most twice a year, so the offset is looked up per hour only
+ * when the window's two ends differ in it.
+ */
+function spreadOverHours(hw: Float64Array, fromMs: number, toMs: number): void {
+  const h0 = Math.floor(fromMs / HOUR_MS);
+  const h1 = Math.max(h0, Math.ceil(toMs / HOUR_MS) - 1);
+  const hours = h1 - h0 + 1;
+  if (hours >= 168) {
+    for (let b = 0; b < 168; b++) hw[b]! += 1 / 168;
+    return;
+  }
+  const wgt = 1 / hours;
+  const sameOffset = ukOffsetMinutes(h0 * HOUR_MS) === ukOffsetMinutes(h1 * HOUR_MS);
+  const first = ukHourOfWeek(h0 * HOUR_MS);
+  for (let h = 0; h < hours; h++) {
+    const b = sameOffset ? (first + h) % 168 : ukHourOfWeek((h0 + h) * HOUR_MS);
+    hw[b]! += wgt;
   }
 }
 

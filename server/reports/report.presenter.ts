@@ -1,5 +1,6 @@
 import type { PUBLIC_STATUSES, ReportPublicView } from '../../shared/schemas/reports';
 import type { ReportStatus } from '../../shared/taxonomy';
+import { ukDateKey } from '../../shared/time';
 import type { Report } from './report.model';
 
 type PublicStatus = (typeof PUBLIC_STATUSES)[number];
@@ -14,7 +15,8 @@ const PUBLIC: Record<ReportStatus, { status: PublicStatus; text: string }> = {
   rejected: { status: 'closed', text: 'Closed' },
 };
 
-const day = (d: Date) => new Date(d).toISOString().slice(0, 10);
+/** The UK calendar day (reporters see dates, not times). */
+const day = (d: Date) => ukDateKey(new Date(d).getTime());
 
 /** What the reporter sees: status, questions from police and their own additions. Dates only, nothing police-only. */
 export function presentPublic(r: Pick<Report, 'reference' | 'status' | 'createdAt' | 'questions' | 'addenda'>): ReportPublicView {

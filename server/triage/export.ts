@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
-import { EXPORT_COLUMNS } from '../../shared/schemas/police';
-import { PROPERTY_TYPES, REPORTER_ROLES } from '../../shared/taxonomy';
+import { EXPORT_COLUMNS, INDICATOR_COLUMNS } from '../../shared/schemas/police';
+import { INDICATOR_IDS, PROPERTY_TYPES, REPORTER_ROLES } from '../../shared/taxonomy';
+import { ukDateKey, ukIsoWithOffset, ukMonthKey } from '../../shared/time';
 import type { ReportIndex } from '../map/report-index';
 
 type Row = Record<(typeof EXPORT_COLUMNS)[number], string | number>;
@@ -10,28 +11,33 @@ type Row = Record<(typeof EXPORT_COLUMNS)[number], string | number>;
 const TYPE_LABEL = new Map<string, string>(PROPERTY_TYPES.map((t) => [t.id, t.label]));
 const ROLE_LABEL = new Map<string, string>(REPORTER_ROLES.map((r) => [r.id, r.label]));
 
-/**
- * One export row, police.uk-like: ID (reference), Month (of the observation start), Reported by
- * (reporter role), Falls within (force), Longitude, Latitude, Location (address), Type (property
- * type), Status, Context (priority, indicators, observation window).
- */
+/** One export row (columns and meanings in the README's data dictionary). */
 export function exportRow(ix: ReportIndex, slot: number, forceName: (id: string) => string): Row {
-  const from = new Date(ix.fromMs[slot]!).toISOString();
-  const to = new Date(ix.toMs[slot]!).toISOString();
+  const from = ix.fromMs[slot]!;
   const type = ix.typeAt(slot);
   const role = ix.roleAt(slot);
-  return {
+  const force = forceName(ix.forceAt(slot));
+  const row = {
     ID: ix.referenceAt(slot),
-    Month: from.slice(0, 7),
-    'Reported by': ROLE_LABEL.get(role) ?? role,
-    'Falls within': forceName(ix.forceAt(slot)),
+    Month: ukMonthKey(from),
+    'Reported by': force,
+    'Falls within': force,
     Longitude: ix.lng[slot]!,
     Latitude: ix.lat[slot]!,
     Location: ix.addressAt(slot) ?? '',
-    Type: `${type}: ${TYPE_LABEL.get(type) ?? ''}`,
+    'Property type': TYPE_LABEL.get(type) ?? type,
+    'Reporter role': ROLE_LABEL.get(role) ?? role,
+    Priority: ix.priorityAt(slot),
     Status: ix.statusAt(slot),
-    Context: `${ix.priorityAt(slot)}; indicators ${ix.indicatorsAt(slot).join(' ')}; observed ${from} to ${to}`,
-  };
+    'Reported at': ukIsoWithOffset(ix.createdMs[slot]!),
+    'Observed from': ukIsoWithOffset(from),
+    'Observed to': ukIsoWithOffset(ix.toMs[slot]!),
+  } as Row;
+  const seen = new Set(ix.indicatorsAt(slot));
+  INDICATOR_IDS.forEach((id, k) => {
+    row[INDICATOR_COLUMNS[k]!] = seen.has(id) ? 1 : 0;
+  });
+  return row;
 }
 
 async function write(res: Response, chunk: string): Promise<void> {
@@ -47,7 +53,7 @@ export async function streamExport(
   opts: { format: 'csv' | 'geojson'; ix: ReportIndex; slots: number[]; forceName: (id: string) => string },
 ): Promise<number> {
   const { format, ix, slots, forceName } = opts;
-  const stamp = new Date().toISOString().slice(0, 10);
+  const stamp = ukDateKey(Date.now());
   res.status(200);
   res.setHeader('X-Total-Count', String(slots.length));
   res.setHeader('Access-Control-Expose-Headers', 'X-Total-Count');

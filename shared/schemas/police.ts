@@ -252,7 +252,14 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 export const AuditList = z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() }).meta({ id: 'AuditList' });
 export type AuditList = z.infer<typeof AuditList>;
 
-/** CSV columns of the export, in order (police.uk-like). GeoJSON features carry the same properties. */
+/** One 0/1 column per checklist indicator: "Indicator 1" … "Indicator 18" (the README's data dictionary names them). */
+export const INDICATOR_COLUMNS = INDICATOR_IDS.map((id) => `Indicator ${id}` as const);
+
+/**
+ * CSV columns of the export, in order. The first seven keep police.uk's names and meanings ("Reported by" and
+ * "Falls within" are the force); every other fact has its own column, times are UK local with their offset.
+ * GeoJSON features carry the same properties.
+ */
 export const EXPORT_COLUMNS = [
   'ID',
   'Month',
@@ -261,9 +268,14 @@ export const EXPORT_COLUMNS = [
   'Longitude',
   'Latitude',
   'Location',
-  'Type',
+  'Property type',
+  'Reporter role',
+  'Priority',
   'Status',
-  'Context',
+  'Reported at',
+  'Observed from',
+  'Observed to',
+  ...INDICATOR_COLUMNS,
 ] as const;
 
 // ---------------------------------------------------------------- map payloads

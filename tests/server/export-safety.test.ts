@@ -4,6 +4,7 @@ import { insertReports } from '../../server/demo/insert';
 import { INDEX_PROJECTION, type IndexRecord, ReportIndex } from '../../server/map/report-index';
 import { ReportModel } from '../../server/reports/report.model';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { csvRecords } from '../support/csv';
 import { createUser } from '../support/factories';
 import type { TestClient } from '../support/http';
 
@@ -25,12 +26,7 @@ afterAll(async () => {
 
 /** Parses our CSV far enough to read one column (fields may be quoted). */
 function column(csv: string, name: string): string[] {
-  const rows = csv
-    .trim()
-    .split('\n')
-    .map((line) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"')));
-  const k = rows[0]!.indexOf(name);
-  return rows.slice(1).map((r) => r[k]!);
+  return csvRecords(csv).map((r) => r[name]!);
 }
 
 describe('exports', () => {
@@ -61,7 +57,7 @@ describe('exports', () => {
   });
 
   it('neutralise spreadsheet formulas in text cells, and keep numbers as numbers', async () => {
-    const payloads = ['=HYPERLINK("https://evil.example","open")', '+cmd|\' /C calc\'!A0', '@SUM(1+1)', '-2+3'];
+    const payloads = ['=HYPERLINK("https://evil.example","open")', "+cmd|' /C calc'!A0", '@SUM(1+1)', '-2+3'];
     for (const address of payloads) {
       const res = await app.client().post('/api/reports', {
         location: { lat: 50.8225, lng: -0.1372 },

@@ -6,7 +6,9 @@ import type { AppEvents } from '../../server/events';
 import { type Report, ReportModel } from '../../server/reports/report.model';
 import { listAudit } from '../../server/triage/audit-log';
 import { EXPORT_COLUMNS, type ReportSummary } from '../../shared/schemas/police';
+import { ukMonthKey } from '../../shared/time';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { parseCsv } from '../support/csv';
 import { createUser } from '../support/factories';
 import type { TestClient } from '../support/http';
 
@@ -62,39 +64,6 @@ function pick(status: string, forceId = 'sussex'): string {
   if (!r) throw new Error(`no ${status} report left`);
   used.add(r._id.toString());
   return r._id.toString();
-}
-
-/** Minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF or LF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 describe('access to police routes', () => {
@@ -382,7 +351,7 @@ describe('exports', () => {
       expect(['S', 'H']).toContain(r.propertyType);
       expect(Number(row[4])).toBe(r.lng);
       expect(Number(row[5])).toBe(r.lat);
-      expect(row[1]).toBe(r.observedFrom.toISOString().slice(0, 7));
+      expect(row[1]).toBe(ukMonthKey(r.observedFrom.getTime()));
       expect(row[3]).toBe('Sussex Police');
       expect(row[6]).toBe(r.address ?? '');
     }

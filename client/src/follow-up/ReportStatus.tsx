@@ -1,6 +1,8 @@
 import type { ReportPublicView } from '../../../shared/schemas/reports';
+import { formatUkDate } from '../../../shared/time';
 
-const day = (iso: string) => new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-GB', { dateStyle: 'medium' });
+/** A UK calendar day "YYYY-MM-DD" as "1 Dec 2026". */
+const day = (date: string) => formatUkDate(`${date}T12:00:00Z`);
 
 /** A reporter's view of one report: status in plain words, questions from police, what they added. */
 export function ReportStatus({ report, headingLevel = 2 }: { report: ReportPublicView; headingLevel?: 2 | 3 }) {

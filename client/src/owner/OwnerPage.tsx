@@ -8,8 +8,9 @@ import {
   SubscriptionCreate,
   type SubscriptionView,
 } from '../../../shared/schemas/alerts';
-import { PROPERTY_TYPES } from '../../../shared/taxonomy';
 import type { VerificationStatus } from '../../../shared/schemas/verification';
+import { PROPERTY_TYPES } from '../../../shared/taxonomy';
+import { formatUkDate, formatUkDateTime } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { LocationPicker } from '../report/LocationPicker';
@@ -342,7 +343,7 @@ function PropertyVerification({ property: p, onChanged }: { property: PropertyVi
           </button>
           <span id={`code-hint-${p.id}`}>
             {' '}
-            {v.letter.attemptsLeft} tries left, until {new Date(v.letter.expiresAt).toLocaleDateString('en-GB')}.
+            {v.letter.attemptsLeft} tries left, until {formatUkDate(v.letter.expiresAt)}.
           </span>
         </form>
       )}
@@ -508,7 +509,7 @@ export function OwnerPage() {
                 <summary>
                   <strong>{a.subject}</strong>{' '}
                   <span className="item-meta">
-                    {a.status === 'queued' ? 'in your next digest' : new Date(a.sentAt ?? a.createdAt).toLocaleString()}
+                    {a.status === 'queued' ? 'in your next digest' : formatUkDateTime(a.sentAt ?? a.createdAt)}
                   </span>
                 </summary>
                 <div className="alert-body">{a.text}</div>

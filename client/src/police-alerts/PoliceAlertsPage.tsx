@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Link, Navigate } from 'react-router-dom';
 import { AdvisoryCreate, type AdvisoryView, type SubscriptionView } from '../../../shared/schemas/alerts';
+import { formatUkDateTime } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { AreaMap, type LatLngPoint } from '../owner/AreaMap';
@@ -202,7 +203,7 @@ export function PoliceAlertsPage() {
                 <div className="item-main">
                   <strong>{a.subject}</strong>
                   <div className="item-meta">
-                    {new Date(a.createdAt).toLocaleString()} · {a.recipients} recipient(s)
+                    {formatUkDateTime(a.createdAt)} · {a.recipients} recipient(s)
                   </div>
                 </div>
               </li>

@@ -248,7 +248,7 @@ function PoliceWorkspace() {
           {timeline.data ? <TimelineChart days={timeline.data.days} /> : <p className="hint">{timeline.error ?? 'Loading…'}</p>}
         </section>
         <section className="card" aria-labelledby="pw-matrix-title">
-          <h2 id="pw-matrix-title">Hour × weekday</h2>
+          <h2 id="pw-matrix-title">Hour × weekday (UK time)</h2>
           {timeline.data ? (
             <HourWeekdayMatrix matrix={timeline.data.hourWeekday} />
           ) : (

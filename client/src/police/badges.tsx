@@ -1,4 +1,5 @@
 import type { Priority, ReportStatus } from '../../../shared/taxonomy';
+import { formatUkDate, formatUkDateTime } from '../../../shared/time';
 import { STATUS_LABEL } from './view-state';
 
 /** Priority in words and a star, never by colour alone. */
@@ -16,9 +17,6 @@ export function StatusBadge({ status }: { status: ReportStatus }) {
   return <span className={`badge pw-status pw-status-${status}`}>{STATUS_LABEL[status]}</span>;
 }
 
-export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-}
-export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleDateString('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
-}
+/** UK local time (GMT/BST said), whatever the officer's device is set to. */
+export const formatDateTime = (iso: string): string => formatUkDateTime(iso);
+export const formatDate = (iso: string): string => formatUkDate(iso);

@@ -1,5 +1,6 @@
 import type { Bbox } from '../../../shared/schemas/police';
 import { PROPERTY_TYPE_IDS, type PropertyType, REPORT_STATUSES, type ReportStatus } from '../../../shared/taxonomy';
+import { ukDateKey, ukEndOfDay, ukStartOfDay } from '../../../shared/time';
 
 /** Time windows offered by the slider, in days; 0 = all time. */
 export const WINDOW_STOPS = [7, 30, 90, 180, 365, 0] as const;
@@ -84,11 +85,10 @@ export function writeViewState(v: ViewState): URLSearchParams {
 
 const DAY = 86_400_000;
 
-/** Start of the UTC day `days` ago, so the window is stable within a day (and cacheable). */
+/** Start of the UK day `days` ago, so the window is stable within a day (and cacheable). */
 function daysAgo(days: number): string {
-  const today = new Date();
-  today.setUTCHours(0, 0, 0, 0);
-  return new Date(today.getTime() - days * DAY).toISOString();
+  const today = ukStartOfDay(ukDateKey(Date.now()));
+  return new Date(ukStartOfDay(ukDateKey(today - days * DAY + DAY / 2))).toISOString();
 }
 
 /** The API filter query (same on every police endpoint) for a view; bbox only when given. */
@@ -96,8 +96,9 @@ export function filterQuery(v: ViewState, bbox?: Bbox | null): URLSearchParams {
   const p = new URLSearchParams();
   if (bbox) p.set('bbox', bbox.map((x) => x.toFixed(5)).join(','));
   if (v.from || v.to) {
-    if (v.from) p.set('from', new Date(`${v.from}T00:00:00Z`).toISOString());
-    if (v.to) p.set('to', new Date(`${v.to}T23:59:59.999Z`).toISOString());
+    // The date boxes are UK calendar days.
+    if (v.from) p.set('from', new Date(ukStartOfDay(v.from)).toISOString());
+    if (v.to) p.set('to', new Date(ukEndOfDay(v.to)).toISOString());
   } else if (v.window > 0) p.set('from', daysAgo(v.window));
   if (v.indicators.length) p.set('indicators', v.indicators.join(','));
   if (v.types.length) p.set('types', v.types.join(','));

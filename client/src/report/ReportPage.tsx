@@ -9,6 +9,7 @@ import {
   type PropertyType,
   REPORTER_ROLES,
 } from '../../../shared/taxonomy';
+import { formatUkDateTime, ukInputToMs, ukInputValue } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { Call999Dialog } from './Call999Dialog';
@@ -35,17 +36,13 @@ interface FormState {
 
 type Errors = Record<string, string>;
 
-/** `YYYY-MM-DDTHH:mm` in local time, for datetime-local inputs. */
-function localInput(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
+/** `YYYY-MM-DDTHH:mm` in UK local time (GMT/BST), for datetime-local inputs, whatever the device's zone. */
+const localInput = (d: Date): string => ukInputValue(d.getTime());
 function toIso(local: string): string {
-  const d = new Date(local);
-  return local && !Number.isNaN(d.getTime()) ? d.toISOString() : '';
+  const ms = ukInputToMs(local);
+  return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
 }
-const fmt = (local: string) =>
-  local ? new Date(local).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : 'Not given';
+const fmt = (local: string) => (local && !Number.isNaN(ukInputToMs(local)) ? formatUkDateTime(ukInputToMs(local)) : 'Not given');
 
 function initialState(): FormState {
   const now = new Date();
