@@ -76,7 +76,7 @@ export function passwordResetEmail(input: { url: string; expiresAt: Date }): Ema
     { p: 'Hello,' },
     { p: 'Your StayWatch administrator has made a link for you to choose a new password. Open it and choose a new password:' },
     { link: { href: input.url, label: 'Choose a new password' } },
-    { p: `The link works once, until ${utc(input.expiresAt)}. Choosing a new password signs you out everywhere.` },
+    { p: `The link works once, until ${formatUkTimeOnDate(input.expiresAt)}. Choosing a new password signs you out everywhere.` },
     { p: 'If you did not ask for this, tell your administrator; your password stays as it is until the link is used.' },
     { p: SIGN_OFF },
   ]);

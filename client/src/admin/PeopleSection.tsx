@@ -6,6 +6,7 @@ import { ApiError, api } from '../api/client';
 import { useApiGet } from '../api/useApiGet';
 import { useAuth } from '../auth/AuthContext';
 import { useForces } from './useForces';
+import { formatUkDateTime } from '../../../shared/time';
 
 const ROLE_LABEL = { police: 'Police officer', police_admin: 'Police admin' } as const;
 type StaffRole = keyof typeof ROLE_LABEL;
@@ -45,7 +46,7 @@ export function PeopleSection() {
         <div className="alert alert-ok admin-link" role="status" data-testid="reset-link">
           <p>
             <strong>One-time password link for {link.name}.</strong> We have emailed it to {link.emailedTo}. If you pass it on in
-            person, check who you give it to. It works once, until {new Date(link.expiresAt).toLocaleString('en-GB')}.
+            person, check who you give it to. It works once, until {formatUkDateTime(link.expiresAt)}.
           </p>
           <label htmlFor="reset-link-url" className="visually-hidden">
             Password link for {link.name}

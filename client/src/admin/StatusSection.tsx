@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { SystemStatus } from '../../../shared/schemas/admin';
 import { useApiGet } from '../api/useApiGet';
+import { formatUkDateTime } from '../../../shared/time';
 
 const SOURCE = {
   uri: 'External database (MONGODB_URI)',
@@ -57,17 +58,17 @@ export function StatusSection() {
               <dt>Waiting to send</dt>
               <dd>{s.outbox.waiting ?? 'not counted yet'}</dd>
               <dt>Oldest due</dt>
-              <dd>{s.outbox.oldestDueAt ? new Date(s.outbox.oldestDueAt).toLocaleString('en-GB') : '—'}</dd>
+              <dd>{s.outbox.oldestDueAt ? formatUkDateTime(s.outbox.oldestDueAt) : '—'}</dd>
               <dt>Failed for good</dt>
               <dd>{s.outbox.failed}</dd>
               <dt>Counted</dt>
-              <dd>{s.outbox.sampledAt ? new Date(s.outbox.sampledAt).toLocaleTimeString('en-GB') : 'not yet'}</dd>
+              <dd>{s.outbox.sampledAt ? formatUkDateTime(s.outbox.sampledAt) : 'not yet'}</dd>
             </dl>
             {s.outbox.recentFailures.length > 0 && (
               <ul className="admin-failures" aria-label="Latest failed deliveries">
                 {s.outbox.recentFailures.map((f) => (
                   <li key={`${f.at}${f.error}`}>
-                    {new Date(f.at).toLocaleString('en-GB')}: {f.kind} email, attempt {f.attempt + 1}: {f.error}
+                    {formatUkDateTime(f.at)}: {f.kind} email, attempt {f.attempt + 1}: {f.error}
                   </li>
                 ))}
               </ul>
@@ -95,7 +96,7 @@ export function StatusSection() {
                 <Health ok={s.snapshot.ageMs < 30 * 60_000} text={`${ago(s.snapshot.ageMs)} old`} />
                 <dl className="details admin-details">
                   <dt>Written</dt>
-                  <dd>{new Date(s.snapshot.at).toLocaleString('en-GB')}</dd>
+                  <dd>{formatUkDateTime(s.snapshot.at)}</dd>
                   <dt>Reports</dt>
                   <dd>{s.snapshot.reports.toLocaleString('en-GB')}</dd>
                   <dt>Size</dt>

@@ -3,9 +3,9 @@ import type { VerificationCase, VerificationLetter, VerificationQueue } from '..
 import { ApiError, api } from '../api/client';
 import { useApiGet } from '../api/useApiGet';
 import { useForces } from './useForces';
+import { formatUkDate, formatUkDateTime } from '../../../shared/time';
 
-const when = (iso: string | null) =>
-  iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+const when = (iso: string | null) => (iso ? formatUkDateTime(iso) : '—');
 
 /**
  * Owners waiting for their property to be verified, oldest request first, with what they gave as evidence: verify
@@ -121,8 +121,7 @@ function PrintableLetter({ letter, onClose }: { letter: VerificationLetter; onCl
   return (
     <section className="card admin-letter-box" aria-label="Letter to post">
       <p className="alert alert-warn">
-        The code is shown only now. Print the letter and post it to the property; it works until{' '}
-        {new Date(letter.expiresAt).toLocaleDateString('en-GB', { dateStyle: 'long' })}.
+        The code is shown only now. Print the letter and post it to the property; it works until {formatUkDate(letter.expiresAt)}.
       </p>
       <pre className="admin-letter" data-testid="verification-letter">
         {letter.text}
