@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, openPage, seriousA11yViolations } from '../support/browser';
+import { DESKTOP, openPage, PHONE, seriousA11yViolations } from '../support/browser';
 import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
 
@@ -218,6 +218,18 @@ describe('the admin console', () => {
     expect(await status.textContent()).toMatch(/Local FerretDB on SQLite|Local MongoDB|External database/);
     await accessible(page);
     await shot(page, 'status');
+  });
+
+  it('fits a phone: the sections wrap and the people table scrolls inside the page', async () => {
+    const phone = await openPage(e2e.browser, e2e.app.url, PHONE);
+    await phone.context().addCookies(await page.context().cookies());
+    await phone.goto(`${e2e.app.url}/admin?tab=people`);
+    await phone.getByRole('heading', { name: 'People', level: 2 }).waitFor();
+    await phone.screenshot({ path: path.join(SHOTS, 'admin-people-phone.png'), fullPage: true });
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await accessible(phone);
+    await phone.context().close();
   });
 
   it('tells an admin that area alerts are for officers instead of sending them home', async () => {

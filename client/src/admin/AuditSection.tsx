@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { AUDIT_ACTIONS } from '../../../shared/schemas/admin';
 import type { UserView } from '../../../shared/schemas/auth';
 import type { AuditEntry, AuditList } from '../../../shared/schemas/police';
@@ -144,7 +145,15 @@ export function AuditSection() {
                   <td>
                     <code>{e.action}</code>
                   </td>
-                  <td>{e.reportId ? <code>{e.reportId}</code> : '—'}</td>
+                  <td>
+                    {e.reportId ? (
+                      <Link to={`/police?report=${e.reportId}`}>
+                        <code>{e.reportId}</code>
+                      </Link>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td className="admin-audit-details">{detailsText(e.details)}</td>
                 </tr>
               ))}
