@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, openPage, PHONE, seriousA11yViolations } from '../support/browser';
 import { type E2e, startE2e } from '../support/e2e';
+import { BOWTIE } from '../fixtures/areas';
 import { createUser } from '../support/factories';
 
 /** The admin console's screenshots go to docs/ (two of them are in the README). */
@@ -121,22 +122,10 @@ describe('the admin console', () => {
   it('checks an uploaded force area, shows it on the map beside the current one and replaces it only after confirming', async () => {
     await openTab(page, 'Force areas');
     await page.getByLabel('Force', { exact: true }).selectOption('surrey');
-    const bowtie = {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [0, 0],
-          [2, 2],
-          [2, 0],
-          [0, 1],
-          [0, 0],
-        ],
-      ],
-    };
     await page.getByLabel('GeoJSON file').setInputFiles({
       name: 'bowtie.geojson',
       mimeType: 'application/geo+json',
-      buffer: Buffer.from(JSON.stringify(bowtie)),
+      buffer: Buffer.from(JSON.stringify(BOWTIE)),
     });
     await page.getByRole('button', { name: /Check and preview/ }).click();
     await page.getByText(/crosses itself/).waitFor();

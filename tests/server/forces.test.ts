@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { BOWTIE } from '../fixtures/areas';
 import { createUser } from '../support/factories';
 import type { TestClient } from '../support/http';
 
@@ -63,19 +64,7 @@ describe('force areas over the API', () => {
       ],
     };
     expect((await admin.put('/api/forces/sussex/area', confirmed(multi))).status).toBe(200);
-    const bowtie = {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [0, 0],
-          [2, 2],
-          [2, 0],
-          [0, 1],
-          [0, 0],
-        ],
-      ],
-    };
-    const bad = await admin.put('/api/forces/sussex/area', confirmed(bowtie));
+    const bad = await admin.put('/api/forces/sussex/area', confirmed(BOWTIE));
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/crosses itself/);
     const point = await admin.put('/api/forces/sussex/area', confirmed({ type: 'Point', coordinates: [0, 0] }));
