@@ -156,7 +156,7 @@ describe('the per-account sign-in limit', () => {
     expect(mail.subject).toMatch(/sign-in/i);
     expect(mail.text).toMatch(/failed sign-in attempts/i);
     expect(mail.text).toMatch(/locked/i);
-    expect(mail.text).toMatch(/\d{2}:\d{2} UTC/);
+    expect(mail.text).toMatch(/\d{2}:\d{2} (GMT|BST) on \d{1,2} \w+ \d{4}/);
     expect(mail.text).toMatch(/administrator/i);
     expect(mail.text).toContain(`${app.services.config.alerts.publicUrl}/sign-in`);
     for (const body of [mail.text, mail.html]) {
