@@ -8,12 +8,13 @@ import { Random } from '../server/demo/random';
 import { polygonsFromGeoJson } from '../server/forces/geojson';
 import { ForceLocator } from '../server/geo/force-locator';
 import { createLogger } from '../server/logger';
-import { MapService } from '../server/map/map.service';
 import { ChangeLog } from '../server/map/change-log';
+import { MapService } from '../server/map/map.service';
 import { MapIndex } from '../server/map/map-index';
+import { type FilterInput, INDEX_PROJECTION, latToY, lngToX, ReportIndex, xToLng, yToLat } from '../server/map/report-index';
 import { writeSnapshot } from '../server/map/snapshot';
 import { ReportModel } from '../server/reports/report.model';
-import { type FilterInput, INDEX_PROJECTION, latToY, lngToX, ReportIndex, xToLng, yToLat } from '../server/map/report-index';
+import { naiveFeatures } from './baselines';
 import { appendResults, median, percentile } from './support';
 
 /**
@@ -182,7 +183,7 @@ for (let zoom = 5; zoom <= 18; zoom++) {
   const naiveQueries = NAIVE_ZOOMS.has(zoom) ? queries.slice(0, NAIVE_PER_ZOOM) : [];
   for (const q of naiveQueries) {
     gc?.();
-    const a = cpu(() => JSON.stringify(map.naive(q)).length);
+    const a = cpu(() => JSON.stringify(naiveFeatures(ix, q)).length);
     naiveTimes.push(a.ms);
     naiveBytes += a.value;
     gc?.();
@@ -310,7 +311,10 @@ if (DB_N > 0) {
   const mi = new MapIndex(quiet);
   await mi.build({ stream: true });
   const other = new ChangeLog(quiet);
-  const someIds = await ReportModel.collection.find({}, { projection: { _id: 1 } }).limit(CHANGED).toArray();
+  const someIds = await ReportModel.collection
+    .find({}, { projection: { _id: 1 } })
+    .limit(CHANGED)
+    .toArray();
   for (const d of someIds) other.record(d._id.toString());
   await other.flush();
   const r0 = performance.now();
@@ -320,7 +324,9 @@ if (DB_N > 0) {
   await mi.reconcile();
   const idleMs = performance.now() - idle0;
   const s0 = performance.now();
-  await ReportModel.collection.find({ updatedAt: { $gte: new Date(Date.now() - 10_000) } }, { projection: INDEX_PROJECTION }).toArray();
+  await ReportModel.collection
+    .find({ updatedAt: { $gte: new Date(Date.now() - 10_000) } }, { projection: INDEX_PROJECTION })
+    .toArray();
   const scanMs = performance.now() - s0;
   out.push(
     `### Reconcile (${engine.kind}, ${DB_N.toLocaleString('en-GB')} reports)\n`,

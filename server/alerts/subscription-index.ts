@@ -104,14 +104,6 @@ export class SubscriptionIndex {
     return this.candidates(cell[0], cell[1], cell[2], cell[3]).filter((sub) => matches(sub, lat, lng, cell));
   }
 
-  /** Baseline for the benchmark: test every subscription. */
-  matchPointLinear(lat: number, lng: number): IndexedSubscription[] {
-    const cell = reportCell(lat, lng);
-    const out: IndexedSubscription[] = [];
-    for (const sub of this.byId.values()) if (matches(sub, lat, lng, cell)) out.push(sub);
-    return out;
-  }
-
   /** Subscriptions inside or overlapping a drawn area: property point inside, or the areas intersect. */
   matchArea(ring: Point[], bbox: BBox): IndexedSubscription[] {
     return this.candidates(bbox[0], bbox[1], bbox[2], bbox[3]).filter((sub) => {
@@ -128,12 +120,12 @@ export class SubscriptionIndex {
 }
 
 /** The grid square of owner emails around a report. */
-function reportCell(lat: number, lng: number): BBox {
+export function reportCell(lat: number, lng: number): BBox {
   return geohashBox(geohash(lat, lng, OWNER_CELL_PRECISION));
 }
 
 /** Police: the area contains the report's point. Owners: the area touches the report's grid square. */
-function matches(sub: IndexedSubscription, lat: number, lng: number, cell: BBox): boolean {
+export function matches(sub: IndexedSubscription, lat: number, lng: number, cell: BBox): boolean {
   if (sub.audience === 'police') return covers(sub, lat, lng);
   if (sub.bbox[0] > cell[2] || sub.bbox[2] < cell[0] || sub.bbox[1] > cell[3] || sub.bbox[3] < cell[1]) return false;
   if (sub.kind === 'property') return sub.center ? circleTouchesBox(sub.center, sub.radiusM ?? 0, cell) : false;

@@ -138,31 +138,6 @@ export class MapService {
     return { type: 'FeatureCollection', features, total };
   }
 
-  /** The naive baseline (benchmarks only): every matching report in the view as a GeoJSON Point. */
-  naive(f: FilterInput): { type: 'FeatureCollection'; features: unknown[] } {
-    const ix = this.ix;
-    const slots = this.select(f);
-    const features = new Array(slots.length);
-    for (let k = 0; k < slots.length; k++) {
-      const i = slots[k]!;
-      features[k] = {
-        type: 'Feature',
-        geometry: { type: 'Point', coordinates: [ix.lng[i], ix.lat[i]] },
-        properties: {
-          id: ix.idAt(i),
-          reference: ix.referenceAt(i),
-          priority: ix.priorityAt(i),
-          status: ix.statusAt(i),
-          propertyType: ix.typeAt(i),
-          indicators: ix.indicatorsAt(i),
-          observedFrom: new Date(ix.fromMs[i]!).toISOString(),
-          observedTo: new Date(ix.toMs[i]!).toISOString(),
-        },
-      };
-    }
-    return { type: 'FeatureCollection', features };
-  }
-
   heat(f: FilterInput, bandwidthM: number, maxCells = 256): HeatGrid {
     const ix = this.ix;
     const slots = this.select(f);

@@ -212,8 +212,6 @@ export class ReportIndex {
   private bm = new Uint32Array(0);
   /** Slot bitmap per force code (undefined: no alive slot of that force yet). */
   private bmForce: Array<Uint32Array | undefined> = [];
-  /** Narrow queries with the slot bitmaps; off, every slot in view is tested (tests compare the two). */
-  useBitmaps = true;
   /** Reused buffer of candidate words for one run. */
   private candBuf = new Uint32Array(64);
 
@@ -918,7 +916,6 @@ export class ReportIndex {
    * attributes. Null when it restricts none of them (then a plain scan is cheaper).
    */
   private bitmapPlan(f: CompiledFilter): BitmapPlan {
-    if (!this.useBitmaps) return null;
     const W = this.bmW;
     const map = (m: number) => this.bm.subarray(m * W, (m + 1) * W);
     const groups: Uint32Array[][] = [];
