@@ -2,16 +2,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { type ChromiumChoice, resolveChromium } from './chromium';
 
 export const ARTIFACTS = path.resolve('test-artifacts');
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 860 };
 
-/** Debian's chromium, headless, no background networking (closed network here). Playwright gives each launch a fresh profile dir. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Headless chromium (see resolveChromium: CHROMIUM_PATH, else the system's, else the packaged build), no background
+ * networking (closed network here). Playwright gives each launch a fresh profile dir.
+ */
+export async function launchBrowser(choice?: ChromiumChoice): Promise<Browser> {
+  const chosen = choice ?? (await resolveChromium());
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: chosen.executablePath,
     headless: true,
+    env: chosen.env ? { ...process.env, ...chosen.env } : undefined,
     args: [
       '--headless',
       '--no-sandbox',
@@ -21,6 +27,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...chosen.args,
     ],
   });
 }
