@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
+import { DevMailbox } from './alerts/dev-mail';
 import { createApp } from './app';
 import { startBackground } from './background';
 import { type Config, loadConfig } from './config';
 import { connectDb, disconnectDb } from './db/connection';
 import { startEngine } from './db/engine';
 import { seedDemoIfEmpty } from './demo/seed-demo';
-import { createLogger, flushLogger, type Logger } from './logger';
+import { createLogger, flushLogger, type Logger, wantsPrettyLogs } from './logger';
 import { gateUntilIndexReady } from './map/index-gate';
 import { createServices } from './services';
-import { DevMailbox } from './alerts/dev-mail';
 
 export interface RunningServer {
   server: Server;
@@ -19,7 +19,7 @@ export interface RunningServer {
 /** Connects, seeds the demo (development only), listens, and shuts down gracefully on SIGTERM/SIGINT. */
 export async function main(
   config: Config = loadConfig(),
-  logger: Logger = createLogger({ level: config.logLevel }),
+  logger: Logger = createLogger({ level: config.logLevel, pretty: wantsPrettyLogs(config) }),
 ): Promise<RunningServer> {
   const say = (msg: string) => logger.info(msg);
   exitOnCrash(logger);
