@@ -21,8 +21,18 @@ function mongodRecentlyFailed(): boolean {
 /** A real mongod through mongodb-memory-server-core, if its binary is cached or can be downloaded. */
 async function startMongod(dataDir: string | undefined, say: Say): Promise<Engine | null> {
   if (mongodRecentlyFailed()) return null;
+  const lib = await import('mongodb-memory-server-core');
   try {
-    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+    // Obtain the binary first: a failed download inside MongoMemoryServer.create prints its whole stack (console.warn).
+    await lib.MongoBinary.getPath();
+  } catch (err) {
+    say(`No mongod binary could be downloaded (${downloadProblem(err)}); using the local FerretDB engine instead.`);
+    fs.mkdirSync(ENGINE_CACHE_DIR, { recursive: true });
+    fs.writeFileSync(MONGOD_UNAVAILABLE, new Date().toISOString());
+    return null;
+  }
+  try {
+    const { MongoMemoryServer } = lib;
     if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
     const server = await MongoMemoryServer.create({
       instance: dataDir ? { dbPath: dataDir, storageEngine: 'wiredTiger', ip: '127.0.0.1' } : { ip: '127.0.0.1' },
@@ -33,11 +43,18 @@ async function startMongod(dataDir: string | undefined, say: Say): Promise<Engin
       stop: async () => void (await server.stop({ doCleanup: !dataDir })),
     };
   } catch (err) {
-    say(`A mongod binary could not be obtained (${(err as Error).message.split('\n')[0]}); using FerretDB instead.`);
+    say(`The mongod binary did not start (${downloadProblem(err)}); using the local FerretDB engine instead.`);
     fs.mkdirSync(ENGINE_CACHE_DIR, { recursive: true });
     fs.writeFileSync(MONGOD_UNAVAILABLE, new Date().toISOString());
     return null;
   }
+}
+
+/** The short reason of a download or start failure: the library's own `msg` (e.g. "getaddrinfo ENOTFOUND ..."), else the first line. */
+function downloadProblem(err: unknown): string {
+  const msg = (err as { msg?: unknown }).msg;
+  if (typeof msg === 'string' && msg) return msg;
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
 }
 
 /**

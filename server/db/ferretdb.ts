@@ -9,6 +9,8 @@ import { childEnv } from '../config';
 const SOURCE_DIR = fileURLToPath(new URL('../../tools/ferretdb/', import.meta.url));
 const SOURCE_FILES = ['main.go', 'idindex.go', 'go.mod', 'go.sum', 'lazylog.go'];
 const LOCK_STALE_MS = 20 * 60_000;
+/** How often a first start says the engine build is still going. */
+const BUILD_PROGRESS_MS = 5_000;
 
 export const ENGINE_CACHE_DIR = path.join(os.homedir(), '.cache', 'staywatch');
 
@@ -75,6 +77,22 @@ export async function ensureFerretDbBuilt(say: Say): Promise<string> {
   return withLock(path.dirname(bin), say, async () => {
     if (fs.existsSync(bin)) return bin;
     say('Building the local FerretDB engine from the Go module proxy (first run only; this takes a few minutes)...');
+    const started = Date.now();
+    const progress = setInterval(
+      () => say(`Still building the local FerretDB engine (${Math.round((Date.now() - started) / 1000)} s so far)...`),
+      BUILD_PROGRESS_MS,
+    );
+    progress.unref();
+    try {
+      return await buildLauncher(bin, say);
+    } finally {
+      clearInterval(progress);
+    }
+  });
+}
+
+async function buildLauncher(bin: string, say: Say): Promise<string> {
+  {
     const tmp = `${bin}.${process.pid}.tmp`;
     fs.mkdirSync(path.dirname(bin), { recursive: true });
     const args = ['build', '-trimpath', '-o', tmp, '.'];
@@ -98,7 +116,7 @@ export async function ensureFerretDbBuilt(say: Say): Promise<string> {
     fs.renameSync(tmp, bin);
     say('Local FerretDB engine built.');
     return bin;
-  });
+  }
 }
 
 export interface RunningEngine {
