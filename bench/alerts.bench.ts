@@ -2,19 +2,19 @@ import { performance } from 'node:perf_hooks';
 import mongoose, { Types } from 'mongoose';
 import { SMTPServer } from 'smtp-server';
 import { DeliveryResultModel, type DeliveryWork, DeliveryWorkModel } from '../server/alerts/delivery.model';
-import { circleBBox } from '../server/alerts/geometry';
-import { type IndexedSubscription, SubscriptionIndex } from '../server/alerts/subscription-index';
 import { SubscriptionModel } from '../server/alerts/subscription.model';
+import { type IndexedSubscription, SubscriptionIndex } from '../server/alerts/subscription-index';
 import { loadConfig } from '../server/config';
 import { connectDb, disconnectDb } from '../server/db/connection';
 import { startEngine } from '../server/db/engine';
 import { seedForces } from '../server/demo/seed-demo';
+import type { StoredReport } from '../server/events';
 import { cellKeys } from '../server/geo/geohash';
 import { bboxOf } from '../server/geo/polygon';
 import { createLogger } from '../server/logger';
-import type { StoredReport } from '../server/events';
 import { ReportModel } from '../server/reports/report.model';
 import { createServices } from '../server/services';
+import { circleBBox } from '../shared/geo';
 import { appendResults, median, percentile } from './support';
 
 /**

@@ -1,27 +1,28 @@
 import { randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { AdvisoryCreate, AlertView, AdvisoryView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
+import { circleBBox } from '../../shared/geo';
+import type { AdvisoryCreate, AdvisoryView, AlertView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
+import type { VerificationStatus } from '../../shared/schemas/verification';
 import type { AuthUser } from '../accounts/session.types';
 import type { Config } from '../config';
-import type { EventBus, StoredReport } from '../events';
-import type { ForceService } from '../forces/forces.service';
-import { distanceM, geohash } from '../geo/geohash';
-import { type BBox, bboxOf, type Point } from '../geo/polygon';
-import { HttpError, notFound } from '../http/errors';
-import { ownedBy, seesForce } from '../http/policy';
-import type { Logger } from '../logger';
-import type { PropertyListener, PropertyService } from '../properties/properties.service';
-import type { VerificationStatus } from '../../shared/schemas/verification';
-import type { MapIndex } from '../map/map-index';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew } from '../db/insert';
 import { appendLog, readLog } from '../db/paged-log';
 import { deleteVersioned, readById, updateVersioned, VersionConflict } from '../db/versioned';
+import type { EventBus, StoredReport } from '../events';
+import type { ForceService } from '../forces/forces.service';
+import { distanceM, geohash, geohashCellSizeM } from '../geo/geohash';
+import { type BBox, bboxOf, type Point } from '../geo/polygon';
+import { normaliseRing } from '../geo/shapes';
+import { HttpError, notFound } from '../http/errors';
+import { ownedBy, seesForce } from '../http/policy';
+import type { Logger } from '../logger';
+import type { MapIndex } from '../map/map-index';
 import { asObjectId, closedAccount, eachLimited, IdList } from '../properties/id-list';
+import type { PropertyListener, PropertyService } from '../properties/properties.service';
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
-import { circleBBox, normaliseRing } from './geometry';
 import { allHistoryIds, db, deleteHistory, historyWriter, readHistory } from './history';
 import { bodyOf, deliveryState, type NewDelivery, recordDeliveries } from './outbox';
 import { countReportsNear } from './recent-reports';
@@ -34,8 +35,8 @@ import {
   placeholder,
   policeReportEmail,
 } from './render';
-import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
 import { type StoredSubscription, SubscriptionModel, USER_SUBSCRIPTIONS } from './subscription.model';
+import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
 import { CONFIRM_TTL_MS, newTokenVersion, resolveTokenSecret, TokenSigner } from './tokens';
 import { DeliveryWorker, smtpFromConfig } from './worker';
 
@@ -82,10 +83,8 @@ interface Purge {
 function hotspotCells(lat: number, lng: number, spanM: number): string[] {
   let precision = 6;
   for (; precision > 2; precision--) {
-    const bits = 5 * precision;
-    const h = (180 / 2 ** Math.floor(bits / 2)) * 111_320;
-    const w = (360 / 2 ** Math.ceil(bits / 2)) * 111_320 * Math.cos((Math.min(Math.abs(lat) + 1, 89) * Math.PI) / 180);
-    if (Math.min(h, w) >= spanM) break;
+    const { heightM, widthM } = geohashCellSizeM(precision, lat);
+    if (Math.min(heightM, widthM) >= spanM) break;
   }
   const bits = 5 * precision;
   const dLat = 180 / 2 ** Math.floor(bits / 2);

@@ -2,9 +2,9 @@ import type { AreaShape, ForceAreaPreview } from '../../shared/schemas/admin';
 import type { ForceView } from '../../shared/schemas/forces';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
-import { HttpError, notFound } from '../http/errors';
 import { ForceLocator } from '../geo/force-locator';
 import { bboxOf, type Polygon } from '../geo/polygon';
+import { HttpError, notFound } from '../http/errors';
 import { type Force, ForceModel, type StoredPolygon } from './force.model';
 
 const toStored = (p: Polygon): StoredPolygon => ({
@@ -109,10 +109,6 @@ export class ForceService {
       current: areaShape(existing.polygons.map(fromStored)),
       proposed: areaShape(polygons),
     };
-  }
-
-  polygonsOf(force: Force): Polygon[] {
-    return force.polygons.map(fromStored);
   }
 }
 

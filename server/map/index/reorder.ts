@@ -25,6 +25,21 @@ for (const c of stored) {
 /** Words per row; the byte columns start at word `wordOff`. */
 const W = wordOff + Math.ceil(BYTE_COLS.length / 4);
 const BYTE_AT = wordOff * 4;
+const NW = WORD_COLS.length;
+const NB = BYTE_COLS.length;
+const WORDS = Int32Array.from(WORD_COLS, (c) => c.words);
+const OFF = Int32Array.from(WORD_COLS, (c) => c.off);
+
+/** Copies `len` (1 to 4) words; unrolled, as this runs for every column of every slot. */
+function copyWords(src: Uint32Array, at: number, dst: Uint32Array, to: number, len: number): void {
+  dst[to] = src[at]!;
+  if (len === 1) return;
+  dst[to + 1] = src[at + 1]!;
+  if (len === 2) return;
+  dst[to + 2] = src[at + 2]!;
+  if (len === 3) return;
+  for (let j = 3; j < len; j++) dst[to + j] = src[at + j]!;
+}
 
 const u32 = (a: ArrayBufferView) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength >>> 2);
 
@@ -44,13 +59,9 @@ export function reorderColumns(
   const byteSrc = BYTE_COLS.map((name) => s[name] as Uint8Array);
   for (let i = 0; i < n; i++) {
     const o = i * W;
-    for (let c = 0; c < WORD_COLS.length; c++) {
-      const { words, off } = WORD_COLS[c]!;
-      const a = wordSrc[c]!;
-      for (let j = 0; j < words; j++) rows[o + off + j] = a[i * words + j]!;
-    }
+    for (let c = 0; c < NW; c++) copyWords(wordSrc[c]!, i * WORDS[c]!, rows, o + OFF[c]!, WORDS[c]!);
     const ob = o * 4 + BYTE_AT;
-    for (let c = 0; c < byteSrc.length; c++) rows8[ob + c] = byteSrc[c]![i]!;
+    for (let c = 0; c < NB; c++) rows8[ob + c] = byteSrc[c]![i]!;
   }
   // Rows hold everything now: when sorting in place the old columns can go.
   wordSrc.length = 0;
@@ -62,13 +73,9 @@ export function reorderColumns(
   const byteDst = BYTE_COLS.map((name) => d[name] as Uint8Array);
   for (let k = 0; k < m; k++) {
     const o = perm[k]! * W;
-    for (let c = 0; c < WORD_COLS.length; c++) {
-      const { words, off } = WORD_COLS[c]!;
-      const a = wordDst[c]!;
-      for (let j = 0; j < words; j++) a[k * words + j] = rows[o + off + j]!;
-    }
+    for (let c = 0; c < NW; c++) copyWords(rows, o + OFF[c]!, wordDst[c]!, k * WORDS[c]!, WORDS[c]!);
     const ob = o * 4 + BYTE_AT;
-    for (let c = 0; c < byteDst.length; c++) byteDst[c]![k] = rows8[ob + c]!;
+    for (let c = 0; c < NB; c++) byteDst[c]![k] = rows8[ob + c]!;
   }
   dst.alive.fill(1, 0, m);
   deriveSlots(dst, 0, m);
