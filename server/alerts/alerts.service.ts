@@ -15,7 +15,7 @@ import type { ForceService } from '../forces/forces.service';
 import { distanceM, geohash, geohashCellSizeM } from '../geo/geohash';
 import { type BBox, bboxOf, type Point } from '../geo/polygon';
 import { normaliseRing } from '../geo/shapes';
-import { HttpError, notFound } from '../http/errors';
+import { errors } from '../http/errors';
 import { ownedBy, seesForce } from '../http/policy';
 import type { Logger } from '../logger';
 import type { MapIndex } from '../map/map-index';
@@ -97,7 +97,7 @@ function hotspotCells(lat: number, lng: number, spanM: number): string[] {
   return [geohash(lat, lng, precision), ...[...cells].filter((c) => c !== geohash(lat, lng, precision))];
 }
 
-const invalidLink = () => new HttpError(400, 'validation_failed', 'This link is invalid, expired or was already used');
+const invalidLink = () => errors.invalid('This link is invalid, expired or was already used');
 
 export function presentSubscription(s: StoredSubscription): SubscriptionView {
   return {
@@ -154,7 +154,7 @@ export class AlertsService implements PropertyListener {
   /** Each user's subscription ids (the limit is checked there; closed when the account is deleted). */
   private readonly lists = new IdList(USER_SUBSCRIPTIONS, {
     limit: ALERT_LIMITS.subscriptionsPerUser,
-    full: () => new HttpError(409, 'conflict', `At most ${ALERT_LIMITS.subscriptionsPerUser} alerts per account`),
+    full: () => errors.conflict(`At most ${ALERT_LIMITS.subscriptionsPerUser} alerts per account`),
     exists: async (id) => {
       const _id = asObjectId(id);
       return !!_id && !!(await readById(subscriptionColl(), _id));
@@ -295,13 +295,13 @@ export class AlertsService implements PropertyListener {
   /** Police draw only inside their force: every corner of the area passes the policy's sameForce rule. */
   private forceCheck(ring: Point[], user: AuthUser): void {
     if (ring.some((p) => !seesForce(user, this.deps.forces.locator.locate(p.lat, p.lng)))) {
-      throw new HttpError(400, 'outside_force_area', 'The area must lie inside your force area');
+      throw errors.outsideForceArea(400, 'The area must lie inside your force area');
     }
   }
 
   private ring(points: Point[]): Point[] {
     const r = normaliseRing(points);
-    if ('error' in r) throw new HttpError(400, 'validation_failed', r.error, [{ path: 'body.polygon', message: r.error }]);
+    if ('error' in r) throw errors.invalid(r.error, 'body.polygon');
     return r.ring;
   }
 
@@ -316,7 +316,7 @@ export class AlertsService implements PropertyListener {
     let doc: Record<string, unknown>;
     let what: string;
     if (input.kind === 'property') {
-      if (police) throw new HttpError(400, 'validation_failed', 'Police subscribe to areas');
+      if (police) throw errors.invalid('Police subscribe to areas');
       const p = await this.deps.properties.get(user.id, input.propertyId);
       doc = {
         kind: 'property',
@@ -332,7 +332,7 @@ export class AlertsService implements PropertyListener {
       const bbox = bboxOf(ring);
       if (police) this.forceCheck(ring, user);
       else if (bbox[2] - bbox[0] > OWNER_AREA_MAX_DEG || bbox[3] - bbox[1] > OWNER_AREA_MAX_DEG) {
-        throw new HttpError(400, 'validation_failed', 'The area is too large; draw an area of at most about 20 km across');
+        throw errors.invalid('The area is too large; draw an area of at most about 20 km across');
       }
       doc = { kind: 'area', label: police ? 'your police alert area' : 'the area you drew', polygon: ring, bbox: bboxDoc(bbox) };
       what = police ? 'an area of your force' : 'an area you drew on the map';
@@ -366,7 +366,7 @@ export class AlertsService implements PropertyListener {
     if (!(await this.lists.holds(user.id, id))) await undo(closedAccount());
     // A property deleted meanwhile walked its subscriptions after it was gone, so it either saw this one or we see it gone.
     if (input.kind === 'property' && !(await this.deps.properties.get(user.id, input.propertyId).catch(() => null))) {
-      await undo(notFound('Property'));
+      await undo(errors.notFound('Property'));
     }
     const token = this.tokens.sign('c', String(sub._id), sub.tokenVersion, CONFIRM_TTL_MS);
     await this.record([
@@ -396,7 +396,7 @@ export class AlertsService implements PropertyListener {
   async remove(userId: string, id: string): Promise<void> {
     const _id = asObjectId(id);
     const sub = _id && (await SubscriptionModel.findById(_id).lean());
-    if (!sub || !ownedBy(userId, sub)) throw notFound('Subscription');
+    if (!sub || !ownedBy(userId, sub)) throw errors.notFound('Subscription');
     await SubscriptionModel.deleteOne({ _id: sub._id });
     await this.lists.remove(userId, id);
     this.index.remove(id);
@@ -413,8 +413,7 @@ export class AlertsService implements PropertyListener {
         return set ? { ...set, updatedAt: new Date() } : null;
       });
     } catch (err) {
-      if (err instanceof VersionConflict)
-        throw new HttpError(409, 'conflict', 'The subscription changed meanwhile; please try again');
+      if (err instanceof VersionConflict) throw errors.conflict('The subscription changed meanwhile; please try again');
       throw err;
     }
   }
@@ -694,12 +693,9 @@ export class AlertsService implements PropertyListener {
         if (recent.length >= limit) {
           const waitMs = recent[0]! + WEEK_MS - now;
           const days = Math.max(1, Math.ceil(waitMs / 86_400_000));
-          throw new HttpError(
-            429,
-            'rate_limited',
+          throw errors.rateLimited(
+            Math.ceil(waitMs / 1000),
             `You can draw at most ${limit} alert areas a week; you can draw another in ${days} day${days === 1 ? '' : 's'}`,
-            undefined,
-            { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
           );
         }
         return { at: [...recent, now].map((t) => new Date(t)) };
