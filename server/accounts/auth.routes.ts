@@ -14,7 +14,6 @@ import { checkPasswordPolicy } from './password-policy';
 import type { AuthContext } from './session.types';
 import type { SessionService } from './sessions.service';
 import { SIGNIN_LOCK_AFTER, SignInGuard, tooManyAttempts } from './signin-guard';
-import { presentUser } from './user.presenter';
 import type { UserService } from './users.service';
 
 /** The one answer to every registration (see UserService.register). */
@@ -93,7 +92,7 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
         if (!after.ok) throw tooManyAttempts(after.retryAfterMs);
         if (!user) throw errors.invalidCredentials();
         const csrfToken = await startSession(res, user._id.toString(), auth);
-        return { user: presentUser(user), csrfToken };
+        return { user: users.view(user), csrfToken };
       },
     }),
     route({

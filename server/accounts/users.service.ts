@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { UpdateStaffBody } from '../../shared/schemas/admin';
-import type { Role } from '../../shared/schemas/auth';
+import type { Role, UserView } from '../../shared/schemas/auth';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew, retryBusy } from '../db/insert';
 import { errors, HttpError } from '../http/errors';
@@ -28,6 +28,7 @@ import {
   syncMember,
 } from './staff-roster';
 import { type User, UserModel } from './user.model';
+import { presentStaff, presentUser } from './user.presenter';
 
 export interface NewUser {
   email: string;
@@ -129,6 +130,26 @@ export class UserService {
   async findByEmail(email: string): Promise<UserRecord | null> {
     const key = await readEmailKey(normaliseEmail(email));
     return key ? ((await UserModel.findById(key.userId).lean()) as UserRecord | null) : null;
+  }
+
+  /** The staff accounts as the API shows them. */
+  async staffViews(): Promise<UserView[]> {
+    return (await this.listStaff()).map(presentStaff);
+  }
+
+  /** `create`, as the API shows the new account. */
+  async createView(input: NewUser): Promise<UserView> {
+    return presentUser(await this.create(input));
+  }
+
+  /** `update`, as the API shows the changed account. */
+  async updateView(id: string, change: UpdateStaffBody, actorId: string): Promise<UserView> {
+    return presentUser(await this.update(id, change, actorId));
+  }
+
+  /** A user as the API shows them (after sign-in). */
+  view(user: UserRecord): UserView {
+    return presentUser(user);
   }
 
   /** Police and police_admin accounts, oldest first, from the staff roster (owners and hosts are not listed). */

@@ -21,6 +21,7 @@ import type { Logger } from '../logger';
 import type { MapIndex } from '../map/map-index';
 import { asObjectId, closedAccount, eachLimited, IdList } from '../properties/id-list';
 import type { PropertyListener, PropertyService } from '../properties/properties.service';
+import { presentAdvisory, presentAlert, presentSubscription } from './alerts.presenter';
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
 import { allHistoryIds, db, deleteHistory, historyWriter, readHistory } from './history';
@@ -98,23 +99,6 @@ function hotspotCells(lat: number, lng: number, spanM: number): string[] {
 }
 
 const invalidLink = () => errors.invalid('This link is invalid, expired or was already used');
-
-export function presentSubscription(s: StoredSubscription): SubscriptionView {
-  return {
-    id: String(s._id),
-    kind: s.kind,
-    propertyId: s.propertyId ? String(s.propertyId) : null,
-    radiusM: s.radiusM ?? null,
-    polygon: s.polygon ? s.polygon.map(({ lat, lng }) => ({ lat, lng })) : null,
-    center: s.center ? { lat: s.center.lat, lng: s.center.lng } : null,
-    mode: s.mode,
-    minPriority: s.minPriority ?? null,
-    status: s.status,
-    email: s.email,
-    createdAt: new Date(s.createdAt).toISOString(),
-    confirmedAt: s.confirmedAt ? new Date(s.confirmedAt).toISOString() : null,
-  };
-}
 
 function toIndexed(s: StoredSubscription): IndexedSubscription {
   return {
@@ -310,6 +294,11 @@ export class AlertsService implements PropertyListener {
    * pass it together), inserts the subscription, then checks that neither the account deletion (the list closed)
    * nor the property's deletion happened meanwhile without seeing it, and records the confirmation email.
    */
+  /** `create`, as the API shows the new subscription. */
+  async createView(user: AuthUser, input: SubscriptionCreate): Promise<SubscriptionView> {
+    return presentSubscription(await this.create(user, input));
+  }
+
   async create(user: AuthUser, input: SubscriptionCreate) {
     const userId = new Types.ObjectId(user.id);
     const police = user.role === 'police' || user.role === 'police_admin';
@@ -387,6 +376,11 @@ export class AlertsService implements PropertyListener {
   }
 
   /** The user's subscriptions, oldest first: the listed ids read one by one (a create under way is skipped). */
+  /** The user's subscriptions as the API shows them. */
+  async listViews(userId: string): Promise<SubscriptionView[]> {
+    return (await this.list(userId)).map(presentSubscription);
+  }
+
   async list(userId: string): Promise<StoredSubscription[]> {
     const ids = (await this.lists.ids(userId)).map(asObjectId).filter((id) => id !== null);
     const found = (await Promise.all(ids.map((id) => SubscriptionModel.findById(id).lean()))) as Array<StoredSubscription | null>;
@@ -887,35 +881,8 @@ export class AlertsService implements PropertyListener {
       .sort((a, b) => byCreatedAt(b, a));
     return Promise.all(
       list.map(async (d) => {
-        const state = await deliveryState(d);
-        return {
-          id: String(d._id),
-          kind: d.kind,
-          subject: d.subject,
-          text: (await bodyOf(d, this.bodies))?.text ?? '',
-          status: state.state,
-          createdAt: new Date(d.createdAt).toISOString(),
-          sentAt: state.state === 'sent' && state.at ? new Date(state.at).toISOString() : null,
-        };
+        return presentAlert(d, await deliveryState(d), (await bodyOf(d, this.bodies))?.text ?? '');
       }),
     );
   }
-}
-
-function presentAdvisory(a: {
-  _id: unknown;
-  subject: string;
-  body: string;
-  polygon: Point[];
-  recipients: number;
-  createdAt: Date;
-}): AdvisoryView {
-  return {
-    id: String(a._id),
-    subject: a.subject,
-    body: a.body,
-    polygon: a.polygon.map(({ lat, lng }) => ({ lat, lng })),
-    recipients: a.recipients,
-    createdAt: new Date(a.createdAt).toISOString(),
-  };
 }

@@ -22,7 +22,7 @@ import { PropertyModel } from '../properties/property.model';
 import { verificationOf } from '../properties/verification';
 import { type LeanReport, loadByIds, loadReport, reportsCollection } from '../reports/report-reads';
 import { appendAudit, auditEntry, InvalidAuditCursor, listAudit, reportAudit } from './audit-log';
-import { presentDetail, summaryFromIndex } from './triage.presenter';
+import { presentAuditEntry, presentDetail, summaryFromIndex } from './triage.presenter';
 import { userNames } from './user-names';
 
 const CHANGED_MEANWHILE = 'The report changed meanwhile; reload and try again';
@@ -300,15 +300,7 @@ export class TriageService {
     }
     const names = await userNames(page.items.map((e) => e.userId));
     return {
-      items: page.items.map((e) => ({
-        id: e.id,
-        action: e.action,
-        reportId: e.reportId,
-        userId: e.userId,
-        userName: names.get(e.userId) ?? null,
-        at: new Date(e.at).toISOString(),
-        details: e.details ?? null,
-      })),
+      items: page.items.map((e) => presentAuditEntry(e, names)),
       nextCursor: page.nextCursor,
     };
   }
