@@ -7,11 +7,11 @@ import { MapService } from '../server/map/map.service';
 import type { MapIndex } from '../server/map/map-index';
 import { type FilterInput, latToY, lngToX, ReportIndex, xToLng, yToLat } from '../server/map/report-index';
 import { decodeIndex, encodeIndex } from '../server/map/snapshot-codec';
-import { ReportIndex as BaselineIndex } from './baseline/report-index';
+import { BASELINE_COMMIT, loadBaselineIndex } from './baseline';
 import { appendResults, median } from './support';
 
 /**
- * The split map index (server/map/index/) against the pre-split one (bench/baseline/report-index.ts)
+ * The split map index (server/map/index/) against the pre-split one (bench/baseline.ts: from git at BASELINE_COMMIT)
  * in the same run, on the same generated reports and the same queries, alternating which goes first:
  * bulk appends, the Morton sort, clusters at zooms 5..18, select, heat and hotspots (MapService over
  * each index). CPU ms; ratio = split / pre-split (1.00 = same; the issue allows ≤ 1.10).
@@ -34,6 +34,7 @@ type Index = Pick<ReportIndex, 'append' | 'sortSpatially' | 'compacted' | 'selec
 const locator = new ForceLocator();
 locator.replaceAll(DEMO_FORCES.map((f) => ({ id: f.id, polygons: polygonsFromGeoJson(f.area) })));
 const now = new Date('2026-11-01T00:00:00Z');
+const BaselineIndex = await loadBaselineIndex();
 const split = new ReportIndex(Math.ceil(N * 1.05));
 const base = new BaselineIndex(Math.ceil(N * 1.05));
 const pair: Array<{ name: string; ix: Index }> = [
@@ -143,7 +144,7 @@ await decodeIndex(blob.blob, blob.sha256);
 const dec = process.cpuUsage(dec0);
 
 const rows: string[] = [
-  `### Split map index vs the pre-split one (${N.toLocaleString('en-GB')} generated reports, same data and queries, same run)\n`,
+  `### Split map index vs the pre-split one (${BASELINE_COMMIT}) (${N.toLocaleString('en-GB')} generated reports, same data and queries, same run)\n`,
   'CPU time; each query run on both indexes after a GC, alternating which goes first; per-query medians, and the total over every query. Ratio = split / pre-split.\n',
   '| measure | pre-split | split | ratio |',
   '|---|---|---|---|',
