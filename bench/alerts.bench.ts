@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import mongoose, { Types } from 'mongoose';
 import { SMTPServer } from 'smtp-server';
 import { DeliveryResultModel, type DeliveryWork, DeliveryWorkModel } from '../server/alerts/delivery.model';
-import { circleBBox } from '../server/alerts/geometry';
 import { SubscriptionModel } from '../server/alerts/subscription.model';
 import { type IndexedSubscription, SubscriptionIndex } from '../server/alerts/subscription-index';
 import { loadConfig } from '../server/config';
@@ -15,6 +14,7 @@ import { bboxOf } from '../server/geo/polygon';
 import { createLogger } from '../server/logger';
 import { ReportModel } from '../server/reports/report.model';
 import { createServices } from '../server/services';
+import { circleBBox } from '../shared/geo';
 import { matchPointLinear } from './baselines';
 import { appendResults, median, percentile } from './support';
 

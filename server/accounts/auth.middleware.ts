@@ -1,7 +1,7 @@
 import type { CookieOptions, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
-import { HttpError } from '../http/errors';
-import { safeEqual, type SessionService } from './sessions.service';
+import { errors } from '../http/errors';
+import { type SessionService, safeEqual } from './sessions.service';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -40,7 +40,7 @@ export function sessionMiddleware(sessions: SessionService, cfg: Config['session
     if (UNSAFE.has(req.method)) {
       const header = req.get('x-csrf-token');
       if (!header || !safeEqual(header, auth.csrfToken)) {
-        throw new HttpError(403, 'csrf_failed', 'Missing or wrong CSRF token; reload the page and try again');
+        throw errors.csrf();
       }
     }
     res.locals.auth = auth;

@@ -2,6 +2,7 @@ import { LoginBody, RegisterAccepted, RegisterBody, SessionView, type UserView }
 import { Ok } from '../../shared/schemas/common';
 import { resolveTokenSecret } from '../alerts/tokens';
 import type { Config } from '../config';
+import { errors } from '../http/errors';
 import { can } from '../http/policy';
 import { limiter } from '../http/rate-limit';
 import { type RouteDef, route } from '../http/route';
@@ -13,8 +14,7 @@ import { checkPasswordPolicy } from './password-policy';
 import type { AuthContext } from './session.types';
 import type { SessionService } from './sessions.service';
 import { SIGNIN_LOCK_AFTER, SignInGuard, tooManyAttempts } from './signin-guard';
-import { presentUser } from './user.presenter';
-import { invalidCredentials, type UserService } from './users.service';
+import type { UserService } from './users.service';
 
 /** The one answer to every registration (see UserService.register). */
 export const REGISTER_ACCEPTED: RegisterAccepted = {
@@ -90,9 +90,9 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
         const after = await guard.verdict(email);
         if (!user && (await guard.recordFailure(email)) === SIGNIN_LOCK_AFTER) await notifyLocked(email);
         if (!after.ok) throw tooManyAttempts(after.retryAfterMs);
-        if (!user) throw invalidCredentials();
+        if (!user) throw errors.invalidCredentials();
         const csrfToken = await startSession(res, user._id.toString(), auth);
-        return { user: presentUser(user), csrfToken };
+        return { user: users.view(user), csrfToken };
       },
     }),
     route({

@@ -1,7 +1,7 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { passwordEmailProblem } from '../../shared/schemas/auth';
-import { HttpError } from '../http/errors';
+import { errors } from '../http/errors';
 
 /**
  * The password policy for passwords people choose (registration, staff accounts made by an admin or the CLI):
@@ -42,5 +42,5 @@ export function passwordProblem(password: string, account: { email: string; name
 /** Throws the 400 `validation_failed` the route layer uses, with the problem on `body.password`. */
 export function checkPasswordPolicy(password: string, account: { email: string; name?: string }): void {
   const problem = passwordProblem(password, account);
-  if (problem) throw new HttpError(400, 'validation_failed', 'Invalid input', [{ path: 'body.password', message: problem }]);
+  if (problem) throw errors.invalid('Invalid input', 'body.password', problem);
 }

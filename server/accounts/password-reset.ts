@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import { RESET_LINK_HOURS } from '../../shared/schemas/admin';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
-import { HttpError, notFound } from '../http/errors';
+import { errors } from '../http/errors';
 import type { AccountMail } from './account-mail';
 import { hashPassword } from './password';
 import { checkPasswordPolicy } from './password-policy';
@@ -33,13 +33,11 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const resets = () => mongoose.connection.collection<ResetDoc>(PASSWORD_RESETS);
 
 const unusable = () =>
-  new HttpError(400, 'validation_failed', 'This reset link cannot be used', [
-    {
-      path: 'body.token',
-      message:
-        'This link has expired, has been used already or was replaced by a newer one. Ask your administrator for a new link.',
-    },
-  ]);
+  errors.invalid(
+    'This reset link cannot be used',
+    'body.token',
+    'This link has expired, has been used already or was replaced by a newer one. Ask your administrator for a new link.',
+  );
 
 export class PasswordResets {
   constructor(
@@ -51,7 +49,7 @@ export class PasswordResets {
   /** A new link for the user: stored hashed, emailed to them, and returned for the admin to pass on in person. */
   async issue(userId: string, now = new Date()): Promise<{ url: string; expiresAt: Date; emailedTo: string }> {
     const user = await UserModel.findById(userId, { email: 1, role: 1 }).lean();
-    if (!user || (user.role !== 'police' && user.role !== 'police_admin')) throw notFound('User');
+    if (!user || (user.role !== 'police' && user.role !== 'police_admin')) throw errors.notFound('User');
     const token = randomBytes(32).toString('base64url');
     const hash = sha256(token);
     const expiresAt = new Date(now.getTime() + RESET_LINK_HOURS * HOUR_MS);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { HttpError } from '../http/errors';
+import { errors, type HttpError } from '../http/errors';
 import { claimSlot, rateLimitCollection } from '../http/rate-limit-store';
 
 /**
@@ -42,7 +42,7 @@ export function delayAfter(failures: number): number {
 /** 429 with Retry-After, the same body as the per-address limit's (so the two cannot be told apart either). */
 export function tooManyAttempts(retryAfterMs: number): HttpError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new HttpError(429, 'rate_limited', 'Too many attempts; try again later', undefined, { 'Retry-After': String(seconds) });
+  return errors.rateLimited(seconds);
 }
 
 const slots = () => rateLimitCollection<Slot>();

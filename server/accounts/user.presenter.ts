@@ -1,16 +1,9 @@
 import type { UserView } from '../../shared/schemas/auth';
-import type { RosterMember } from './staff-roster';
+import { memberOf, type RosterMember } from './staff-roster';
 import type { User } from './user.model';
 
 export function presentUser(u: User & { _id: { toString(): string } }): UserView {
-  return {
-    id: u._id.toString(),
-    email: u.email,
-    name: u.name,
-    role: u.role,
-    forceId: u.forceId ?? null,
-    disabled: u.disabled,
-  };
+  return presentStaff(memberOf(u));
 }
 
 export function presentStaff(m: RosterMember): UserView {

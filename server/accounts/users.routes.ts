@@ -11,7 +11,6 @@ import { AccountMail } from './account-mail';
 import { checkPasswordPolicy } from './password-policy';
 import { PasswordResets } from './password-reset';
 import type { SessionService } from './sessions.service';
-import { presentStaff, presentUser } from './user.presenter';
 import type { UserService } from './users.service';
 
 /**
@@ -34,7 +33,7 @@ export function userRoutes(deps: { config: Config; users: UserService; sessions:
       tags: ['admin'],
       access: can('user.admin'),
       response: z.object({ users: z.array(UserView) }),
-      handler: async () => ({ users: (await users.listStaff()).map(presentStaff) }),
+      handler: async () => ({ users: await users.staffViews() }),
     }),
     route({
       method: 'post',
@@ -48,7 +47,7 @@ export function userRoutes(deps: { config: Config; users: UserService; sessions:
       errors: [400, 409],
       handler: async ({ auth, body }) => {
         checkPasswordPolicy(body.password, { email: body.email, name: body.name });
-        const user = presentUser(await users.create(body));
+        const user = await users.createView(body);
         await audit('user.create', auth!.user.id, { userId: user.id, role: user.role, forceId: user.forceId });
         return user;
       },
@@ -65,7 +64,7 @@ export function userRoutes(deps: { config: Config; users: UserService; sessions:
       response: UserView,
       errors: [400, 404, 409],
       handler: async ({ auth, params, body }) => {
-        const user = presentUser(await users.update(params.id, body, auth!.user.id));
+        const user = await users.updateView(params.id, body, auth!.user.id);
         await audit('user.update', auth!.user.id, { userId: user.id, ...body });
         return user;
       },

@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
 import type { UpdateStaffBody } from '../../shared/schemas/admin';
-import type { Role } from '../../shared/schemas/auth';
+import type { Role, UserView } from '../../shared/schemas/auth';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew, retryBusy } from '../db/insert';
-import { HttpError, notFound } from '../http/errors';
+import { errors, HttpError } from '../http/errors';
 import type { AccountMail } from './account-mail';
 import {
   claimEmail,
@@ -22,12 +22,13 @@ import {
   completeRoster,
   isStaff,
   memberOf,
-  readRoster,
   type RosterMember,
+  readRoster,
   rosterComplete,
   syncMember,
 } from './staff-roster';
 import { type User, UserModel } from './user.model';
+import { presentStaff, presentUser } from './user.presenter';
 
 export interface NewUser {
   email: string;
@@ -82,14 +83,10 @@ export class UserService {
   async create(input: NewUser, passwordHash?: string) {
     const needsForce = input.role === 'police';
     if (needsForce && !input.forceId) {
-      throw new HttpError(400, 'validation_failed', 'A police user needs a force', [
-        { path: 'body.forceId', message: 'Required for police' },
-      ]);
+      throw errors.invalid('A police user needs a force', 'body.forceId', 'Required for police');
     }
     if (input.forceId && !this.forceExists(input.forceId)) {
-      throw new HttpError(400, 'validation_failed', 'Unknown force', [
-        { path: 'body.forceId', message: 'No force with this id' },
-      ]);
+      throw errors.invalid('Unknown force', 'body.forceId', 'No force with this id');
     }
     const email = normaliseEmail(input.email);
     // Hashed before the claim, so the claimed email waits for its user only as long as one insert.
@@ -103,7 +100,7 @@ export class UserService {
     try {
       // Past half the lease another registration may soon take the email over: give up rather than race it.
       if (Date.now() - started > EMAIL_CLAIM_LEASE_MS / 2) {
-        throw new HttpError(503, 'db_unavailable', 'The database is too slow right now; try again');
+        throw errors.unavailable('The database is too slow right now; try again');
       }
       if (staff) await addPendingMember(memberOf({ _id, ...fields, disabled: false, createdAt: new Date() }));
       const hash = passwordHash;
@@ -135,6 +132,26 @@ export class UserService {
     return key ? ((await UserModel.findById(key.userId).lean()) as UserRecord | null) : null;
   }
 
+  /** The staff accounts as the API shows them. */
+  async staffViews(): Promise<UserView[]> {
+    return (await this.listStaff()).map(presentStaff);
+  }
+
+  /** `create`, as the API shows the new account. */
+  async createView(input: NewUser): Promise<UserView> {
+    return presentUser(await this.create(input));
+  }
+
+  /** `update`, as the API shows the changed account. */
+  async updateView(id: string, change: UpdateStaffBody, actorId: string): Promise<UserView> {
+    return presentUser(await this.update(id, change, actorId));
+  }
+
+  /** A user as the API shows them (after sign-in). */
+  view(user: UserRecord): UserView {
+    return presentUser(user);
+  }
+
   /** Police and police_admin accounts, oldest first, from the staff roster (owners and hosts are not listed). */
   async listStaff(): Promise<RosterMember[]> {
     return readRoster();
@@ -151,9 +168,9 @@ export class UserService {
    */
   async update(id: string, change: UpdateStaffBody, actorId?: string) {
     const before = await UserModel.findById(id, { role: 1, forceId: 1 }).lean();
-    if (before && !isStaff(before.role)) throw notFound('User');
+    if (before && !isStaff(before.role)) throw errors.notFound('User');
     if (before && id === actorId && (change.disabled === true || (change.role && change.role !== before.role))) {
-      throw new HttpError(409, 'conflict', 'You cannot disable your own account or change your own role');
+      throw errors.conflict('You cannot disable your own account or change your own role');
     }
     const set: { disabled?: boolean; role?: Role; forceId?: string | null } = {};
     if (change.disabled !== undefined) set.disabled = change.disabled;
@@ -161,14 +178,10 @@ export class UserService {
       const role = change.role ?? before.role;
       const forceId = role === 'police' ? (change.forceId === undefined ? before.forceId : change.forceId) : null;
       if (role === 'police' && !forceId) {
-        throw new HttpError(400, 'validation_failed', 'A police user needs a force', [
-          { path: 'body.forceId', message: 'Required for police' },
-        ]);
+        throw errors.invalid('A police user needs a force', 'body.forceId', 'Required for police');
       }
       if (forceId && !this.forceExists(forceId)) {
-        throw new HttpError(400, 'validation_failed', 'Unknown force', [
-          { path: 'body.forceId', message: 'No force with this id' },
-        ]);
+        throw errors.invalid('Unknown force', 'body.forceId', 'No force with this id');
       }
       set.role = role;
       set.forceId = forceId;
@@ -178,7 +191,7 @@ export class UserService {
     const user = await UserModel.findById(id).lean();
     if (!user) {
       await syncMember(id); // a roster entry left by a creation that never finished goes
-      throw notFound('User');
+      throw errors.notFound('User');
     }
     if (disabled) await this.sessions.destroyAllFor(id);
     if (isStaff(user.role)) await syncMember(id);
@@ -258,5 +271,4 @@ export async function insertSeededUsers(users: Array<{ _id: Types.ObjectId; emai
   if (free.length < users.length) throw new Error(`${users.length - free.length} of the seeded emails are already registered`);
 }
 
-const emailTaken = () => new HttpError(409, 'conflict', 'An account with this email already exists');
-export const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'Email or password is wrong');
+const emailTaken = () => errors.conflict('An account with this email already exists');

@@ -1,11 +1,11 @@
 import type { Response } from 'express';
 import {
-  ALERT_LIMITS,
   AdvisoryCreate,
   AdvisoryList,
   AdvisoryPreview,
   AdvisoryPreviewBody,
   AdvisoryView,
+  ALERT_LIMITS,
   AlertList,
   SubscriptionCreate,
   SubscriptionList,
@@ -16,7 +16,7 @@ import { IdParams } from '../../shared/schemas/common';
 import { HttpError } from '../http/errors';
 import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
-import { type AlertsService, presentSubscription } from './alerts.service';
+import type { AlertsService } from './alerts.service';
 import { PAGE_CSS, page } from './pages';
 
 function html(res: Response, status: number, body: string): void {
@@ -34,7 +34,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       tags: ['alerts'],
       access: can('alert.own'),
       response: SubscriptionList,
-      handler: async ({ auth }) => ({ subscriptions: (await alerts.list(auth!.user.id)).map(presentSubscription) }),
+      handler: async ({ auth }) => ({ subscriptions: await alerts.listViews(auth!.user.id) }),
     }),
     route({
       method: 'post',
@@ -46,7 +46,7 @@ export function alertRoutes(deps: { alerts: AlertsService }): RouteDef[] {
       status: 201,
       response: SubscriptionView,
       errors: [400, 404, 409, 429],
-      handler: async ({ auth, body }) => presentSubscription(await alerts.create(auth!.user, body)),
+      handler: async ({ auth, body }) => alerts.createView(auth!.user, body),
     }),
     route({
       method: 'delete',

@@ -1,27 +1,29 @@
 import { randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { AdvisoryCreate, AlertView, AdvisoryView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
+import { circleBBox } from '../../shared/geo';
+import type { AdvisoryCreate, AdvisoryView, AlertView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
+import type { VerificationStatus } from '../../shared/schemas/verification';
 import type { AuthUser } from '../accounts/session.types';
 import type { Config } from '../config';
-import type { EventBus, StoredReport } from '../events';
-import type { ForceService } from '../forces/forces.service';
-import { distanceM, geohash } from '../geo/geohash';
-import { type BBox, bboxOf, type Point } from '../geo/polygon';
-import { HttpError, notFound } from '../http/errors';
-import { ownedBy, seesForce } from '../http/policy';
-import type { Logger } from '../logger';
-import type { PropertyListener, PropertyService } from '../properties/properties.service';
-import type { VerificationStatus } from '../../shared/schemas/verification';
-import type { MapIndex } from '../map/map-index';
 import { isDuplicateKey } from '../db/errors';
 import { insertNew } from '../db/insert';
 import { appendLog, readLog } from '../db/paged-log';
 import { deleteVersioned, readById, updateVersioned, VersionConflict } from '../db/versioned';
+import type { EventBus, StoredReport } from '../events';
+import type { ForceService } from '../forces/forces.service';
+import { distanceM, geohash, geohashCellSizeM } from '../geo/geohash';
+import { type BBox, bboxOf, type Point } from '../geo/polygon';
+import { normaliseRing } from '../geo/shapes';
+import { errors } from '../http/errors';
+import { ownedBy, seesForce } from '../http/policy';
+import type { Logger } from '../logger';
+import type { MapIndex } from '../map/map-index';
 import { asObjectId, closedAccount, eachLimited, IdList } from '../properties/id-list';
+import type { PropertyListener, PropertyService } from '../properties/properties.service';
+import { presentAdvisory, presentAlert, presentSubscription } from './alerts.presenter';
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
-import { circleBBox, normaliseRing } from './geometry';
 import { allHistoryIds, db, deleteHistory, historyWriter, readHistory } from './history';
 import { bodyOf, deliveryState, type NewDelivery, recordDeliveries } from './outbox';
 import { countReportsNear } from './recent-reports';
@@ -34,8 +36,8 @@ import {
   placeholder,
   policeReportEmail,
 } from './render';
-import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
 import { type StoredSubscription, SubscriptionModel, USER_SUBSCRIPTIONS } from './subscription.model';
+import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
 import { CONFIRM_TTL_MS, newTokenVersion, resolveTokenSecret, TokenSigner } from './tokens';
 import { DeliveryWorker, smtpFromConfig } from './worker';
 
@@ -82,10 +84,8 @@ interface Purge {
 function hotspotCells(lat: number, lng: number, spanM: number): string[] {
   let precision = 6;
   for (; precision > 2; precision--) {
-    const bits = 5 * precision;
-    const h = (180 / 2 ** Math.floor(bits / 2)) * 111_320;
-    const w = (360 / 2 ** Math.ceil(bits / 2)) * 111_320 * Math.cos((Math.min(Math.abs(lat) + 1, 89) * Math.PI) / 180);
-    if (Math.min(h, w) >= spanM) break;
+    const { heightM, widthM } = geohashCellSizeM(precision, lat);
+    if (Math.min(heightM, widthM) >= spanM) break;
   }
   const bits = 5 * precision;
   const dLat = 180 / 2 ** Math.floor(bits / 2);
@@ -98,24 +98,7 @@ function hotspotCells(lat: number, lng: number, spanM: number): string[] {
   return [geohash(lat, lng, precision), ...[...cells].filter((c) => c !== geohash(lat, lng, precision))];
 }
 
-const invalidLink = () => new HttpError(400, 'validation_failed', 'This link is invalid, expired or was already used');
-
-export function presentSubscription(s: StoredSubscription): SubscriptionView {
-  return {
-    id: String(s._id),
-    kind: s.kind,
-    propertyId: s.propertyId ? String(s.propertyId) : null,
-    radiusM: s.radiusM ?? null,
-    polygon: s.polygon ? s.polygon.map(({ lat, lng }) => ({ lat, lng })) : null,
-    center: s.center ? { lat: s.center.lat, lng: s.center.lng } : null,
-    mode: s.mode,
-    minPriority: s.minPriority ?? null,
-    status: s.status,
-    email: s.email,
-    createdAt: new Date(s.createdAt).toISOString(),
-    confirmedAt: s.confirmedAt ? new Date(s.confirmedAt).toISOString() : null,
-  };
-}
+const invalidLink = () => errors.invalid('This link is invalid, expired or was already used');
 
 function toIndexed(s: StoredSubscription): IndexedSubscription {
   return {
@@ -155,7 +138,7 @@ export class AlertsService implements PropertyListener {
   /** Each user's subscription ids (the limit is checked there; closed when the account is deleted). */
   private readonly lists = new IdList(USER_SUBSCRIPTIONS, {
     limit: ALERT_LIMITS.subscriptionsPerUser,
-    full: () => new HttpError(409, 'conflict', `At most ${ALERT_LIMITS.subscriptionsPerUser} alerts per account`),
+    full: () => errors.conflict(`At most ${ALERT_LIMITS.subscriptionsPerUser} alerts per account`),
     exists: async (id) => {
       const _id = asObjectId(id);
       return !!_id && !!(await readById(subscriptionColl(), _id));
@@ -296,13 +279,13 @@ export class AlertsService implements PropertyListener {
   /** Police draw only inside their force: every corner of the area passes the policy's sameForce rule. */
   private forceCheck(ring: Point[], user: AuthUser): void {
     if (ring.some((p) => !seesForce(user, this.deps.forces.locator.locate(p.lat, p.lng)))) {
-      throw new HttpError(400, 'outside_force_area', 'The area must lie inside your force area');
+      throw errors.outsideForceArea(400, 'The area must lie inside your force area');
     }
   }
 
   private ring(points: Point[]): Point[] {
     const r = normaliseRing(points);
-    if ('error' in r) throw new HttpError(400, 'validation_failed', r.error, [{ path: 'body.polygon', message: r.error }]);
+    if ('error' in r) throw errors.invalid(r.error, 'body.polygon');
     return r.ring;
   }
 
@@ -311,13 +294,18 @@ export class AlertsService implements PropertyListener {
    * pass it together), inserts the subscription, then checks that neither the account deletion (the list closed)
    * nor the property's deletion happened meanwhile without seeing it, and records the confirmation email.
    */
+  /** `create`, as the API shows the new subscription. */
+  async createView(user: AuthUser, input: SubscriptionCreate): Promise<SubscriptionView> {
+    return presentSubscription(await this.create(user, input));
+  }
+
   async create(user: AuthUser, input: SubscriptionCreate) {
     const userId = new Types.ObjectId(user.id);
     const police = user.role === 'police' || user.role === 'police_admin';
     let doc: Record<string, unknown>;
     let what: string;
     if (input.kind === 'property') {
-      if (police) throw new HttpError(400, 'validation_failed', 'Police subscribe to areas');
+      if (police) throw errors.invalid('Police subscribe to areas');
       const p = await this.deps.properties.get(user.id, input.propertyId);
       doc = {
         kind: 'property',
@@ -333,7 +321,7 @@ export class AlertsService implements PropertyListener {
       const bbox = bboxOf(ring);
       if (police) this.forceCheck(ring, user);
       else if (bbox[2] - bbox[0] > OWNER_AREA_MAX_DEG || bbox[3] - bbox[1] > OWNER_AREA_MAX_DEG) {
-        throw new HttpError(400, 'validation_failed', 'The area is too large; draw an area of at most about 20 km across');
+        throw errors.invalid('The area is too large; draw an area of at most about 20 km across');
       }
       doc = { kind: 'area', label: police ? 'your police alert area' : 'the area you drew', polygon: ring, bbox: bboxDoc(bbox) };
       what = police ? 'an area of your force' : 'an area you drew on the map';
@@ -367,7 +355,7 @@ export class AlertsService implements PropertyListener {
     if (!(await this.lists.holds(user.id, id))) await undo(closedAccount());
     // A property deleted meanwhile walked its subscriptions after it was gone, so it either saw this one or we see it gone.
     if (input.kind === 'property' && !(await this.deps.properties.get(user.id, input.propertyId).catch(() => null))) {
-      await undo(notFound('Property'));
+      await undo(errors.notFound('Property'));
     }
     const token = this.tokens.sign('c', String(sub._id), sub.tokenVersion, CONFIRM_TTL_MS);
     await this.record([
@@ -388,6 +376,11 @@ export class AlertsService implements PropertyListener {
   }
 
   /** The user's subscriptions, oldest first: the listed ids read one by one (a create under way is skipped). */
+  /** The user's subscriptions as the API shows them. */
+  async listViews(userId: string): Promise<SubscriptionView[]> {
+    return (await this.list(userId)).map(presentSubscription);
+  }
+
   async list(userId: string): Promise<StoredSubscription[]> {
     const ids = (await this.lists.ids(userId)).map(asObjectId).filter((id) => id !== null);
     const found = (await Promise.all(ids.map((id) => SubscriptionModel.findById(id).lean()))) as Array<StoredSubscription | null>;
@@ -397,7 +390,7 @@ export class AlertsService implements PropertyListener {
   async remove(userId: string, id: string): Promise<void> {
     const _id = asObjectId(id);
     const sub = _id && (await SubscriptionModel.findById(_id).lean());
-    if (!sub || !ownedBy(userId, sub)) throw notFound('Subscription');
+    if (!sub || !ownedBy(userId, sub)) throw errors.notFound('Subscription');
     await SubscriptionModel.deleteOne({ _id: sub._id });
     await this.lists.remove(userId, id);
     this.index.remove(id);
@@ -414,8 +407,7 @@ export class AlertsService implements PropertyListener {
         return set ? { ...set, updatedAt: new Date() } : null;
       });
     } catch (err) {
-      if (err instanceof VersionConflict)
-        throw new HttpError(409, 'conflict', 'The subscription changed meanwhile; please try again');
+      if (err instanceof VersionConflict) throw errors.conflict('The subscription changed meanwhile; please try again');
       throw err;
     }
   }
@@ -695,12 +687,9 @@ export class AlertsService implements PropertyListener {
         if (recent.length >= limit) {
           const waitMs = recent[0]! + WEEK_MS - now;
           const days = Math.max(1, Math.ceil(waitMs / 86_400_000));
-          throw new HttpError(
-            429,
-            'rate_limited',
+          throw errors.rateLimited(
+            Math.ceil(waitMs / 1000),
             `You can draw at most ${limit} alert areas a week; you can draw another in ${days} day${days === 1 ? '' : 's'}`,
-            undefined,
-            { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
           );
         }
         return { at: [...recent, now].map((t) => new Date(t)) };
@@ -892,35 +881,8 @@ export class AlertsService implements PropertyListener {
       .sort((a, b) => byCreatedAt(b, a));
     return Promise.all(
       list.map(async (d) => {
-        const state = await deliveryState(d);
-        return {
-          id: String(d._id),
-          kind: d.kind,
-          subject: d.subject,
-          text: (await bodyOf(d, this.bodies))?.text ?? '',
-          status: state.state,
-          createdAt: new Date(d.createdAt).toISOString(),
-          sentAt: state.state === 'sent' && state.at ? new Date(state.at).toISOString() : null,
-        };
+        return presentAlert(d, await deliveryState(d), (await bodyOf(d, this.bodies))?.text ?? '');
       }),
     );
   }
-}
-
-function presentAdvisory(a: {
-  _id: unknown;
-  subject: string;
-  body: string;
-  polygon: Point[];
-  recipients: number;
-  createdAt: Date;
-}): AdvisoryView {
-  return {
-    id: String(a._id),
-    subject: a.subject,
-    body: a.body,
-    polygon: a.polygon.map(({ lat, lng }) => ({ lat, lng })),
-    recipients: a.recipients,
-    createdAt: new Date(a.createdAt).toISOString(),
-  };
 }

@@ -1,7 +1,7 @@
+import { circleBBox } from '../../shared/geo';
 import { REPORT_STATUSES } from '../../shared/taxonomy';
-import { distanceM, geohash } from '../geo/geohash';
+import { distanceM, geohash, geohashCell } from '../geo/geohash';
 import type { ReportIndex } from '../map/report-index';
-import { circleBBox, geohashCell } from './geometry';
 
 const COUNTED = REPORT_STATUSES.filter((s) => s !== 'rejected');
 

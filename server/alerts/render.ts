@@ -1,5 +1,5 @@
 import { indicatorById, PROPERTY_TYPES } from '../../shared/taxonomy';
-import { geohashCell } from './geometry';
+import { geohashCell } from '../geo/geohash';
 
 /** Email bodies: plain text and HTML built from the same parts. Everything user-given is escaped. */
 export interface Email {

@@ -1,7 +1,7 @@
 import Flatbush from 'flatbush';
-import { geohash } from '../geo/geohash';
+import { geohash, geohashBox } from '../geo/geohash';
 import { type BBox, type Point, pointInRing } from '../geo/polygon';
-import { circleTouchesBox, geohashBox, ringsIntersect, ringTouchesBox, withinRadius } from './geometry';
+import { circleTouchesBox, ringsIntersect, ringTouchesBox, withinRadius } from '../geo/shapes';
 
 /**
  * Owner areas are matched at the precision of owner emails: a report reaches an owner whose area touches the

@@ -2,9 +2,9 @@ import type { AreaShape, ForceAreaPreview } from '../../shared/schemas/admin';
 import type { ForceView } from '../../shared/schemas/forces';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
-import { HttpError, notFound } from '../http/errors';
 import { ForceLocator } from '../geo/force-locator';
 import { bboxOf, type Polygon } from '../geo/polygon';
+import { errors } from '../http/errors';
 import { type Force, ForceModel, type StoredPolygon } from './force.model';
 
 const toStored = (p: Polygon): StoredPolygon => ({
@@ -68,7 +68,7 @@ export class ForceService {
 
   async get(id: string): Promise<Force> {
     const f = await ForceModel.findById(id).lean();
-    if (!f) throw notFound('Force');
+    if (!f) throw errors.notFound('Force');
     return f;
   }
 
@@ -80,8 +80,7 @@ export class ForceService {
     try {
       await retryBusy(() => ForceModel.create({ _id: id, name, polygons: polygons.map(toStored) }));
     } catch (err) {
-      if (isDuplicateKey(err))
-        throw new HttpError(409, 'conflict', `A force with id "${id}" exists already; replace its area instead`);
+      if (isDuplicateKey(err)) throw errors.conflict(`A force with id "${id}" exists already; replace its area instead`);
       throw err;
     }
     await this.load();
@@ -109,10 +108,6 @@ export class ForceService {
       current: areaShape(existing.polygons.map(fromStored)),
       proposed: areaShape(polygons),
     };
-  }
-
-  polygonsOf(force: Force): Polygon[] {
-    return force.polygons.map(fromStored);
   }
 }
 

@@ -1,12 +1,10 @@
 import type { ForceAreaUpload } from '../../shared/schemas/forces';
-import { HttpError } from '../http/errors';
 import { type Point, type Polygon, ringArea, ringSelfIntersects } from '../geo/polygon';
+import { errors } from '../http/errors';
 
 type Position = [number, number, ...number[]];
 
-function invalid(message: string): HttpError {
-  return new HttpError(400, 'validation_failed', `Invalid geometry: ${message}`, [{ path: 'body', message }]);
-}
+const invalid = (message: string) => errors.invalid(`Invalid geometry: ${message}`, 'body', message);
 
 function toRing(positions: Position[], where: string): Point[] {
   const first = positions[0]!;

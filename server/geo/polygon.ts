@@ -28,15 +28,6 @@ export function bboxContains(b: BBox, lat: number, lng: number): boolean {
   return lng >= b[0] && lng <= b[2] && lat >= b[1] && lat <= b[3];
 }
 
-export function unionBBox(boxes: BBox[]): BBox {
-  return [
-    Math.min(...boxes.map((b) => b[0])),
-    Math.min(...boxes.map((b) => b[1])),
-    Math.max(...boxes.map((b) => b[2])),
-    Math.max(...boxes.map((b) => b[3])),
-  ];
-}
-
 /** Even-odd ray casting. Works for closed or open rings. */
 export function pointInRing(lat: number, lng: number, ring: Point[]): boolean {
   let inside = false;
@@ -62,17 +53,23 @@ export function ringArea(ring: Point[]): number {
   return a / 2;
 }
 
-function orient(a: Point, b: Point, c: Point): number {
+/** Which side of a→b the point c lies on: 1 left, -1 right, 0 on the line. */
+export function orient(a: Point, b: Point, c: Point): number {
   const v = (b.lng - a.lng) * (c.lat - a.lat) - (b.lat - a.lat) * (c.lng - a.lng);
   return v > 0 ? 1 : v < 0 ? -1 : 0;
 }
 
-function segmentsCross(a: Point, b: Point, c: Point, d: Point): boolean {
+/**
+ * Do segments a–b and c–d cross? `proper`: only through each other's interiors (no endpoint on the
+ * other segment); otherwise also when an endpoint touches the other segment.
+ */
+export function segmentsCross(a: Point, b: Point, c: Point, d: Point, proper = true): boolean {
   const o1 = orient(a, b, c);
   const o2 = orient(a, b, d);
   const o3 = orient(c, d, a);
   const o4 = orient(c, d, b);
-  return o1 !== o2 && o3 !== o4 && o1 !== 0 && o2 !== 0 && o3 !== 0 && o4 !== 0;
+  if (o1 === o2 || o3 === o4) return false;
+  return !proper || (o1 !== 0 && o2 !== 0 && o3 !== 0 && o4 !== 0);
 }
 
 /** True if two non-adjacent edges of a closed ring properly cross. Sweep over x keeps it near-linear. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dbInfo } from '../db/connection';
-import { HttpError } from '../http/errors';
+import { errors } from '../http/errors';
 import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 
@@ -36,7 +36,7 @@ export function healthRoutes(deps: { engineKind: string }): RouteDef[] {
             uptimeSeconds: Math.round(process.uptime()),
           };
         } catch {
-          throw new HttpError(503, 'db_unavailable', 'The database is not reachable');
+          throw errors.unavailable();
         }
       },
     }),

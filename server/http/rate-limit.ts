@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { HttpError } from './errors';
+import { errors } from './errors';
 import { PointStore, sharedSalt } from './rate-limit-store';
 
 /**
@@ -11,7 +11,11 @@ import { PointStore, sharedSalt } from './rate-limit-store';
  */
 export async function privacyKey(req: Request, extra = ''): Promise<string> {
   const addr = ipKeyGenerator(req.ip ?? 'unknown');
-  return createHmac('sha256', await sharedSalt()).update(addr).update('\0').update(extra).digest('base64url');
+  return createHmac('sha256', await sharedSalt())
+    .update(addr)
+    .update('\0')
+    .update(extra)
+    .digest('base64url');
 }
 
 /**
@@ -48,9 +52,7 @@ export function limiter(opts: {
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(opts.windowMs / 1000);
-      next(
-        new HttpError(429, 'rate_limited', 'Too many attempts; try again later', undefined, { 'Retry-After': String(seconds) }),
-      );
+      next(errors.rateLimited(seconds));
     },
   });
 }

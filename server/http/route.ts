@@ -2,7 +2,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import type { z } from 'zod';
 import type { Role } from '../../shared/schemas/auth';
 import type { AuthContext } from '../accounts/session.types';
-import { forbidden, HttpError, unauthenticated, zodDetails } from './errors';
+import { errors, zodDetails } from './errors';
 import type { Action, Permit } from './policy';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -76,7 +76,7 @@ function parse(schema: AnySchema | undefined, value: unknown, where: string): un
       ...d,
       path: d.path === '(root)' ? where : `${where}.${d.path}`,
     }));
-    throw new HttpError(400, 'validation_failed', 'Invalid input', details);
+    throw errors.invalid('Invalid input', details);
   }
   return result.data;
 }
@@ -84,8 +84,8 @@ function parse(schema: AnySchema | undefined, value: unknown, where: string): un
 function checkAccess(access: Access, auth: AuthContext | null): void {
   const roles = accessRoles(access);
   if (roles === 'public') return;
-  if (!auth) throw unauthenticated();
-  if (roles !== 'user' && !roles.includes(auth.user.role)) throw forbidden();
+  if (!auth) throw errors.unauthenticated();
+  if (roles !== 'user' && !roles.includes(auth.user.role)) throw errors.forbidden();
 }
 
 /**

@@ -1,3 +1,4 @@
+import { distanceM, M_PER_DEG, metresPerDegLng } from '../../shared/geo';
 import type {
   Bbox,
   ClusterCollection,
@@ -8,15 +9,12 @@ import type {
   Timeline,
 } from '../../shared/schemas/police';
 import { ukDateKey, ukHourOfWeek, ukOffsetMinutes } from '../../shared/time';
-import { distanceM } from '../geo/geohash';
 import { giStar } from './analytics/gistar';
 import { gridClusters } from './analytics/grid-clusters';
 import { kdeGrid } from './analytics/kde';
 import type { MapIndex } from './map-index';
 import type { FilterInput, ReportIndex } from './report-index';
 
-const M_PER_DEG_LAT = 110_574;
-const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
 const HOUR_MS = 3_600_000;
 /** Near-repeat search budget per request: distance checks, and wall time. */
 export const NEAR_MAX_PAIRS = 1_000_000;
@@ -144,9 +142,9 @@ export class MapService {
     const box = f.bbox ?? this.extentOf(slots);
     if (!box) return { bbox: [0, 0, 0, 0], cols: 0, rows: 0, cellSizeM: 0, bandwidthM, max: 0, values: [] };
     const [w, s, e, n] = box;
-    const kx = mPerDegLng((s + n) / 2);
+    const kx = metresPerDegLng((s + n) / 2);
     const widthM = Math.max(1, (e - w) * kx);
-    const heightM = Math.max(1, (n - s) * M_PER_DEG_LAT);
+    const heightM = Math.max(1, (n - s) * M_PER_DEG);
     const cs = Math.max(widthM / maxCells, heightM / maxCells, bandwidthM / 8);
     const cols = Math.max(1, Math.ceil(widthM / cs));
     const rows = Math.max(1, Math.ceil(heightM / cs));
@@ -155,13 +153,13 @@ export class MapService {
     for (let k = 0; k < slots.length; k++) {
       const i = slots[k]!;
       xs[k] = (ix.lng[i]! - w) * kx;
-      ys[k] = (ix.lat[i]! - s) * M_PER_DEG_LAT;
+      ys[k] = (ix.lat[i]! - s) * M_PER_DEG;
     }
     const grid = kdeGrid(xs, ys, slots.length, { cols, rows, cellSizeM: cs, bandwidthM });
     const values = new Array<number>(grid.values.length);
     for (let k = 0; k < values.length; k++) values[k] = Math.round(grid.values[k]! * 1000) / 1000;
     return {
-      bbox: [w, s, w + (cols * cs) / kx, s + (rows * cs) / M_PER_DEG_LAT],
+      bbox: [w, s, w + (cols * cs) / kx, s + (rows * cs) / M_PER_DEG],
       cols,
       rows,
       cellSizeM: Math.round(cs * 10) / 10,
@@ -186,9 +184,9 @@ export class MapService {
       }) as const;
     if (!box) return { type: 'FeatureCollection', features: [], meta: meta(cellSizeM, 0, 0, 0) };
     const [w, s, e, n] = box;
-    const kx = mPerDegLng((s + n) / 2);
+    const kx = metresPerDegLng((s + n) / 2);
     const widthM = Math.max(1, (e - w) * kx);
-    const heightM = Math.max(1, (n - s) * M_PER_DEG_LAT);
+    const heightM = Math.max(1, (n - s) * M_PER_DEG);
     let cs = cellSizeM;
     while (Math.ceil(widthM / cs) * Math.ceil(heightM / cs) > maxCells) cs *= 1.5;
     const cols = Math.max(1, Math.ceil(widthM / cs));
@@ -197,12 +195,12 @@ export class MapService {
     for (let k = 0; k < slots.length; k++) {
       const i = slots[k]!;
       const c = Math.min(cols - 1, Math.floor(((ix.lng[i]! - w) * kx) / cs));
-      const r = Math.min(rows - 1, Math.floor(((ix.lat[i]! - s) * M_PER_DEG_LAT) / cs));
+      const r = Math.min(rows - 1, Math.floor(((ix.lat[i]! - s) * M_PER_DEG) / cs));
       counts[r * cols + c]! += 1;
     }
     const result = giStar(counts, cols, rows);
     const dLng = cs / kx;
-    const dLat = cs / M_PER_DEG_LAT;
+    const dLat = cs / M_PER_DEG;
     const features = result.cells.map((cell) => {
       const r = Math.floor(cell.index / cols);
       const c = cell.index % cols;
@@ -264,9 +262,9 @@ export class MapService {
     const D = opts.nearDistanceM;
     const T = opts.nearHours * HOUR_MS;
     const lat0 = pool.length ? ix.lat[pool[0]!]! : 0;
-    const kx = mPerDegLng(lat0);
+    const kx = metresPerDegLng(lat0);
     const cell = new Map<string, number[]>();
-    const keyOf = (i: number) => [Math.floor((ix.lng[i]! * kx) / D), Math.floor((ix.lat[i]! * M_PER_DEG_LAT) / D)] as const;
+    const keyOf = (i: number) => [Math.floor((ix.lng[i]! * kx) / D), Math.floor((ix.lat[i]! * M_PER_DEG) / D)] as const;
     for (const i of pool) {
       const [cx, cy] = keyOf(i);
       const k = `${cx}:${cy}`;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { latToY, lngToX, ReportIndex, type SnapshotField } from './report-index';
+import { COLUMNS, deriveSlots, slotBytes } from './index/columns';
+import { ReportIndex } from './index/report-index';
 
 /**
  * A ReportIndex as one compact binary blob (FerretDB reads large documents at only ~5–10 MB/s, so
@@ -25,7 +26,7 @@ interface Section {
   bytes: number;
   /** For 'int': value = base + q × unit (base: another column or the previous value), exceptions exact. */
   unit?: number;
-  base?: 'prev' | SnapshotField;
+  base?: 'prev' | ColumnName;
   exceptions?: number;
 }
 
@@ -60,7 +61,12 @@ function fromPlanes(src: Uint8Array, n: number, width: number, out: Uint8Array):
  * Encode doubles as Int32 steps of `unit` over a base (the previous value, another column, or 0),
  * exact or set aside: [planes of Int32][exceptions: u32 slot, f64 value...]. Null when too many are inexact.
  */
-function encodeInts(values: Float64Array, n: number, unit: number, base: Float64Array | 'prev' | null): { body: Buffer; exceptions: number } | null {
+function encodeInts(
+  values: Float64Array,
+  n: number,
+  unit: number,
+  base: Float64Array | 'prev' | null,
+): { body: Buffer; exceptions: number } | null {
   const q = new Int32Array(n);
   const ex: number[] = [];
   let prev = 0;
@@ -107,52 +113,47 @@ function decodeInts(body: Uint8Array, n: number, s: Section, base: Float64Array 
   }
 }
 
-const INT_COLUMNS: Array<{ name: SnapshotField; unit: number; base: 'prev' | SnapshotField | null }> = [
-  { name: 'lat', unit: 1e-6, base: 'prev' },
-  { name: 'lng', unit: 1e-6, base: 'prev' },
-  { name: 'fromMs', unit: 60_000, base: null },
-  { name: 'toMs', unit: 60_000, base: 'fromMs' },
-  { name: 'createdMs', unit: 1000, base: 'toMs' },
-];
-const RAW_COLUMNS: Array<{ name: SnapshotField; width: number }> = [
-  { name: 'ids', width: 12 },
-  { name: 'refs', width: 16 },
-  { name: 'role', width: 1 },
-  { name: 'released', width: 1 },
-  { name: 'type', width: 1 },
-  { name: 'status', width: 1 },
-  { name: 'prio', width: 1 },
-  { name: 'force', width: 1 },
-  { name: 'alive', width: 1 },
-  { name: 'addr', width: 4 },
-  { name: 'assignee', width: 4 },
-  { name: 'ind', width: 4 },
-];
+type ColumnName = (typeof COLUMNS)[number]['name'];
+/** The columns a snapshot stores (the rest are derived on load), in `COLUMNS` order: a base comes before its users. */
+const STORED = COLUMNS.filter((c) => c.storage !== 'derived');
 
 export async function encodeIndex(ix: ReportIndex): Promise<{ blob: Buffer; sha256: string; rawBytes: number }> {
   const n = ix.n;
   const f = ix.fields();
   const sections: Section[] = [];
   const bodies: Buffer[] = [];
-  for (const c of INT_COLUMNS) {
+  for (const c of STORED) {
+    const storage = c.storage;
+    if (storage === 'derived') continue;
+    if (storage === 'raw') {
+      const a = f[c.name];
+      const width = slotBytes(c);
+      const body = toPlanes(new Uint8Array(a.buffer, a.byteOffset, n * width), n, width);
+      sections.push({ name: c.name, kind: 'raw', width, bytes: body.length });
+      bodies.push(body);
+      continue;
+    }
+    const { int: unit, base: b } = storage;
     const values = f[c.name] as Float64Array;
-    const base = c.base === 'prev' || c.base === null ? c.base : (f[c.base] as Float64Array);
+    const base = b === 'prev' || b === null ? b : (f[b] as Float64Array);
     // Micro-degrees are rarely exact in binary: the check `b + k·unit === v` decides, value by value.
-    const enc = encodeInts(values, n, c.unit, base);
+    const enc = encodeInts(values, n, unit, base);
     if (enc) {
-      sections.push({ name: c.name, kind: 'int', width: 4, bytes: enc.body.length, unit: c.unit, ...(c.base ? { base: c.base } : {}), exceptions: enc.exceptions });
+      sections.push({
+        name: c.name,
+        kind: 'int',
+        width: 4,
+        bytes: enc.body.length,
+        unit,
+        ...(b ? { base: b } : {}),
+        exceptions: enc.exceptions,
+      });
       bodies.push(enc.body);
     } else {
       const body = toPlanes(new Uint8Array(values.buffer, values.byteOffset, n * 8), n, 8);
       sections.push({ name: c.name, kind: 'raw', width: 8, bytes: body.length });
       bodies.push(body);
     }
-  }
-  for (const c of RAW_COLUMNS) {
-    const a = f[c.name];
-    const body = toPlanes(new Uint8Array(a.buffer, a.byteOffset, n * c.width), n, c.width);
-    sections.push({ name: c.name, kind: 'raw', width: c.width, bytes: body.length });
-    bodies.push(body);
   }
   const header: Header = {
     format: FORMAT,
@@ -181,14 +182,14 @@ export async function decodeIndex(blob: Buffer, sha256?: string): Promise<Report
   if (header.format !== FORMAT) throw new Error(`unknown snapshot format ${header.format}`);
   const n = header.n;
   const ix = new ReportIndex(Math.max(16, n));
-  const arrays = ix.fields() as Record<SnapshotField, ArrayBufferView>;
+  const arrays = ix.fields();
   let at = 4 + len;
   const decoded = new Set<string>();
   for (const s of header.sections) {
     if (at + s.bytes > raw.length) throw new Error(`snapshot section ${s.name} out of range`);
     const body = raw.subarray(at, at + s.bytes);
     at += s.bytes;
-    const target = arrays[s.name as SnapshotField];
+    const target = arrays[s.name as ColumnName];
     if (!target) throw new Error(`bad snapshot section ${s.name}`);
     if (s.kind === 'int') {
       const base = s.base === 'prev' ? 'prev' : s.base ? (arrays[s.base] as Float64Array) : null;
@@ -200,17 +201,8 @@ export async function decodeIndex(blob: Buffer, sha256?: string): Promise<Report
     }
     decoded.add(s.name);
   }
-  for (const c of [...INT_COLUMNS.map((c) => c.name), ...RAW_COLUMNS.map((c) => c.name)])
-    if (!decoded.has(c)) throw new Error(`snapshot lacks ${c}`);
-  // Derived columns.
-  const { lat, lng, x, y, fromMs, toMs, fromMin, toMin, code, force, type, status, prio, alive } = ix;
-  for (let i = 0; i < n; i++) {
-    x[i] = lngToX(lng[i]!);
-    y[i] = latToY(lat[i]!);
-    fromMin[i] = Math.min(0xffffffff, Math.max(0, Math.floor(fromMs[i]! / 60_000)));
-    toMin[i] = Math.min(0xffffffff, Math.max(0, Math.floor(toMs[i]! / 60_000)));
-    code[i] = alive[i] ? (force[i]! << 7) | 64 | type[i]! | (status[i]! << 2) | (prio[i]! << 5) : 0;
-  }
+  for (const c of STORED) if (!decoded.has(c.name)) throw new Error(`snapshot lacks ${c.name}`);
+  deriveSlots(ix, 0, n);
   ix.setTables(header);
   ix.restored(n, header.sortedN, header.lastUpdatedMs);
   return ix;

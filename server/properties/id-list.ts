@@ -1,6 +1,6 @@
 import mongoose, { Types } from 'mongoose';
 import { readById, updateVersioned } from '../db/versioned';
-import { HttpError } from '../http/errors';
+import { errors, type HttpError } from '../http/errors';
 
 /**
  * A small versioned document per owner listing the ids of the owner's items (an owner's properties, a user's
@@ -23,7 +23,7 @@ const UNFINISHED_MS = 5 * 60_000;
 /** Concurrent changes of one owner's list retried before giving up (each retry re-reads the list). */
 const ATTEMPTS = 30;
 
-export const closedAccount = () => new HttpError(409, 'conflict', 'This account is being deleted');
+export const closedAccount = () => errors.conflict('This account is being deleted');
 
 export class IdList {
   constructor(

@@ -3,7 +3,7 @@ import { ALERT_LIMITS, type PropertyCreate, type PropertyUpdate, type PropertyVi
 import type { PropertyType } from '../../shared/taxonomy';
 import { readById, updateVersioned } from '../db/versioned';
 import { cellKeys } from '../geo/geohash';
-import { HttpError, notFound } from '../http/errors';
+import { errors } from '../http/errors';
 import { ownedBy } from '../http/policy';
 import { asObjectId, closedAccount, eachLimited, IdList } from './id-list';
 import { type Property, PropertyModel } from './property.model';
@@ -64,7 +64,7 @@ export class PropertyService {
   private checking = false;
   private readonly owners = new IdList('ownerproperties', {
     limit: ALERT_LIMITS.propertiesPerUser,
-    full: () => new HttpError(409, 'conflict', `At most ${ALERT_LIMITS.propertiesPerUser} properties per account`),
+    full: () => errors.conflict(`At most ${ALERT_LIMITS.propertiesPerUser} properties per account`),
     exists: async (id) => {
       const _id = asObjectId(id);
       return !!_id && !!(await readById(propertyColl(), _id));
@@ -200,7 +200,7 @@ export class PropertyService {
   async get(ownerId: string, id: string): Promise<StoredProperty> {
     const _id = asObjectId(id);
     const p = _id && (await PropertyModel.findById(_id).lean());
-    if (!p || !ownedBy(ownerId, p)) throw notFound('Property');
+    if (!p || !ownedBy(ownerId, p)) throw errors.notFound('Property');
     return p;
   }
 
@@ -274,7 +274,7 @@ export class PropertyService {
       },
       { conflictMessage: 'The property changed meanwhile; please try again' },
     );
-    if (!updated) throw notFound('Property');
+    if (!updated) throw errors.notFound('Property');
     const now = updated;
     if (resetFrom) await this.verification.afterReset(ownerId, id, resetFrom);
     await this.changed((grid) => grid.put(gridEntry(now)));

@@ -1,3 +1,4 @@
+import { degreesAround } from '../../shared/geo';
 import type { PropertyType } from '../../shared/taxonomy';
 import { distanceM, geohash } from '../geo/geohash';
 
@@ -13,8 +14,7 @@ const CELL_PRECISION = 6; // ≈1.2 × 0.6 km
 
 /** The cells (at CELL_PRECISION) that a circle of `radiusM` around the point can touch. */
 function nearbyCells(lat: number, lng: number, radiusM: number): string[] {
-  const dLat = radiusM / 111_320;
-  const dLng = radiusM / (111_320 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+  const { dLat, dLng } = degreesAround(lat, radiusM);
   const cells = new Set<string>();
   for (const a of [-dLat, 0, dLat]) for (const b of [-dLng, 0, dLng]) cells.add(geohash(lat + a, lng + b, CELL_PRECISION));
   return [...cells];

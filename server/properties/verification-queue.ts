@@ -1,6 +1,6 @@
-import { readById, updateVersioned } from '../db/versioned';
-import { HttpError } from '../http/errors';
 import { VERIFICATION_LIMITS } from '../../shared/schemas/verification';
+import { readById, updateVersioned } from '../db/versioned';
+import { errors } from '../http/errors';
 
 /**
  * The pending verification queue: one small versioned document per force (`{_id: forceId, ids}`, oldest first;
@@ -37,7 +37,7 @@ export async function enqueue(key: string, propertyId: string): Promise<void> {
   await change(key, (ids) => {
     if (ids.includes(propertyId)) return null;
     if (ids.length >= VERIFICATION_LIMITS.queueMax)
-      throw new HttpError(409, 'conflict', 'The verification queue for this area is full; please try again later');
+      throw errors.conflict('The verification queue for this area is full; please try again later');
     return [...ids, propertyId];
   });
 }

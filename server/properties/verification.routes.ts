@@ -11,7 +11,7 @@ import {
   VerificationRequestBody,
 } from '../../shared/schemas/verification';
 import type { AlertsService } from '../alerts/alerts.service';
-import { notFound } from '../http/errors';
+import { errors } from '../http/errors';
 import { can, canOnObject } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { ReportModel } from '../reports/report.model';
@@ -97,7 +97,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       errors: [404],
       handler: async ({ auth, params }) => {
         const report = await ReportModel.findById(params.id, { lat: 1, lng: 1, propertyId: 1, forceId: 1 }).lean();
-        if (!report || !canOnObject(auth!.user, 'report.read', report)) throw notFound('Report');
+        if (!report || !canOnObject(auth!.user, 'report.read', report)) throw errors.notFound('Report');
         const recipients = await alerts.propertyNoticeRecipients(report);
         // One count per owner: an owner with several alerts here counts once, with their best status.
         const rank = { verified: 0, pending: 1, unverified: 2, refused: 3 } as const;

@@ -9,10 +9,11 @@ import {
 import type { AuthUser } from '../accounts/session.types';
 import { UserModel } from '../accounts/user.model';
 import { updateVersioned } from '../db/versioned';
-import { HttpError, notFound } from '../http/errors';
+import { errors } from '../http/errors';
 import { canOnObject, ownedBy } from '../http/policy';
 import { appendAudit, auditEntry } from '../triage/audit-log';
 import { userNames } from '../triage/user-names';
+import { asObjectId } from './id-list';
 import { type Property, PropertyModel } from './property.model';
 import {
   codeMatches,
@@ -25,9 +26,8 @@ import {
   type VerificationAction,
   verificationOf,
 } from './verification';
-import { asObjectId } from './id-list';
-import { dequeue, enqueue, NO_FORCE, queuedIds } from './verification-queue';
 import { verificationLetter } from './verification-letter';
+import { dequeue, enqueue, NO_FORCE, queuedIds } from './verification-queue';
 
 type StoredProperty = Property & { _id: Types.ObjectId; rev?: number };
 
@@ -47,7 +47,7 @@ const propertyColl = () => PropertyModel.collection.collectionName;
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 const notAllowed = (status: VerificationStatus, what: string) =>
-  new HttpError(409, 'conflict', `This property is ${status}: it cannot ${what} now`);
+  errors.conflict(`This property is ${status}: it cannot ${what} now`);
 
 /**
  * Ownership verification of registered properties (issue 11 item 4): unverified → pending → verified | refused.
@@ -77,13 +77,13 @@ export class VerificationService {
       p._id,
       async (cur) => {
         // A property deleted meanwhile is not created again.
-        if (!cur) throw notFound('Property');
+        if (!cur) throw errors.notFound('Property');
         const next = await mutate(cur, verificationOf(cur));
         return next ? { verification: next } : null;
       },
       { attempts: ATTEMPTS, conflictMessage: 'The property changed meanwhile; please try again' },
     );
-    if (!updated) throw notFound('Property');
+    if (!updated) throw errors.notFound('Property');
     return updated;
   }
 
@@ -110,14 +110,14 @@ export class VerificationService {
   /** The owner asks to be verified (optionally saying what documents they can show): → pending. */
   async request(ownerId: string, propertyId: string, note: string | undefined): Promise<StoredProperty> {
     const p = await this.read(propertyId);
-    if (!p || !ownedBy(ownerId, p)) throw notFound('Property');
+    if (!p || !ownedBy(ownerId, p)) throw errors.notFound('Property');
     const from = verificationOf(p).status;
     this.step(verificationOf(p), 'request', 'be submitted for verification');
     const queue = this.queueOf(p);
     const now = new Date();
     const updated = await this.whileQueued(queue, propertyId, () =>
       this.change(p, (cur, v) => {
-        if (!ownedBy(ownerId, cur)) throw notFound('Property');
+        if (!ownedBy(ownerId, cur)) throw errors.notFound('Property');
         const to = this.step(v, 'request', 'be submitted for verification');
         return {
           ...UNVERIFIED,
@@ -143,7 +143,7 @@ export class VerificationService {
   async issueLetter(user: AuthUser, propertyId: string): Promise<VerificationLetter> {
     const p = await this.read(propertyId);
     const force = p ? (this.forces?.locate(p.lat, p.lng) ?? null) : null;
-    if (!p || !canOnObject(user, 'verification.letter', { forceId: force })) throw notFound('Property');
+    if (!p || !canOnObject(user, 'verification.letter', { forceId: force })) throw errors.notFound('Property');
     const v0 = verificationOf(p);
     this.step(v0, 'letter', 'get a verification letter');
     const queue = v0.status === 'pending' && v0.queue ? v0.queue : (force ?? NO_FORCE);
@@ -194,7 +194,7 @@ export class VerificationService {
    */
   async submitCode(ownerId: string, propertyId: string, typed: string): Promise<StoredProperty> {
     const p = await this.read(propertyId);
-    if (!p || !ownedBy(ownerId, p)) throw notFound('Property');
+    if (!p || !ownedBy(ownerId, p)) throw errors.notFound('Property');
     const now = new Date();
     // One hash per letter for this call, however often the change is retried.
     const checked = new Map<string, boolean>();
@@ -202,7 +202,7 @@ export class VerificationService {
     let attemptsLeft = 0;
     let before: StoredVerification = verificationOf(p);
     const updated = await this.change(p, async (cur, v) => {
-      if (!ownedBy(ownerId, cur)) throw notFound('Property');
+      if (!ownedBy(ownerId, cur)) throw errors.notFound('Property');
       before = v;
       const letter = usableLetter(v, now);
       if (!letter) {
@@ -230,9 +230,7 @@ export class VerificationService {
       return { ...v, letter: { ...letter, attempts: letter.attempts + 1 }, changedAt: now };
     });
     if (outcome === 'none') {
-      throw new HttpError(
-        409,
-        'conflict',
+      throw errors.conflict(
         'No letter code is waiting for this property: it was used, has expired or had too many wrong tries. Ask for a new letter.',
       );
     }
@@ -242,7 +240,7 @@ export class VerificationService {
         attemptsLeft > 0
           ? `That code is not right: ${attemptsLeft} tries left`
           : 'That code is not right, and this letter can no longer be used';
-      throw new HttpError(400, 'validation_failed', message, [{ path: 'body.code', message }]);
+      throw errors.invalid(message, 'body.code');
     }
     if (before.queue) await dequeue(before.queue, [propertyId]);
     await appendAudit([
@@ -260,7 +258,7 @@ export class VerificationService {
   /** An admin's check of documents: verifies or refuses a pending property, or revokes a verified one. */
   async decide(admin: AuthUser, propertyId: string, decision: 'verified' | 'refused', note: string): Promise<VerificationCase> {
     const p = await this.read(propertyId);
-    if (!p) throw notFound('Property');
+    if (!p) throw errors.notFound('Property');
     const action: VerificationAction = decision === 'verified' ? 'verify' : 'refuse';
     const what = decision === 'verified' ? 'be verified' : 'be refused';
     this.step(verificationOf(p), action, what);

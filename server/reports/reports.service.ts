@@ -7,7 +7,7 @@ import { updateVersioned } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import type { ForceService } from '../forces/forces.service';
 import { cellKeys } from '../geo/geohash';
-import { HttpError } from '../http/errors';
+import { errors } from '../http/errors';
 import type { PropertyService } from '../properties/properties.service';
 import { noteFiling, readFilings } from './filings';
 import { DUMMY_PASSPHRASE_HASH, hashPassphrase, verifyPassphrase } from './passphrase';
@@ -25,7 +25,7 @@ const BUSY_ATTEMPTS = 5;
 /** "My reports" shows at most this many, the newest. */
 const MINE_LIMIT = 500;
 
-const notFound = () => new HttpError(404, 'not_found', 'No report matches that reference and passphrase');
+const noSuchReport = () => errors.notFound('Report', 'No report matches that reference and passphrase');
 
 /** The reporter's contact details without empty fields, or null when they gave none. */
 function contactOf(contact: ReportCreate['contact']): Contact | null {
@@ -51,11 +51,11 @@ export class ReportService {
     const { lat, lng } = input.location;
     const forceId = this.deps.forces.locator.locate(lat, lng);
     if (!forceId) {
-      throw new HttpError(
+      throw errors.outsideForceArea(
         422,
-        'outside_force_area',
         'That location is outside every police force area StayWatch covers. Please call 101 (or 999 in an emergency).',
-        [{ path: 'body.location', message: 'Outside the areas StayWatch covers' }],
+        'body.location',
+        'Outside the areas StayWatch covers',
       );
     }
     const passphrase = newPassphrase();
@@ -139,7 +139,7 @@ export class ReportService {
     const found = await loadReport(reportIdFor(body.reference));
     const report = found?.reference === body.reference ? found : null;
     const ok = await verifyPassphrase(body.passphrase, report?.passphraseHash ?? DUMMY_PASSPHRASE_HASH, body.reference);
-    if (!report || !ok) throw notFound();
+    if (!report || !ok) throw noSuchReport();
     return report;
   }
 
@@ -155,12 +155,12 @@ export class ReportService {
       reportsCollection(),
       report._id,
       (cur) => {
-        if (!cur) throw notFound();
+        if (!cur) throw noSuchReport();
         return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], updatedAt: now };
       },
       { conflictMessage: 'The report is being changed right now; please send it again' },
     );
-    if (!updated) throw notFound();
+    if (!updated) throw noSuchReport();
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['addenda'], byUserId: null });
     return presentPublic(updated);
   }

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { ReportDetail, ReportSummary, UserRef } from '../../shared/schemas/police';
+import type { AuditList, ReportDetail, ReportSummary, UserRef } from '../../shared/schemas/police';
 import type { ReportStatus } from '../../shared/taxonomy';
 import type { ReportIndex } from '../map/report-index';
 import type { Report } from '../reports/report.model';
@@ -96,5 +96,18 @@ export function summaryFromIndex(ix: ReportIndex, slot: number, names: UserNames
     forceId: ix.forceAt(slot),
     assignedTo: assignee ? { id: assignee, name: names.get(assignee) ?? 'Unknown user' } : null,
     ownerAlert: ix.released[slot] === 1 ? 'released' : 'withheld',
+  };
+}
+
+/** One entry of the audit trail, with the name of who did it. */
+export function presentAuditEntry(e: AuditEntry, names: UserNames): AuditList['items'][number] {
+  return {
+    id: e.id,
+    action: e.action,
+    reportId: e.reportId,
+    userId: e.userId,
+    userName: names.get(e.userId) ?? null,
+    at: new Date(e.at).toISOString(),
+    details: e.details ?? null,
   };
 }

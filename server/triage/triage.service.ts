@@ -14,7 +14,7 @@ import { UserModel } from '../accounts/user.model';
 import { updateVersioned } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import { distanceM } from '../geo/geohash';
-import { HttpError, notFound } from '../http/errors';
+import { errors } from '../http/errors';
 import { type Action, canOnObject } from '../http/policy';
 import type { MapIndex } from '../map/map-index';
 import type { FilterInput, ReportIndex } from '../map/report-index';
@@ -22,11 +22,9 @@ import { PropertyModel } from '../properties/property.model';
 import { verificationOf } from '../properties/verification';
 import { type LeanReport, loadByIds, loadReport, reportsCollection } from '../reports/report-reads';
 import { appendAudit, auditEntry, InvalidAuditCursor, listAudit, reportAudit } from './audit-log';
-import { presentDetail, summaryFromIndex } from './triage.presenter';
+import { presentAuditEntry, presentDetail, summaryFromIndex } from './triage.presenter';
 import { userNames } from './user-names';
 
-const conflict = (message: string) => new HttpError(409, 'conflict', message);
-const invalid = (path: string, message: string) => new HttpError(400, 'validation_failed', message, [{ path, message }]);
 const CHANGED_MEANWHILE = 'The report changed meanwhile; reload and try again';
 /** Newest audit entries shown with a report. */
 const DETAIL_AUDIT = 200;
@@ -48,7 +46,7 @@ function decodeCursor(s: string | undefined): QueueCursor | null {
   } catch {
     /* fall through */
   }
-  throw invalid('query.cursor', 'Invalid cursor');
+  throw errors.invalid('Invalid cursor', 'query.cursor');
 }
 
 type AuditNote = { action: string; details: Record<string, unknown> | null };
@@ -63,7 +61,7 @@ function planPatch(cur: LeanReport, body: ReportPatch, now: Date, by: Types.Obje
   const audits: AuditNote[] = [];
   if (body.status !== undefined) {
     const allowed = STATUS_TRANSITIONS[cur.status] as readonly ReportStatus[];
-    if (!allowed.includes(body.status)) throw conflict(`Cannot change status from ${cur.status} to ${body.status}`);
+    if (!allowed.includes(body.status)) throw errors.conflict(`Cannot change status from ${cur.status} to ${body.status}`);
     set.status = body.status;
     const change = { status: body.status, at: now, by, ...(body.statusNote ? { note: body.statusNote } : {}) };
     set.statusHistory = [...(cur.statusHistory ?? []), change];
@@ -161,7 +159,7 @@ export class TriageService {
   /** The report, when the policy lets the caller do `action` to it; 404 otherwise, as if it did not exist. */
   private async loadVisible(auth: AuthContext, id: string, action: Action): Promise<LeanReport> {
     const doc = await loadReport(id);
-    if (!doc || !canOnObject(auth.user, action, doc)) throw notFound('Report');
+    if (!doc || !canOnObject(auth.user, action, doc)) throw errors.notFound('Report');
     return doc;
   }
 
@@ -210,8 +208,9 @@ export class TriageService {
    * neither change is lost; the second is re-checked against the first (409 when it no longer applies).
    */
   async patch(auth: AuthContext, id: string, body: ReportPatch): Promise<ReportDetail> {
-    if (body.statusNote !== undefined && body.status === undefined) throw invalid('body.statusNote', 'statusNote needs status');
-    if (body.link === id) throw invalid('body.link', 'A report cannot be linked to itself');
+    if (body.statusNote !== undefined && body.status === undefined)
+      throw errors.invalid('statusNote needs status', 'body.statusNote');
+    if (body.link === id) throw errors.invalid('A report cannot be linked to itself', 'body.link');
     const doc = await this.loadVisible(auth, id, 'report.change');
     // The force of a report never changes, so what depends only on it is checked once, before the write.
     if (body.assignTo) {
@@ -219,11 +218,11 @@ export class TriageService {
       // An assignee must be someone the policy lets change this report.
       const assignee = u && !u.disabled ? { id: String(u._id), role: u.role, forceId: u.forceId ?? null } : null;
       const ok = assignee && canOnObject(assignee, 'report.change', doc);
-      if (!ok) throw invalid('body.assignTo', 'Assign to an officer of this force');
+      if (!ok) throw errors.invalid('Assign to an officer of this force', 'body.assignTo');
     }
     if (body.link !== undefined) {
       const other = await loadReport(body.link);
-      if (!other || other.forceId !== doc.forceId) throw notFound('Linked report');
+      if (!other || other.forceId !== doc.forceId) throw errors.notFound('Linked report');
     }
     let unlinkOther = false;
     if (body.unlink !== undefined) {
@@ -238,13 +237,13 @@ export class TriageService {
       reportsCollection(),
       doc._id,
       (cur) => {
-        if (!cur || !canOnObject(auth.user, 'report.change', cur)) throw notFound('Report');
+        if (!cur || !canOnObject(auth.user, 'report.change', cur)) throw errors.notFound('Report');
         plan = planPatch(cur, body, now, by);
         return plan.changes.length ? plan.set : null;
       },
       { conflictMessage: CHANGED_MEANWHILE },
     );
-    if (!updated) throw notFound('Report');
+    if (!updated) throw errors.notFound('Report');
     if (plan.changes.length === 0) return this.present(updated);
 
     await appendAudit(plan.audits.map((a) => auditEntry(a.action, id, auth.user.id, a.details, now)));
@@ -296,20 +295,12 @@ export class TriageService {
     try {
       page = await listAudit(q);
     } catch (err) {
-      if (err instanceof InvalidAuditCursor) throw invalid('query.cursor', 'Invalid cursor');
+      if (err instanceof InvalidAuditCursor) throw errors.invalid('Invalid cursor', 'query.cursor');
       throw err;
     }
     const names = await userNames(page.items.map((e) => e.userId));
     return {
-      items: page.items.map((e) => ({
-        id: e.id,
-        action: e.action,
-        reportId: e.reportId,
-        userId: e.userId,
-        userName: names.get(e.userId) ?? null,
-        at: new Date(e.at).toISOString(),
-        details: e.details ?? null,
-      })),
+      items: page.items.map((e) => presentAuditEntry(e, names)),
       nextCursor: page.nextCursor,
     };
   }

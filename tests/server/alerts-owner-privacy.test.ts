@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { geohashCell } from '../../server/alerts/geometry';
 import type { DeliveryWorker } from '../../server/alerts/worker';
-import { geohash } from '../../server/geo/geohash';
+import { geohash, geohashCell } from '../../server/geo/geohash';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';

@@ -386,10 +386,10 @@ describe('the map index with attribute bitmaps', () => {
     expect(ix.n - ix.sortedN).toBeGreaterThan(500);
     expect(ix.size).toBe(truth.size);
     // Kept up to date slot by slot, the bitmaps equal ones built afresh from the columns.
-    const inner = ix as unknown as { bm: Uint32Array; bmForce: Array<Uint32Array | undefined>; rebuildBitmaps(): void };
+    const inner = ix.bitmaps as unknown as { bm: Uint32Array; bmForce: Array<Uint32Array | undefined> };
     const kept = inner.bm.slice();
     const keptForces = inner.bmForce.map((m) => m?.slice());
-    inner.rebuildBitmaps();
+    (ix as unknown as { rebuildBitmaps(): void }).rebuildBitmaps();
     expect(kept).toEqual(inner.bm);
     const none = new Uint32Array(keptForces.find((m) => m !== undefined)!.length);
     for (let fc = 0; fc < FORCES.length; fc++) expect(keptForces[fc] ?? none, FORCES[fc]).toEqual(inner.bmForce[fc] ?? none);

@@ -1,3 +1,4 @@
+import { degreesAround, M_PER_DEG } from '../../../shared/geo';
 import type { LatLngPoint } from './AreaMap';
 
 /**
@@ -7,7 +8,6 @@ import type { LatLngPoint } from './AreaMap';
  */
 const CELL_LAT = 180 / 2 ** 15;
 const CELL_LNG = 360 / 2 ** 15;
-const M_PER_DEG = 111_320;
 /** Above this many squares the map does not shade them (the text still gives the number). */
 export const SHADE_MAX = 400;
 
@@ -95,8 +95,7 @@ export function squaresTouched(
   } else if (shape.center) {
     const c = shape.center;
     const r = shape.radiusM ?? 0;
-    const dLat = r / M_PER_DEG;
-    const dLng = r / (M_PER_DEG * Math.max(0.01, Math.cos((c.lat * Math.PI) / 180)));
+    const { dLat, dLng } = degreesAround(c.lat, r);
     [w, s, e, n] = [c.lng - dLng, c.lat - dLat, c.lng + dLng, c.lat + dLat];
     touches = (b) => circleTouches(c, r, b);
   } else return [];

@@ -1,32 +1,13 @@
-import { distanceM } from '../geo/geohash';
-import { type BBox, bboxOf, type Point, pointInRing, ringArea, ringSelfIntersects } from '../geo/polygon';
+import { distanceM } from '../../shared/geo';
+import { type BBox, bboxOf, type Point, pointInRing, ringArea, ringSelfIntersects, segmentsCross } from './polygon';
 
-const M_PER_DEG_LAT = 111_320;
-
-/** Bounding box of a circle of `radiusM` around a point (slightly generous). */
-export function circleBBox(lat: number, lng: number, radiusM: number): BBox {
-  const dLat = (radiusM * 1.01 + 1) / M_PER_DEG_LAT;
-  const dLng = (radiusM * 1.01 + 1) / (M_PER_DEG_LAT * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
-  return [lng - dLng, lat - dLat, lng + dLng, lat + dLat];
-}
+/** Alert and report areas: circles and simple rings, and how they meet boxes and each other. */
 
 export function withinRadius(center: Point, radiusM: number, lat: number, lng: number): boolean {
   return distanceM(center.lat, center.lng, lat, lng) <= radiusM;
 }
 
-function orient(a: Point, b: Point, c: Point): number {
-  return Math.sign((b.lng - a.lng) * (c.lat - a.lat) - (b.lat - a.lat) * (c.lng - a.lng));
-}
-
-function segmentsIntersect(a: Point, b: Point, c: Point, d: Point): boolean {
-  const o1 = orient(a, b, c);
-  const o2 = orient(a, b, d);
-  const o3 = orient(c, d, a);
-  const o4 = orient(c, d, b);
-  return o1 !== o2 && o3 !== o4;
-}
-
-/** True if two simple rings overlap (one contains a vertex of the other, or edges cross). */
+/** True if two simple rings overlap (one contains a vertex of the other, or edges cross or touch). */
 export function ringsIntersect(a: Point[], b: Point[]): boolean {
   const ba = bboxOf(a);
   const bb = bboxOf(b);
@@ -36,16 +17,10 @@ export function ringsIntersect(a: Point[], b: Point[]): boolean {
     const a1 = a[i]!;
     const a2 = a[(i + 1) % a.length]!;
     for (let j = 0; j < b.length; j++) {
-      if (segmentsIntersect(a1, a2, b[j]!, b[(j + 1) % b.length]!)) return true;
+      if (segmentsCross(a1, a2, b[j]!, b[(j + 1) % b.length]!, false)) return true;
     }
   }
   return false;
-}
-
-/** Does a circle overlap a ring? Centre inside, or any vertex within the radius, or (approximately) an edge close by. */
-export function circleIntersectsRing(center: Point, radiusM: number, ring: Point[]): boolean {
-  if (pointInRing(center.lat, center.lng, ring)) return true;
-  return ring.some((p) => distanceM(center.lat, center.lng, p.lat, p.lng) <= radiusM);
 }
 
 /** Drops a repeated closing vertex; rejects degenerate and self-crossing rings. */
@@ -60,53 +35,12 @@ export function normaliseRing(points: Point[]): { ring: Point[] } | { error: str
   return { ring };
 }
 
-const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
-
-/** The box [west, south, east, north] of a geohash cell. */
-export function geohashBox(hash: string): BBox {
-  let latLo = -90;
-  let latHi = 90;
-  let lngLo = -180;
-  let lngHi = 180;
-  let even = true;
-  for (const ch of hash) {
-    const v = BASE32.indexOf(ch);
-    for (let bit = 4; bit >= 0; bit--) {
-      const on = (v >> bit) & 1;
-      if (even) {
-        const mid = (lngLo + lngHi) / 2;
-        if (on) lngLo = mid;
-        else lngHi = mid;
-      } else {
-        const mid = (latLo + latHi) / 2;
-        if (on) latLo = mid;
-        else latHi = mid;
-      }
-      even = !even;
-    }
-  }
-  return [lngLo, latLo, lngHi, latHi];
-}
-
-/** Centre and size of a geohash cell. */
-export function geohashCell(hash: string): { lat: number; lng: number; heightM: number; widthM: number } {
-  const [w, s, e, n] = geohashBox(hash);
-  const lat = (s + n) / 2;
-  return {
-    lat,
-    lng: (w + e) / 2,
-    heightM: (n - s) * M_PER_DEG_LAT,
-    widthM: (e - w) * M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180),
-  };
-}
-
 /** Does a circle of `radiusM` around `center` reach into a box? (The box's nearest point is within the radius.) */
 export function circleTouchesBox(center: Point, radiusM: number, box: BBox): boolean {
   const lat = Math.min(Math.max(center.lat, box[1]), box[3]);
   const lng = Math.min(Math.max(center.lng, box[0]), box[2]);
   return distanceM(center.lat, center.lng, lat, lng) <= radiusM;
 }
-
 /** Does the segment a–b pass through the box? (Liang–Barsky clipping; no allocation.) */
 function segmentCrossesBox(a: Point, b: Point, [w, s, e, n]: BBox): boolean {
   let t0 = 0;

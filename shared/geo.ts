@@ -1,0 +1,38 @@
+/**
+ * Distances and degree lengths, one set for the server and the client. Everything is measured on
+ * a sphere of the mean Earth radius: `distanceM` (haversine) and every box, grid and cell size.
+ */
+
+/** Mean Earth radius (IUGG), in metres. */
+export const EARTH_RADIUS_M = 6_371_008.8;
+
+/**
+ * Metres per degree of latitude, and of longitude at the equator, on that sphere: 2πR / 360 ≈ 111,195 m.
+ * One figure for all, so boxes and grids agree with `distanceM`. (The WGS 84 ellipsoid's 110,574 m per
+ * degree of latitude at the equator and 111,320 m per degree of longitude there, which the code once
+ * used side by side, differ from it by under 0.6 %; in Britain a degree of latitude is ~111,250 m.)
+ */
+export const M_PER_DEG = (2 * Math.PI * EARTH_RADIUS_M) / 360;
+
+/** Metres per degree of longitude at latitude `lat` (never below 1 % of the equator's, near the poles). */
+export const metresPerDegLng = (lat: number): number => M_PER_DEG * Math.max(0.01, Math.cos((lat * Math.PI) / 180));
+
+/** Half-height and half-width in degrees of a circle of `radiusM` around a point at latitude `lat`. */
+export function degreesAround(lat: number, radiusM: number): { dLat: number; dLng: number } {
+  return { dLat: radiusM / M_PER_DEG, dLng: radiusM / metresPerDegLng(lat) };
+}
+
+/** Bounding box [west, south, east, north] of a circle of `radiusM` around a point, 1 % + 1 m generous. */
+export function circleBBox(lat: number, lng: number, radiusM: number): [number, number, number, number] {
+  const { dLat, dLng } = degreesAround(lat, radiusM * 1.01 + 1);
+  return [lng - dLng, lat - dLat, lng + dLng, lat + dLat];
+}
+
+/** Great-circle (haversine) distance in metres. */
+export function distanceM(lat1: number, lng1: number, lat2: number, lng2: number): number {
+  const toRad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * toRad;
+  const dLng = (lng2 - lng1) * toRad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * toRad) * Math.cos(lat2 * toRad) * Math.sin(dLng / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
+}
