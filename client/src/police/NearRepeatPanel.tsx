@@ -61,7 +61,8 @@ function KnoxTable({ data, loading }: { data: NearRepeatTable; loading: boolean 
   return (
     <div data-testid="near-repeat" aria-busy={loading}>
       <p className="pw-knox-summary">{data.summary}</p>
-      <div className="pw-scroll">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable from the keyboard */}
+      <div className="pw-scroll" tabIndex={0} role="region" aria-label="Near-repeat table">
         <table className="table pw-knox-table">
           <caption className="visually-hidden">
             Observed ÷ expected pairs of reports by distance (rows) and time apart (columns); ★ more than chance
