@@ -228,8 +228,8 @@ function wholeForce(fn: (f: FilterInput) => unknown, runs = 30): number[] {
 }
 const sussexCount = ix.select(ix.compile({ forceIds: ['sussex'] })).length;
 const heat = wholeForce((f) => map.heat(f, 500));
-const hot = wholeForce((f) => map.hotspots(f, 250));
-const hotMeta = map.hotspots({ forceIds: ['sussex'] }, 250).meta;
+const hot = wholeForce((f) => map.giStarHotspots(f, 250));
+const hotMeta = map.giStarHotspots({ forceIds: ["sussex"] }, 250).meta;
 out.push(
   `### Whole-force analytics (Sussex: ${sussexCount.toLocaleString('en-GB')} of ${N.toLocaleString('en-GB')} reports; 30 runs, a third unfiltered)\n`,
   '| endpoint | p50 (CPU ms) | p95 | p99 | notes |',

@@ -1,3 +1,4 @@
+import { NearRepeatQuery, NearRepeatTable } from '../../shared/schemas/near-repeat';
 import {
   ClusterCollection,
   ClustersQuery,
@@ -52,14 +53,21 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
     route({
       method: 'get',
       path: '/api/map/hotspots',
-      summary: 'Getis-Ord Gi* hotspots and coldspots on a grid, Benjamini-Hochberg corrected',
+      summary:
+        'Hotspots and coldspots on a grid: an exact count test per cell neighbourhood (default) or Getis-Ord Gi*, Benjamini-Hochberg corrected; cell size from the data unless chosen',
       tags: ['map'],
       access: can('map.view'),
       before: [analytics],
       errors: [429],
       query: HotspotsQuery,
       response: HotspotCollection,
-      handler: ({ query, auth }) => map.hotspots(filterInput(auth!, query), query.cellSize),
+      handler: ({ query, auth }) =>
+        map.hotspots(filterInput(auth!, query), {
+          cellSizeM: query.cellSize,
+          method: query.method,
+          model: query.model,
+          fdr: query.fdr,
+        }),
     }),
     route({
       method: 'get',
@@ -76,6 +84,26 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
           limit: query.limit,
           nearDistanceM: query.nearDistanceM,
           nearHours: query.nearHours,
+        }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/map/near-repeat',
+      summary:
+        'Knox near-repeat test: pairs of reports per distance × time band against Monte Carlo permutations (bounded; notices say what was cut)',
+      tags: ['map'],
+      access: can('map.view'),
+      before: [analytics],
+      errors: [429],
+      query: NearRepeatQuery,
+      response: NearRepeatTable,
+      handler: ({ query, auth }) =>
+        map.nearRepeat(filterInput(auth!, query), {
+          distanceM: query.distanceM,
+          distanceBands: query.distanceBands,
+          days: query.days,
+          timeBands: query.timeBands,
+          permutations: query.permutations,
         }),
     }),
     route({

@@ -8,10 +8,14 @@ import type {
   Repeats,
   Timeline,
 } from '../../shared/schemas/police';
+import type { NearRepeatTable } from '../../shared/schemas/near-repeat';
 import { ukDateKey, ukHourOfWeek, ukOffsetMinutes } from '../../shared/time';
 import { giStar } from './analytics/gistar';
 import { gridClusters } from './analytics/grid-clusters';
+import type { HotspotModel } from './analytics/exact-hotspots';
 import { kdeGrid } from './analytics/kde';
+import { exactHotspotLayer, NEIGHBOURHOOD } from './hotspot-layer';
+import { KNOX_LIMITS, type NearRepeatOptions, nearRepeatTable } from './near-repeat';
 import type { MapIndex } from './map-index';
 import type { FilterInput, ReportIndex } from './report-index';
 
@@ -169,7 +173,26 @@ export class MapService {
     };
   }
 
-  hotspots(f: FilterInput, cellSizeM: number, maxCells = 400_000): HotspotCollection {
+  /** Hotspots by the exact count test (default) or, as a baseline, Getis-Ord Gi*. */
+  hotspots(
+    f: FilterInput,
+    opts: { cellSizeM?: number; method?: 'exact' | 'gistar'; model?: HotspotModel; fdr?: number },
+    maxCells = 400_000,
+  ): HotspotCollection {
+    if ((opts.method ?? 'exact') === 'exact') {
+      const slots = this.select(f);
+      return exactHotspotLayer(this.ix, slots, f.bbox ?? this.extentOf(slots), {
+        cellSizeM: opts.cellSizeM,
+        model: opts.model ?? 'binomial',
+        fdr: opts.fdr ?? 0.05,
+        maxCells,
+      });
+    }
+    return this.giStarHotspots(f, opts.cellSizeM ?? 250, maxCells);
+  }
+
+  /** The former layer: Gi* z-scores with normal p-values (over-flags sparse counts; kept as a baseline). */
+  giStarHotspots(f: FilterInput, cellSizeM: number, maxCells = 400_000): HotspotCollection {
     const ix = this.ix;
     const slots = this.select(f);
     const box = f.bbox ?? this.extentOf(slots);
@@ -181,6 +204,12 @@ export class MapService {
         significant,
         method: 'Getis-Ord Gi*',
         correction: 'FDR (Benjamini-Hochberg)',
+        fdr: 0.1,
+        reports: slots.length,
+        cellSizeSource: 'chosen',
+        neighbourhood: NEIGHBOURHOOD,
+        meanNearestNeighbourM: null,
+        notEnough: null,
       }) as const;
     if (!box) return { type: 'FeatureCollection', features: [], meta: meta(cellSizeM, 0, 0, 0) };
     const [w, s, e, n] = box;
@@ -226,6 +255,11 @@ export class MapService {
       };
     });
     return { type: 'FeatureCollection', features, meta: meta(cs, cols * rows, result.tested, features.length) };
+  }
+
+  /** Knox near-repeat table (bounded in reports, pairs, permutations and time). */
+  nearRepeat(f: FilterInput, o: NearRepeatOptions, limits?: typeof KNOX_LIMITS): NearRepeatTable {
+    return nearRepeatTable(this.ix, this.select(f), o, limits);
   }
 
   repeats(

@@ -136,7 +136,21 @@ export type HeatQuery = z.output<typeof HeatQuery>;
 
 export const HotspotsQuery = z.strictObject({
   ...reportFilterShape,
-  cellSize: z.coerce.number().min(50).max(20_000).default(250),
+  cellSize: z.coerce
+    .number()
+    .min(50)
+    .max(20_000)
+    .optional()
+    .meta({ description: 'Cell size in metres; default: from the data (twice the mean nearest-neighbour distance)' }),
+  method: z
+    .enum(['exact', 'gistar'])
+    .default('exact')
+    .meta({ description: 'exact: count test valid on sparse data (default); gistar: the former Getis-Ord Gi* z-test' }),
+  model: z
+    .enum(['binomial', 'negbin'])
+    .default('binomial')
+    .meta({ description: 'exact only: binomial (randomness) or negative binomial (allows for overall clumping)' }),
+  fdr: z.coerce.number().min(0.001).max(0.1).default(0.05).meta({ description: 'False discovery rate (exact only)' }),
 });
 export type HotspotsQuery = z.output<typeof HotspotsQuery>;
 
@@ -328,6 +342,16 @@ export const HeatGrid = z
   .meta({ id: 'HeatGrid' });
 export type HeatGrid = z.infer<typeof HeatGrid>;
 
+/** How the exact hotspot layer was made, for the legend; the not-enough state instead of noise. */
+const HotspotMetaExtra = z.object({
+  fdr: z.number(),
+  reports: z.number(),
+  cellSizeSource: z.enum(['data', 'chosen']),
+  neighbourhood: z.string(),
+  meanNearestNeighbourM: z.number().nullable(),
+  notEnough: z.object({ reason: z.string(), minReports: z.number() }).nullable(),
+});
+
 export const HOTSPOT_BINS = [99, 95, 90, -90, -95, -99] as const;
 export const HotspotFeature = z.object({
   type: z.literal('Feature'),
@@ -337,7 +361,11 @@ export const HotspotFeature = z.object({
   }),
   properties: z.object({
     count: z.number(),
-    z: z.number(),
+    /** Gi* z-score; null for the exact test. */
+    z: z.number().nullable(),
+    /** Exact test: reports in the cell's neighbourhood and the number expected there by chance. */
+    neighbourhood: z.number().optional(),
+    expected: z.number().optional(),
     p: z.number(),
     bin: z.union([z.literal(99), z.literal(95), z.literal(90), z.literal(-90), z.literal(-95), z.literal(-99)]),
   }),
@@ -353,8 +381,9 @@ export const HotspotCollection = z
       cells: z.number(),
       tested: z.number(),
       significant: z.number(),
-      method: z.literal('Getis-Ord Gi*'),
+      method: z.enum(['Exact binomial test', 'Exact negative-binomial test', 'Getis-Ord Gi*']),
       correction: z.literal('FDR (Benjamini-Hochberg)'),
+      ...HotspotMetaExtra.shape,
     }),
   })
   .meta({ id: 'HotspotCollection' });

@@ -136,8 +136,8 @@ describe('other map analytics', () => {
     expect(empty.body.max).toBe(0);
   });
 
-  it('returns Gi* hotspot cells corrected for multiple testing', async () => {
-    const res = await sussex.get('/api/map/hotspots?cellSize=500');
+  it('returns Gi* hotspot cells corrected for multiple testing when asked for the former method', async () => {
+    const res = await sussex.get('/api/map/hotspots?cellSize=500&method=gistar');
     expect(res.status).toBe(200);
     expect(res.body.meta).toMatchObject({ method: 'Getis-Ord Gi*', correction: 'FDR (Benjamini-Hochberg)', cellSizeM: 500 });
     expect(res.body.meta.significant).toBe(res.body.features.length);
@@ -190,6 +190,7 @@ describe('the API document', () => {
       ['/api/map/heat', 'get'],
       ['/api/map/hotspots', 'get'],
       ['/api/map/repeats', 'get'],
+      ['/api/map/near-repeat', 'get'],
       ['/api/map/timeline', 'get'],
     ] as const) {
       const op = doc.paths[path]?.[method];

@@ -10,7 +10,7 @@ import {
   windowLabel,
 } from './view-state';
 
-const LAYER_LABEL: Record<MapLayer, string> = { clusters: 'Clusters', heat: 'Heat map', hotspots: 'Hotspots (Gi*)' };
+const LAYER_LABEL: Record<MapLayer, string> = { clusters: 'Clusters', heat: 'Heat map', hotspots: 'Hotspots' };
 
 function toggle<T>(list: readonly T[], item: T): T[] {
   return list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
@@ -171,7 +171,7 @@ export function FilterPanel({ view, onChange }: { view: ViewState; onChange: (pa
             <select id="pw-cell" value={view.cellSize} onChange={(e) => onChange({ cellSize: Number(e.target.value) })}>
               {CELL_SIZES.map((c) => (
                 <option key={c} value={c}>
-                  {c >= 1000 ? `${c / 1000} km` : `${c} m`}
+                  {c === 0 ? 'From the data' : c >= 1000 ? `${c / 1000} km` : `${c} m`}
                 </option>
               ))}
             </select>

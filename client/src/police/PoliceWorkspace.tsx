@@ -19,7 +19,9 @@ import { BaseTiles } from '../map/tiles';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
 import { ExportButtons } from './ExportButtons';
 import { FilterPanel } from './FilterPanel';
-import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, SelectedReportMarker, ViewWatcher } from './map-layers';
+import { HeatMethod, HotspotLegend } from './HotspotLegend';
+import { ClusterLayer, FlyTo, HeatLayer, HotspotLayer, SelectedReportMarker, ViewWatcher } from './map-layers';
+import { NearRepeatPanel } from './NearRepeatPanel';
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
 import { TriageQueue } from './TriageQueue';
@@ -133,7 +135,9 @@ function PoliceWorkspace() {
     250,
   );
   const hotspots = useApiGet<HotspotCollection>(
-    mapQuery !== null && view.layer === 'hotspots' ? `/api/map/hotspots?${mapQuery}&cellSize=${view.cellSize}` : null,
+    mapQuery !== null && view.layer === 'hotspots'
+      ? `/api/map/hotspots?${mapQuery}${view.cellSize ? `&cellSize=${view.cellSize}` : ''}`
+      : null,
     250,
   );
   // The charts and repeat list wait for the map's first answer: on a force of a million reports they cost the
@@ -189,7 +193,8 @@ function PoliceWorkspace() {
                 : view.layer === 'clusters' && clusters.data
                   ? `${clusters.data.total.toLocaleString('en-GB')} reports in view, ${clusters.data.features.length} markers`
                   : view.layer === 'hotspots' && hotspots.data
-                    ? `${hotspots.data.meta.significant} significant cells of ${hotspots.data.meta.tested} tested (${hotspots.data.meta.correction})`
+                    ? (hotspots.data.meta.notEnough?.reason ??
+                      `${hotspots.data.meta.significant} significant cells of ${hotspots.data.meta.tested.toLocaleString('en-GB')} tested (${hotspots.data.meta.correction})`)
                     : view.layer === 'heat' && heat.data
                       ? `Kernel density, bandwidth ${heat.data.bandwidthM} m`
                       : ''}
@@ -220,7 +225,7 @@ function PoliceWorkspace() {
               {view.layer === 'heat' && <HeatLayer data={heat.data} />}
               {view.layer === 'hotspots' && <HotspotLayer data={hotspots.data} />}
             </MapContainer>
-            <Legend layer={view.layer} />
+            <Legend layer={view.layer} hotspots={hotspots.data} heat={heat.data} />
           </div>
         </section>
 
@@ -263,6 +268,10 @@ function PoliceWorkspace() {
             <RepeatList data={repeats.data} onShow={(lat, lng) => setFlyTo({ lat, lng, zoom: 17, key: Date.now() })} />
           )}
         </section>
+        <section className="card" aria-labelledby="pw-knox-title">
+          <h2 id="pw-knox-title">Near repeats (Knox test)</h2>
+          <NearRepeatPanel query={mapShown ? listQuery : null} />
+        </section>
       </div>
     </div>
   );
@@ -271,7 +280,7 @@ function PoliceWorkspace() {
 /** Open on wide screens, folded on phones where it would cover the map. */
 const LEGEND_OPEN = typeof window !== 'undefined' && window.matchMedia('(min-width: 50rem)').matches;
 
-function Legend({ layer }: { layer: ViewState['layer'] }) {
+function Legend({ layer, hotspots, heat }: { layer: ViewState['layer']; hotspots: HotspotCollection | null; heat: HeatGrid | null }) {
   return (
     <details className="pw-legend" open={LEGEND_OPEN}>
       <summary className="pw-legend-title">Legend</summary>
@@ -293,6 +302,7 @@ function Legend({ layer }: { layer: ViewState['layer'] }) {
       )}
       {layer === 'heat' && (
         <div>
+          <HeatMethod data={heat} />
           <span className="pw-heat-ramp" aria-hidden="true" />
           <span className="pw-heat-labels">
             <span>Fewer</span>
@@ -300,16 +310,7 @@ function Legend({ layer }: { layer: ViewState['layer'] }) {
           </span>
         </div>
       )}
-      {layer === 'hotspots' && (
-        <ul>
-          {[99, 95, 90, -90, -95, -99].map((bin) => (
-            <li key={bin}>
-              <span className="pw-swatch" style={{ background: HOTSPOT_STYLE[bin]!.fill }} aria-hidden="true" />
-              {HOTSPOT_STYLE[bin]!.label}
-            </li>
-          ))}
-        </ul>
-      )}
+      {layer === 'hotspots' && <HotspotLegend data={hotspots} />}
     </details>
   );
 }

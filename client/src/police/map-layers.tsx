@@ -1,7 +1,7 @@
 import L from 'leaflet';
 import { useEffect, useRef } from 'react';
 import { useMap } from 'react-leaflet';
-import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection } from '../../../shared/schemas/police';
+import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection, HotspotFeature } from '../../../shared/schemas/police';
 
 /** Leaflet bounds as an API bbox, clamped to valid degrees. */
 export function boundsToBbox(b: L.LatLngBounds): Bbox {
@@ -179,7 +179,7 @@ export const HOTSPOT_STYLE: Record<number, { fill: string; label: string }> = {
   [-99]: { fill: '#2166ac', label: 'Cold spot, 99% confidence' },
 };
 
-/** Getis-Ord Gi* cells coloured by confidence bin, with a tooltip saying the bin in words. */
+/** Hotspot cells coloured by confidence bin, with a tooltip saying the bin in words. */
 export function HotspotLayer({ data }: { data: HotspotCollection | null }) {
   const map = useMap();
   useEffect(() => {
@@ -190,8 +190,8 @@ export function HotspotLayer({ data }: { data: HotspotCollection | null }) {
         return { color: '#4a4a4a', weight: 0.5, fillColor: HOTSPOT_STYLE[bin]?.fill ?? '#ccc', fillOpacity: 0.65 };
       },
       onEachFeature: (f, l) => {
-        const p = f.properties as { bin: number; count: number; z: number };
-        l.bindTooltip(`${HOTSPOT_STYLE[p.bin]?.label ?? ''}: ${p.count} reports (z = ${p.z.toFixed(2)})`);
+        const p = f.properties as HotspotFeature['properties'];
+        l.bindTooltip(hotspotTooltip(p));
       },
     }).addTo(map);
     return () => {
@@ -199,6 +199,13 @@ export function HotspotLayer({ data }: { data: HotspotCollection | null }) {
     };
   }, [data, map]);
   return null;
+}
+
+function hotspotTooltip(p: HotspotFeature['properties']): string {
+  const label = HOTSPOT_STYLE[p.bin]?.label ?? '';
+  if (p.z !== null) return `${label}: ${p.count} reports (z = ${p.z.toFixed(2)})`;
+  const around = p.neighbourhood ?? p.count;
+  return `${label}: ${around} reports in and around this cell, ${Math.round((p.expected ?? 0) * 10) / 10} expected by chance (${p.count} in the cell)`;
 }
 
 /** Moves the map when asked from outside (e.g. a repeat location in the list). */

@@ -8,7 +8,8 @@ export type WindowDays = (typeof WINDOW_STOPS)[number];
 export type MapLayer = 'clusters' | 'heat' | 'hotspots';
 export const MAP_LAYERS: readonly MapLayer[] = ['clusters', 'heat', 'hotspots'];
 export const BANDWIDTHS = [250, 500, 1000, 2000, 5000] as const;
-export const CELL_SIZES = [100, 250, 500, 1000, 2000] as const;
+/** 0 = from the data. */
+export const CELL_SIZES = [0, 100, 250, 500, 1000, 2000] as const;
 
 /** Everything a colleague needs to open the same view; lives in the query string. */
 export interface ViewState {
@@ -55,7 +56,8 @@ export function readViewState(p: URLSearchParams): ViewState {
     q: p.get('q') ?? '',
     layer: layer && MAP_LAYERS.includes(layer) ? layer : 'clusters',
     bandwidth: num(p.get('bw')) ?? 1000,
-    cellSize: num(p.get('cell')) ?? 250,
+    // 0: the cell size comes from the data.
+  cellSize: num(p.get('cell')) ?? 0,
     inView: p.get('inview') === '1',
     report: p.get('report'),
   };
@@ -77,7 +79,7 @@ export function writeViewState(v: ViewState): URLSearchParams {
   if (v.q.trim()) p.set('q', v.q.trim());
   if (v.layer !== 'clusters') p.set('layer', v.layer);
   if (v.bandwidth !== 1000) p.set('bw', String(v.bandwidth));
-  if (v.cellSize !== 250) p.set('cell', String(v.cellSize));
+  if (v.cellSize !== 0) p.set('cell', String(v.cellSize));
   if (v.inView) p.set('inview', '1');
   if (v.report) p.set('report', v.report);
   return p;

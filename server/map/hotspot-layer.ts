@@ -1,0 +1,115 @@
+import type { Bbox, HotspotCollection, HotspotFeature } from '../../shared/schemas/police';
+import {
+  defaultCellSizeM,
+  exactHotspots,
+  type HotspotModel,
+  MIN_HOTSPOT_REPORTS,
+  meanNearestNeighbourM,
+} from './analytics/exact-hotspots';
+import type { ReportIndex } from './report-index';
+
+const M_PER_DEG_LAT = 110_574;
+const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export const NEIGHBOURHOOD = 'the cell and its 8 neighbours';
+
+/** The polygon of cell (c, r) of a grid anchored at (w, s) with cells dLng × dLat degrees. */
+export function cellPolygon(w: number, s: number, dLng: number, dLat: number, c: number, r: number): HotspotFeature['geometry'] {
+  const x0 = round6(w + c * dLng);
+  const y0 = round6(s + r * dLat);
+  const x1 = round6(w + (c + 1) * dLng);
+  const y1 = round6(s + (r + 1) * dLat);
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [x0, y0],
+        [x1, y0],
+        [x1, y1],
+        [x0, y1],
+        [x0, y0],
+      ],
+    ],
+  };
+}
+
+/**
+ * Hotspots by the exact count test over a grid on `box` (the view, or the reports' extent): the cell size
+ * from the data unless chosen, grown until the grid has at most `maxCells` cells; fewer than
+ * MIN_HOTSPOT_REPORTS reports give the not-enough state and no cells.
+ */
+export function exactHotspotLayer(
+  ix: ReportIndex,
+  slots: Int32Array,
+  box: Bbox | null,
+  opts: { cellSizeM?: number; model: HotspotModel; fdr: number; maxCells?: number },
+): HotspotCollection {
+  const maxCells = opts.maxCells ?? 400_000;
+  const n = slots.length;
+  const method = opts.model === 'negbin' ? 'Exact negative-binomial test' : 'Exact binomial test';
+  const meta = (cs: number, source: 'data' | 'chosen', nn: number | null, cells = 0, significant = 0) =>
+    ({
+      cellSizeM: Math.round(cs * 10) / 10,
+      cells,
+      tested: cells,
+      significant,
+      method,
+      correction: 'FDR (Benjamini-Hochberg)',
+      fdr: opts.fdr,
+      reports: n,
+      cellSizeSource: source,
+      neighbourhood: NEIGHBOURHOOD,
+      meanNearestNeighbourM: nn === null ? null : Math.round(nn * 10) / 10,
+      notEnough:
+        n < MIN_HOTSPOT_REPORTS
+          ? {
+              reason: `Not enough reports here to find hotspots: ${n} match, at least ${MIN_HOTSPOT_REPORTS} are needed. Widen the view, the dates or the filters.`,
+              minReports: MIN_HOTSPOT_REPORTS,
+            }
+          : null,
+    }) satisfies HotspotCollection['meta'];
+  if (!box || n < MIN_HOTSPOT_REPORTS) {
+    return { type: 'FeatureCollection', features: [], meta: meta(opts.cellSizeM ?? 0, opts.cellSizeM ? 'chosen' : 'data', null) };
+  }
+  const [w, s, e, nn] = box;
+  const kx = mPerDegLng((s + nn) / 2);
+  const widthM = Math.max(1, (e - w) * kx);
+  const heightM = Math.max(1, (nn - s) * M_PER_DEG_LAT);
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = slots[k]!;
+    xs[k] = (ix.lng[i]! - w) * kx;
+    ys[k] = (ix.lat[i]! - s) * M_PER_DEG_LAT;
+  }
+  const meanNn = opts.cellSizeM ? null : meanNearestNeighbourM(xs, ys, n);
+  let cs = opts.cellSizeM ?? defaultCellSizeM(meanNn);
+  while (Math.ceil(widthM / cs) * Math.ceil(heightM / cs) > maxCells) cs *= 1.5;
+  const cols = Math.max(1, Math.ceil(widthM / cs));
+  const rows = Math.max(1, Math.ceil(heightM / cs));
+  const counts = new Float64Array(cols * rows);
+  for (let k = 0; k < n; k++) {
+    const c = Math.min(cols - 1, Math.max(0, Math.floor(xs[k]! / cs)));
+    const r = Math.min(rows - 1, Math.max(0, Math.floor(ys[k]! / cs)));
+    counts[r * cols + c]! += 1;
+  }
+  const result = exactHotspots(counts, cols, rows, { model: opts.model, fdr: opts.fdr });
+  const dLng = cs / kx;
+  const dLat = cs / M_PER_DEG_LAT;
+  const features: HotspotFeature[] = result.cells.map((cell) => ({
+    type: 'Feature',
+    geometry: cellPolygon(w, s, dLng, dLat, cell.index % cols, Math.floor(cell.index / cols)),
+    properties: {
+      count: cell.count,
+      z: null,
+      neighbourhood: cell.neighbourhood,
+      expected: round3(cell.expected),
+      p: cell.q,
+      bin: cell.bin,
+    },
+  }));
+  const source = opts.cellSizeM ? 'chosen' : 'data';
+  return { type: 'FeatureCollection', features, meta: meta(cs, source, meanNn, cols * rows, features.length) };
+}
