@@ -1,3 +1,4 @@
+import type { EmergingResult } from '../../shared/schemas/emerging';
 import type {
   Bbox,
   ClusterCollection,
@@ -12,6 +13,7 @@ import { distanceM } from '../geo/geohash';
 import { giStar } from './analytics/gistar';
 import { gridClusters } from './analytics/grid-clusters';
 import { kdeGrid } from './analytics/kde';
+import { type EmergingStep, emergingFromIndex } from './emerging';
 import type { MapIndex } from './map-index';
 import type { FilterInput, ReportIndex } from './report-index';
 
@@ -253,6 +255,17 @@ export class MapService {
       };
     });
     return { type: 'FeatureCollection', features, meta: meta(cs, cols * rows, result.tested, features.length) };
+  }
+
+  /** Emerging hot spots (see ./emerging.ts) over the matching reports, the view or their extent. */
+  emerging(f: FilterInput, step: EmergingStep, cellSizeM: number): EmergingResult {
+    const slots = this.select(f);
+    return emergingFromIndex(this.ix, slots, f.bbox ?? this.extentOf(slots), {
+      step,
+      cellSizeM,
+      fromMs: f.from?.getTime(),
+      toMs: f.to?.getTime(),
+    });
   }
 
   repeats(

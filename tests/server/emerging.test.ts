@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateReports } from '../../server/demo/generate';
+import { insertReports } from '../../server/demo/insert';
 import { Random } from '../../server/demo/random';
+import { cellKeys } from '../../server/geo/geohash';
 import { emergingHotSpots, mannKendall } from '../../server/map/analytics/emerging';
 import { classifyLocation } from '../../server/map/analytics/emerging/classify';
 import { poissonTwoSidedTable } from '../../server/map/analytics/emerging/poisson';
+import { ukBinOf, ukBinStart } from '../../server/map/emerging';
+import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { createUser } from '../support/factories';
+import type { TestClient } from '../support/http';
 
 const COLS = 60;
 const ROWS = 60;
@@ -145,5 +152,101 @@ describe('exact Poisson tails', () => {
     expect(tab[0]).toBeCloseTo(0.27067, 4);
     expect(tab[6]).toBeCloseTo(0.03313, 4);
     expect(tab[2]).toBe(1);
+  });
+});
+
+describe('UK local time bins', () => {
+  it('start weeks on Monday 00:00 and months on the 1st, UK time, across the clock changes', () => {
+    // Sunday 29 March 2026 23:30 BST is 22:30 UTC: still the week of Monday 23 March.
+    expect(ukBinStart(ukBinOf(Date.UTC(2026, 2, 29, 22, 30), 'weekly'), 'weekly')).toBe('2026-03-23');
+    // Monday 30 March 00:30 BST is Sunday 23:30 UTC: already the new week.
+    expect(ukBinStart(ukBinOf(Date.UTC(2026, 2, 29, 23, 30), 'weekly'), 'weekly')).toBe('2026-03-30');
+    // 31 October 23:30 UTC is 31 October in GMT (clocks went back on the 25th), 1 November 00:30 UTC is November.
+    expect(ukBinStart(ukBinOf(Date.UTC(2026, 9, 31, 23, 30), 'monthly'), 'monthly')).toBe('2026-10-01');
+    // 30 September 23:30 UTC is 1 October 00:30 BST.
+    expect(ukBinStart(ukBinOf(Date.UTC(2026, 8, 30, 23, 30), 'monthly'), 'monthly')).toBe('2026-10-01');
+  });
+});
+
+describe('GET /api/map/emerging', () => {
+  let app: TestApp;
+  let sussex: TestClient;
+  let surrey: TestClient;
+  const DAY = 86_400_000;
+  const now = Date.now();
+  // A planted new hot spot in the South Downs, away from the towns the background clusters in: 40 reports at one place in the last five days, nothing there before.
+  const spot = { lat: 50.9312, lng: -0.4611 };
+
+  beforeAll(async () => {
+    app = await startTestApp({ LOG_LEVEL: 'silent' });
+    const locator = app.services.forces.locator;
+    const background = [...generateReports(800, { seed: 21, locator, now: new Date(now), days: 180 })];
+    const planted = [...generateReports(40, { seed: 22, locator, now: new Date(now) })].map((r, k) => {
+      const lat = spot.lat + ((k % 5) - 2) * 0.0003;
+      const lng = spot.lng + (Math.floor(k / 5) - 4) * 0.0003;
+      const from = new Date(now - (k % 5) * DAY - 3_600_000);
+      return { ...r, lat, lng, cells: cellKeys(lat, lng), forceId: 'sussex', observedFrom: from, observedTo: from };
+    });
+    await insertReports([...background, ...planted]);
+    await app.services.mapIndex.build();
+    for (const [forceId, set] of [
+      ['sussex', (c: TestClient) => (sussex = c)],
+      ['surrey', (c: TestClient) => (surrey = c)],
+    ] as const) {
+      const u = await createUser(app.services, 'police', { forceId });
+      const c = app.client();
+      await c.login(u.email, u.password);
+      set(c);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await dropTestDatabase();
+  });
+
+  const from = () => new Date(now - 26 * 7 * DAY).toISOString();
+
+  it('finds the planted new hot spot with its weekly series, and names the method, step and cell size', async () => {
+    const res = await sussex.get(`/api/map/emerging?step=weekly&cellSize=500&from=${from()}`);
+    expect(res.status, res.text).toBe(200);
+    const { cells, bins, meta } = res.body;
+    expect(meta).toMatchObject({ step: 'weekly', cellSizeM: 500, shown: cells.length });
+    expect(meta.method).toContain('Emerging Hot Spot Analysis');
+    expect(bins.length).toBeGreaterThanOrEqual(26);
+    for (const b of bins) expect(new Date(`${b}T12:00:00Z`).getUTCDay()).toBe(1); // Mondays
+    const here = cells.find(
+      (c: { bounds: number[] }) =>
+        c.bounds[0]! <= spot.lng && spot.lng < c.bounds[2]! && c.bounds[1]! <= spot.lat && spot.lat < c.bounds[3]!,
+    );
+    expect(here, JSON.stringify(cells.map((c: { pattern: string }) => c.pattern))).toBeDefined();
+    expect(['new-hot', 'consecutive-hot']).toContain(here.pattern);
+    expect(here.counts).toHaveLength(bins.length);
+    expect(here.sig.at(-1)).toBeGreaterThan(0);
+    expect(here.counts.reduce((a: number, b: number) => a + b, 0)).toBe(here.total);
+  });
+
+  it("is scoped to the officer's force: Surrey sees nothing of the Sussex hot spot", async () => {
+    const res = await surrey.get(`/api/map/emerging?step=weekly&cellSize=500&from=${from()}&bbox=-0.52,50.9,-0.4,50.96`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.cells).toEqual([]);
+  });
+
+  it('refuses a request that is too big or too short with a 400 that says what to change', async () => {
+    const tooMany = await sussex.get('/api/map/emerging?cellSize=100&bbox=-3,50,1,53&from=2026-01-01T00:00:00Z');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toMatch(/larger cells/);
+    const tooLong = await sussex.get('/api/map/emerging?from=2000-01-01T00:00:00Z');
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toMatch(/shorter period or monthly/);
+    const tooShort = await sussex.get(`/api/map/emerging?step=monthly&from=${new Date(now - 20 * DAY).toISOString()}`);
+    expect(tooShort.status).toBe(400);
+    expect(tooShort.body.error.message).toMatch(/too few/);
+    expect((await sussex.get('/api/map/emerging?step=daily')).status).toBe(400);
+  });
+
+  it('is for police only and documented in the OpenAPI description', async () => {
+    expect((await app.client().get('/api/map/emerging')).status).toBe(401);
+    const doc = (await app.client().get('/api/openapi.json')).body;
+    expect(doc.paths['/api/map/emerging']?.get?.['x-roles']).toEqual(expect.arrayContaining(['police']));
   });
 });
