@@ -1,3 +1,4 @@
+import { EmergingQuery, EmergingResult } from '../../shared/schemas/emerging';
 import { NearRepeatQuery, NearRepeatTable } from '../../shared/schemas/near-repeat';
 import {
   ClusterCollection,
@@ -68,6 +69,19 @@ export function mapRoutes(deps: { map: MapService; config: Config }): RouteDef[]
           model: query.model,
           fdr: query.fdr,
         }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/map/emerging',
+      summary:
+        'Emerging hot spots: space-time Gi* per weekly or monthly UK bin, Mann-Kendall trend, Esri pattern per cell, with its series',
+      tags: ['map'],
+      access: can('map.view'),
+      before: [analytics],
+      errors: [400, 429],
+      query: EmergingQuery,
+      response: EmergingResult,
+      handler: ({ query, auth }) => map.emerging(filterInput(auth!, query), query.step, query.cellSize),
     }),
     route({
       method: 'get',

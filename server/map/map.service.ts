@@ -1,4 +1,5 @@
 import { distanceM, M_PER_DEG, metresPerDegLng } from '../../shared/geo';
+import type { EmergingResult } from '../../shared/schemas/emerging';
 import type {
   Bbox,
   ClusterCollection,
@@ -14,6 +15,7 @@ import { giStar } from './analytics/gistar';
 import { gridClusters } from './analytics/grid-clusters';
 import type { HotspotModel } from './analytics/exact-hotspots';
 import { kdeGrid } from './analytics/kde';
+import { type EmergingStep, emergingFromIndex } from './emerging';
 import { exactHotspotLayer, NEIGHBOURHOOD } from './hotspot-layer';
 import { KNOX_LIMITS, type NearRepeatOptions, nearRepeatTable } from './near-repeat';
 import type { MapIndex } from './map-index';
@@ -260,6 +262,17 @@ export class MapService {
   /** Knox near-repeat table (bounded in reports, pairs, permutations and time). */
   nearRepeat(f: FilterInput, o: NearRepeatOptions, limits?: typeof KNOX_LIMITS): NearRepeatTable {
     return nearRepeatTable(this.ix, this.select(f), o, limits);
+  }
+
+  /** Emerging hot spots (see ./emerging.ts) over the matching reports, the view or their extent. */
+  emerging(f: FilterInput, step: EmergingStep, cellSizeM: number): EmergingResult {
+    const slots = this.select(f);
+    return emergingFromIndex(this.ix, slots, f.bbox ?? this.extentOf(slots), {
+      step,
+      cellSizeM,
+      fromMs: f.from?.getTime(),
+      toMs: f.to?.getTime(),
+    });
   }
 
   repeats(

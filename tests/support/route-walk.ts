@@ -490,6 +490,13 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     calls: (w, n) => same(n, () => get(w.police.c, `/api/map/clusters?zoom=10&${w.mapQuery()}`)),
   },
   'GET /api/map/heat': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, `/api/map/heat?zoom=10&${w.mapQuery()}`)) },
+  'GET /api/map/emerging': {
+    as: 'police',
+    calls: (w, n) =>
+      same(n, () =>
+        get(w.police.c, `/api/map/emerging?from=${new Date(Date.now() - 60 * 86_400_000).toISOString()}&${w.mapQuery()}`),
+      ),
+  },
   'GET /api/map/hotspots': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, `/api/map/hotspots?${w.mapQuery()}`)) },
   'GET /api/map/repeats': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, `/api/map/repeats?${w.mapQuery()}`)) },
   'GET /api/map/timeline': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, `/api/map/timeline?${w.mapQuery()}`)) },
