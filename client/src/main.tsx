@@ -5,17 +5,17 @@ import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { AccountPage } from './auth/AccountPage';
 import { AuthProvider } from './auth/AuthContext';
 import { RegisterPage } from './auth/RegisterPage';
-import { ResetPasswordPage } from './auth/ResetPasswordPage';
 import { SignInPage } from './auth/SignInPage';
 import { FollowUpPage } from './follow-up/FollowUpPage';
 import { HomePage } from './home/HomePage';
 import { Layout } from './layout/Layout';
 import { NotFoundPage } from './layout/NotFoundPage';
 import { MyReportsPage } from './my-reports/MyReportsPage';
-import { OwnerPage } from './owner/OwnerPage';
 import { PoliceWorkspacePage } from './police/PoliceWorkspace';
+import { OwnerPage } from './owner/OwnerPage';
 import { PoliceAlertsPage } from './police-alerts/PoliceAlertsPage';
 import { ReportPage } from './report/ReportPage';
+import { ResetPasswordPage } from './auth/ResetPasswordPage';
 import './styles.css';
 
 // The admin console (and its map) loads only when an admin opens it.

@@ -1,9 +1,9 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import type { UserView } from '../../../shared/schemas/auth';
 import type { ReportDetail, ReportList, ReportPatch, ReportSummary } from '../../../shared/schemas/police';
-import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
 import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from '../../../shared/taxonomy';
 import { ApiError, api } from '../api/client';
+import type { UserView } from '../../../shared/schemas/auth';
+import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
 import { formatDateTime, PriorityBadge, StatusBadge } from './badges';
 import { STATUS_LABEL } from './view-state';
 
