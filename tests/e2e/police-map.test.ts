@@ -129,6 +129,17 @@ describe('the police map and list (officer)', () => {
     const filtersBox = await page.getByRole('heading', { name: 'Filters' }).boundingBox();
     expect(layersBox!.y).toBeLessThan(filtersBox!.y);
 
+    // Each cluster's count is readable: the label is the topmost element at its centre (not under the pie).
+    const covered = await page.locator('.pw-cluster-label').evaluateAll(
+      (els) =>
+        els.filter((el) => {
+          const r = el.getBoundingClientRect();
+          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return hit !== el && !el.contains(hit) && !hit?.closest('.leaflet-control-container, .pw-legend');
+        }).length,
+    );
+    expect(covered).toBe(0);
+
     // The list follows the map: "in view" is on by default and the queue asks for the map's bbox.
     expect(await page.getByLabel(/Only reports in the map view/).isChecked()).toBe(true);
     await expect.poll(() => listRequests.at(-1) ?? '', { timeout: 10_000 }).toContain('bbox=');
@@ -145,6 +156,24 @@ describe('the police map and list (officer)', () => {
     await page.waitForURL(/[?&]report=/);
     await expectFlownTo(page);
     const reportId = new URL(page.url()).searchParams.get('report')!;
+
+    // Confirmations show next to the action that caused them.
+    const assign = page.getByRole('button', { name: 'Assign to me' });
+    await assign.click();
+    const assigned = page.getByTestId('notice-assign');
+    await assigned.waitFor();
+    expect(await assigned.textContent()).toBe('Assigned to you.');
+    // Right under the row of assignment buttons (far from the top of the panel).
+    const row = await page
+      .locator('.pw-actions .button-row', { has: page.getByRole('button', { name: 'Unassign' }) })
+      .boundingBox();
+    const box = await assigned.boundingBox();
+    expect(box!.y - (row!.y + row!.height)).toBeGreaterThanOrEqual(0);
+    expect(box!.y - (row!.y + row!.height)).toBeLessThan(40);
+    await page.getByLabel('Add a police note').fill('Checked from the map test');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByTestId('notice-note').waitFor();
+    expect(await page.getByTestId('notice-assign').count()).toBe(0);
     await page.waitForLoadState('networkidle');
     await shot(page, 'police-workspace-selected');
     expect(await seriousA11yViolations(page)).toEqual([]);
