@@ -135,7 +135,7 @@ const whole = Array.from({ length: 20 }, (_, k) =>
 );
 both('select, whole force, median of 20 (ms)', 20, (s, k) => s.ix.select(s.ix.compile(whole[k]!)).length);
 both('heat, whole force, median of 20 (ms)', 20, (s, k) => s.map.heat(whole[k]!, 500));
-both('hotspots, whole force, median of 20 (ms)', 20, (s, k) => s.map.hotspots(whole[k]!, 250));
+both('hotspots (Gi*), whole force, median of 20 (ms)', 20, (s, k) => s.map.giStarHotspots(whole[k]!, 250));
 // Snapshot codec (new index only: the codec moved with it; figures for the record).
 const enc = cpu(() => encodeIndex(split));
 const blob = await enc.value;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ForceAreaPreview, ForceAreaReplaceBody } from '../../shared/schemas/admin';
+import { ForceBoundaries } from '../../shared/schemas/force-areas';
 import { ForceAreaUpload, ForceIdParams, ForceView } from '../../shared/schemas/forces';
-import { can } from '../http/policy';
+import { can, visibleForces } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { appendAudit, auditEntry } from '../triage/audit-log';
 import type { ForceService } from './forces.service';
@@ -18,6 +19,15 @@ export function forceRoutes(deps: { forces: ForceService }): RouteDef[] {
       access: can('service.read'),
       response: z.object({ forces: z.array(ForceView) }),
       handler: async () => ({ forces: await forces.list() }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/forces/areas',
+      summary: "Simplified force boundaries for the police map: the officer's own force, every force for a police admin",
+      tags: ['forces'],
+      access: can('map.view'),
+      response: ForceBoundaries,
+      handler: ({ auth }) => forces.boundariesOf(visibleForces(auth!.user)),
     }),
     route({
       method: 'post',

@@ -1,9 +1,11 @@
 import type { AreaShape, ForceAreaPreview } from '../../shared/schemas/admin';
+import type { ForceBoundaries } from '../../shared/schemas/force-areas';
 import type { ForceView } from '../../shared/schemas/forces';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
 import { ForceLocator } from '../geo/force-locator';
 import { bboxOf, type Polygon } from '../geo/polygon';
+import { simplifyRing } from '../geo/simplify';
 import { errors } from '../http/errors';
 import { type Force, ForceModel, type StoredPolygon } from './force.model';
 
@@ -39,18 +41,30 @@ export function areaShape(polygons: Polygon[]): AreaShape {
   };
 }
 
+/** How far a simplified boundary may stray from the real one: invisible at the zooms a force is seen whole. */
+export const BOUNDARY_TOLERANCE_M = 100;
+const simplifyPolygon = (p: Polygon): Polygon => {
+  const tolerance = BOUNDARY_TOLERANCE_M / 111_320;
+  return { outer: simplifyRing(p.outer, tolerance), holes: p.holes.map((h) => simplifyRing(h, tolerance)) };
+};
+
 /** Force areas: stored in the database, mirrored in memory for point lookups, reloaded when they change. */
 export class ForceService {
   readonly locator = new ForceLocator();
   private version = '';
   /** What `list` answers, worked out when the areas are (re)loaded: reading every boundary per request is slow. */
   private views: ForceView[] | null = null;
+  /** The boundaries the police map draws, simplified once per (re)load. */
+  private boundaries: ForceBoundaries['forces'] | null = null;
 
   async load(): Promise<void> {
     const forces = await ForceModel.find().lean();
     this.locator.replaceAll(forces.map((f) => ({ id: f._id, polygons: f.polygons.map(fromStored) })));
     this.version = versionOf(forces);
     this.views = forces.map(presentForce).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.boundaries = forces
+      .map((f) => ({ id: f._id, name: f.name, area: areaShape(f.polygons.map(fromStored).map(simplifyPolygon)) }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Cheap check used by the poller so several app instances converge on the same areas. */
@@ -64,6 +78,13 @@ export class ForceService {
   async list(): Promise<ForceView[]> {
     if (!this.views) await this.load();
     return this.views!;
+  }
+
+  /** Simplified boundaries of the given forces (`null`: every force, for a police admin), from memory. */
+  async boundariesOf(forceIds: string[] | null): Promise<ForceBoundaries> {
+    if (!this.boundaries) await this.load();
+    const shown = forceIds ? this.boundaries!.filter((f) => forceIds.includes(f.id)) : this.boundaries!;
+    return { forces: shown, toleranceM: BOUNDARY_TOLERANCE_M };
   }
 
   async get(id: string): Promise<Force> {

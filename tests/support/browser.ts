@@ -46,7 +46,11 @@ export async function offlineOnly(page: Page, origin: string): Promise<string[]>
 
 /** Serious or critical axe-core violations on the current page, as readable strings. */
 export async function seriousA11yViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
+  // label-content-name-mismatch is experimental in axe (off by default): on, so a visible label and an
+  // aria-label that disagree (WCAG 2.5.3) fail the test.
+  const result = await new AxeBuilder({ page })
+    .options({ rules: { 'label-content-name-mismatch': { enabled: true } } })
+    .analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

@@ -31,7 +31,7 @@ export function Layout() {
         Skip to content
       </a>
       <header className="site-header">
-        <Link to="/" className="brand" aria-label="StayWatch home">
+        <Link to="/" className="brand">
           <span className="brand-mark" aria-hidden="true">
             SW
           </span>

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { Fragment, useId } from 'react';
 import type { Timeline } from '../../../shared/schemas/police';
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
@@ -17,7 +17,7 @@ export function TimelineChart({ days: sparse }: { days: Timeline['days'] }) {
   const barW = width / days.length;
   return (
     <figure className="pw-chart">
-      <svg viewBox={`0 0 ${width} ${height + 18}`} role="img" aria-labelledby={titleId} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={titleId} preserveAspectRatio="none">
         <title id={titleId}>
           {`Reports per day from ${days[0]!.date} to ${days.at(-1)!.date}: ${Math.round(total)} in total, busiest ${busiest.date} with ${Math.round(busiest.count)}`}
         </title>
@@ -37,13 +37,12 @@ export function TimelineChart({ days: sparse }: { days: Timeline['days'] }) {
             </rect>
           );
         })}
-        <text x="0" y={height + 14} className="pw-axis">
-          {days[0]!.date}
-        </text>
-        <text x={width} y={height + 14} textAnchor="end" className="pw-axis">
-          {days.at(-1)!.date}
-        </text>
       </svg>
+      {/* Axis labels in HTML: text inside the stretched SVG would be squeezed to a few pixels. */}
+      <div className="pw-axis-row" aria-hidden="true">
+        <span className="pw-axis">{formatDay(days[0]!.date)}</span>
+        <span className="pw-axis">{formatDay(days.at(-1)!.date)}</span>
+      </div>
       <figcaption className="hint">
         {Math.round(total)} reports; peak {Math.round(max)} on {busiest.date}.
       </figcaption>
@@ -54,42 +53,27 @@ export function TimelineChart({ days: sparse }: { days: Timeline['days'] }) {
 /** Hour × weekday heat grid (SVG, decorative for screen readers) plus the same numbers as a table on demand. */
 export function HourWeekdayMatrix({ matrix }: { matrix: number[][] }) {
   const max = Math.max(0.0001, ...matrix.flat());
-  const cell = 22;
-  const left = 34;
-  const top = 14;
   return (
     <figure className="pw-chart">
-      <svg viewBox={`0 0 ${left + 24 * cell} ${top + 7 * cell}`} aria-hidden="true" className="pw-matrix">
-        {[0, 6, 12, 18].map((h) => (
-          <text key={h} x={left + h * cell} y={10} className="pw-axis">
-            {String(h).padStart(2, '0')}
-          </text>
+      {/* An HTML grid, so its labels keep the page's text size at any width (an SVG would scale them down). */}
+      <div className="pw-matrix" aria-hidden="true">
+        <span />
+        {HOURS.map((h) => (
+          <span key={h} className="pw-axis pw-matrix-hour">
+            {h % 6 === 0 ? String(h).padStart(2, '0') : ''}
+          </span>
         ))}
         {WEEKDAYS.map((day, r) => (
-          <g key={day}>
-            <text x={0} y={top + r * cell + 15} className="pw-axis">
-              {day.slice(0, 3)}
-            </text>
-            {HOURS.map((h) => {
-              const v = matrix[r]?.[h] ?? 0;
-              return (
-                <rect
-                  key={h}
-                  x={left + h * cell}
-                  y={top + r * cell}
-                  width={cell - 2}
-                  height={cell - 2}
-                  rx={3}
-                  fill="var(--c-primary)"
-                  fillOpacity={0.06 + 0.94 * (v / max)}
-                />
-              );
-            })}
-          </g>
+          <Fragment key={day}>
+            <span className="pw-axis">{day.slice(0, 3)}</span>
+            {HOURS.map((h) => (
+              <span key={h} className={`pw-matrix-cell pw-shade-${shade((matrix[r]?.[h] ?? 0) / max)}`} />
+            ))}
+          </Fragment>
         ))}
-      </svg>
+      </div>
       <figcaption className="hint">
-        Darker = more reports observed in that hour (UTC), observation windows spread evenly.
+        Darker = more reports observed in that hour (UK time), observation windows spread evenly.
       </figcaption>
       <details>
         <summary>Show as a table</summary>
@@ -121,6 +105,19 @@ export function HourWeekdayMatrix({ matrix }: { matrix: number[][] }) {
       </details>
     </figure>
   );
+}
+
+/** 0–9: a share of the busiest hour as one of ten shades (classes, since the CSP forbids inline styles). */
+const shade = (share: number) => Math.min(9, Math.max(0, Math.ceil(share * 9)));
+
+/** "3 Sep 2026" from "2026-09-03". */
+function formatDay(date: string): string {
+  return new Date(`${date.slice(0, 10)}T12:00:00Z`).toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
 }
 
 /** Every day from the first to the last, zeros included, so bar spacing is true to time. */

@@ -1,22 +1,12 @@
 import { INDICATORS, PROPERTY_TYPES, type PropertyType, REPORT_STATUSES, type ReportStatus } from '../../../shared/taxonomy';
-import {
-  BANDWIDTHS,
-  CELL_SIZES,
-  MAP_LAYERS,
-  type MapLayer,
-  STATUS_LABEL,
-  type ViewState,
-  WINDOW_STOPS,
-  windowLabel,
-} from './view-state';
-
-const LAYER_LABEL: Record<MapLayer, string> = { clusters: 'Clusters', heat: 'Heat map', hotspots: 'Hotspots' };
+import { ForceFilter } from './ForceFilter';
+import { STATUS_LABEL, type ViewState, WINDOW_STOPS, windowLabel } from './view-state';
 
 function toggle<T>(list: readonly T[], item: T): T[] {
   return list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
 }
 
-/** Time window, filters and map layers; every change goes straight into the URL. */
+/** Time window and filters (the layer switch is LayerSwitch, above); every change goes straight into the URL. */
 export function FilterPanel({ view, onChange }: { view: ViewState; onChange: (patch: Partial<ViewState>) => void }) {
   const stop = Math.max(0, WINDOW_STOPS.indexOf(view.window));
   const custom = Boolean(view.from || view.to);
@@ -74,6 +64,7 @@ export function FilterPanel({ view, onChange }: { view: ViewState; onChange: (pa
       </div>
 
       <div className="pw-stack">
+        <ForceFilter value={view.force} onChange={(force) => onChange({ force })} />
         <div className="field">
           <label htmlFor="pw-priority">Priority</label>
           <select
@@ -142,42 +133,8 @@ export function FilterPanel({ view, onChange }: { view: ViewState; onChange: (pa
 
       <label className="choice">
         <input type="checkbox" checked={view.inView} onChange={(e) => onChange({ inView: e.target.checked })} />
-        Limit queue, charts and exports to the map view
+        Only reports in the map view (the queue follows the map)
       </label>
-
-      <fieldset className="field pw-layers">
-        <legend>Map layer</legend>
-        {MAP_LAYERS.map((l) => (
-          <label key={l} className="choice">
-            <input type="radio" name="pw-layer" value={l} checked={view.layer === l} onChange={() => onChange({ layer: l })} />
-            {LAYER_LABEL[l]}
-          </label>
-        ))}
-        {view.layer === 'heat' && (
-          <div className="field">
-            <label htmlFor="pw-bw">Heat bandwidth</label>
-            <select id="pw-bw" value={view.bandwidth} onChange={(e) => onChange({ bandwidth: Number(e.target.value) })}>
-              {BANDWIDTHS.map((b) => (
-                <option key={b} value={b}>
-                  {b >= 1000 ? `${b / 1000} km` : `${b} m`}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
-        {view.layer === 'hotspots' && (
-          <div className="field">
-            <label htmlFor="pw-cell">Hotspot cell size</label>
-            <select id="pw-cell" value={view.cellSize} onChange={(e) => onChange({ cellSize: Number(e.target.value) })}>
-              {CELL_SIZES.map((c) => (
-                <option key={c} value={c}>
-                  {c === 0 ? 'From the data' : c >= 1000 ? `${c / 1000} km` : `${c} m`}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
-      </fieldset>
     </section>
   );
 }

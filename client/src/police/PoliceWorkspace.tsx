@@ -3,29 +3,34 @@ import type L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, useMap } from 'react-leaflet';
 import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
+import type { ForceBoundaries } from '../../../shared/schemas/force-areas';
 import type { ForceView } from '../../../shared/schemas/forces';
 import type {
   Bbox,
   ClusterCollection,
   HeatGrid,
   HotspotCollection,
-  ReportDetail,
   Repeats,
+  ReportDetail,
   Timeline,
 } from '../../../shared/schemas/police';
+import { useForces } from '../admin/useForces';
 import { api } from '../api/client';
+import { useApiGet } from '../api/useApiGet';
 import { useAuth } from '../auth/AuthContext';
 import { BaseTiles } from '../map/tiles';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
 import { ExportButtons } from './ExportButtons';
 import { FilterPanel } from './FilterPanel';
+import { ForceBoundaryLayer } from './ForceBoundaryLayer';
 import { HeatMethod, HotspotLegend } from './HotspotLegend';
-import { ClusterLayer, FlyTo, HeatLayer, HotspotLayer, SelectedReportMarker, ViewWatcher } from './map-layers';
+import { LayerSwitch } from './LayerSwitch';
+import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, ViewWatcher } from './map-layers';
 import { NearRepeatPanel } from './NearRepeatPanel';
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
+import { SelectedReport } from './SelectedReport';
 import { TriageQueue } from './TriageQueue';
-import { useApiGet } from '../api/useApiGet';
 import { filterQuery, readViewState, type ViewState, writeViewState } from './view-state';
 
 const UK: [number, number] = [52.8, -1.8];
@@ -88,7 +93,9 @@ function PoliceWorkspace() {
   const view = useMemo(() => readViewState(params), [params]);
   const viewRef = useRef(view);
   viewRef.current = view;
-  const initial = useRef({ center: view.center, zoom: view.zoom });
+  const initial = useRef({ center: view.center, zoom: view.zoom, report: view.report });
+  const mapSectionRef = useRef<HTMLElement>(null);
+  const { nameOf } = useForces();
   const [map, setMap] = useState<{ bbox: Bbox; zoom: number } | null>(null);
   const [version, setVersion] = useState(0);
   const [flyTo, setFlyTo] = useState<{ lat: number; lng: number; zoom: number; key: number } | null>(null);
@@ -146,6 +153,8 @@ function PoliceWorkspace() {
   const timeline = useApiGet<Timeline>(mapShown ? `/api/map/timeline?${listQuery}` : null, 300, version);
   const repeats = useApiGet<Repeats>(mapShown ? `/api/map/repeats?${listQuery}&limit=10` : null, 300, version);
 
+  const boundaries = useApiGet<ForceBoundaries>(view.boundaries ? '/api/forces/areas' : null);
+
   const mapError = clusters.error ?? heat.error ?? hotspots.error;
   const mapLoading = clusters.loading || heat.loading || hotspots.loading;
 
@@ -165,8 +174,8 @@ function PoliceWorkspace() {
         <div>
           <h1>Police workspace</h1>
           <p className="hint">
-            {user?.forceId ? `Reports in your force area (${user.forceId}).` : 'Reports in all force areas.'} The address bar
-            always holds this exact view.
+            {user?.forceId ? `Reports in your force area (${nameOf(user.forceId)}).` : 'Reports in all force areas.'} The address
+            bar always holds this exact view.
           </p>
         </div>
         <div className="pw-head-actions">
@@ -179,10 +188,11 @@ function PoliceWorkspace() {
 
       <div className="pw-grid">
         <div className="pw-area-filters">
+          <LayerSwitch view={view} onChange={update} />
           <FilterPanel view={view} onChange={update} />
         </div>
 
-        <section className="pw-area-map" aria-labelledby="pw-map-title">
+        <section className="pw-area-map" aria-labelledby="pw-map-title" ref={mapSectionRef}>
           <h2 id="pw-map-title" className="visually-hidden">
             Map
           </h2>
@@ -217,13 +227,18 @@ function PoliceWorkspace() {
             >
               {/* Tiles from TILE_URL; the coastline from our own origin once they fail (offline, blocked, tests). */}
               <BaseTiles />
-              <FitForceArea forceId={user?.forceId ?? null} skip={initial.current.center !== null} />
+              {/* A `?report=` link flies to the report instead. */}
+              <FitForceArea
+                forceId={user?.forceId ?? null}
+                skip={initial.current.center !== null || initial.current.report !== null}
+              />
               <ViewWatcher onView={handleView} />
               <FlyTo target={flyTo} />
-              <SelectedReportMarker point={view.report ? selectedPoint : null} />
+              {view.boundaries && <ForceBoundaryLayer data={boundaries.data} />}
               {view.layer === 'clusters' && <ClusterLayer data={clusters.data} onSelect={handleSelect} />}
               {view.layer === 'heat' && <HeatLayer data={heat.data} />}
               {view.layer === 'hotspots' && <HotspotLayer data={hotspots.data} />}
+              <SelectedReport id={view.report} point={view.report ? selectedPoint : null} />
             </MapContainer>
             <Legend layer={view.layer} hotspots={hotspots.data} heat={heat.data} />
           </div>
@@ -242,7 +257,13 @@ function PoliceWorkspace() {
           )}
           {/* Kept mounted while a report is open, so "Load more" pages survive a look at one report. */}
           <div hidden={Boolean(view.report)}>
-            <TriageQueue query={listQuery} version={version} selectedId={view.report} onSelect={handleSelect} />
+            <TriageQueue
+              query={listQuery}
+              version={version}
+              selectedId={view.report}
+              onSelect={handleSelect}
+              forceName={user?.role === 'police_admin' ? nameOf : undefined}
+            />
           </div>
         </div>
       </div>
@@ -265,7 +286,14 @@ function PoliceWorkspace() {
           {repeats.error ? (
             <p className="hint">{repeats.error}</p>
           ) : (
-            <RepeatList data={repeats.data} onShow={(lat, lng) => setFlyTo({ lat, lng, zoom: 17, key: Date.now() })} />
+            <RepeatList
+              data={repeats.data}
+              onShow={(lat, lng) => {
+                setFlyTo({ lat, lng, zoom: 17, key: Date.now() });
+                // The list is below the map: bring the map back into view to show where it went.
+                mapSectionRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+              }}
+            />
           )}
         </section>
         <section className="card" aria-labelledby="pw-knox-title">

@@ -4,6 +4,7 @@ import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from
 import { ApiError, api } from '../api/client';
 import type { UserView } from '../../../shared/schemas/auth';
 import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
+import { ActionNotice, actionOf, type Notice } from './ActionNotice';
 import { formatDateTime, PriorityBadge, StatusBadge } from './badges';
 import { STATUS_LABEL } from './view-state';
 
@@ -46,7 +47,7 @@ export function ReportDetailPanel({
 }) {
   const [detail, setDetail] = useState<ReportDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirmAlert, setConfirmAlert] = useState(false);
   const [noticePreview, setNoticePreview] = useState<OwnerNoticePreview | null>(null);
@@ -111,7 +112,7 @@ export function ReportDetailPanel({
     setNotice(null);
     try {
       setDetail(await api<ReportDetail>('PATCH', `/api/reports/${encodeURIComponent(id)}`, body));
-      setNotice(done);
+      setNotice({ text: done, at: actionOf(body) });
       onChanged();
       return true;
     } catch (err) {
@@ -223,7 +224,6 @@ export function ReportDetailPanel({
         <span className="badge">{released ? 'Owner alert released' : 'Owner alert withheld'}</span>
       </p>
       <div aria-live="polite">
-        {notice && <div className="alert alert-ok">{notice}</div>}
         {error && (
           <div className="alert alert-error" role="alert">
             {error}
@@ -334,6 +334,7 @@ export function ReportDetailPanel({
             Update status
           </button>
         </form>
+        <ActionNotice notice={notice} at="status" />
 
         <div className="button-row">
           {assignedToMe ? (
@@ -364,6 +365,7 @@ export function ReportDetailPanel({
             {released ? 'Withhold owner alert' : 'Release owner alert'}
           </button>
         </div>
+        <ActionNotice notice={notice} at={['assign', 'release']} />
 
         {confirmAlert && (
           <div
@@ -425,6 +427,7 @@ export function ReportDetailPanel({
             Add note
           </button>
         </form>
+        <ActionNotice notice={notice} at="note" />
         <form className="pw-inline-form" onSubmit={handleAskQuestion}>
           <div className="field">
             <label htmlFor="pw-question">Ask the reporter a question</label>
@@ -437,6 +440,7 @@ export function ReportDetailPanel({
             Send question
           </button>
         </form>
+        <ActionNotice notice={notice} at="question" />
         <form className="pw-inline-form" onSubmit={handleLink}>
           <div className="field">
             <label htmlFor="pw-link">Link a report (id, or reference of a report at this address)</label>
@@ -446,6 +450,7 @@ export function ReportDetailPanel({
             Link
           </button>
         </form>
+        <ActionNotice notice={notice} at={['link', 'unlink']} />
       </div>
 
       {candidates.length > 0 && (

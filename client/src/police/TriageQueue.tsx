@@ -12,11 +12,14 @@ export function TriageQueue({
   version,
   selectedId,
   onSelect,
+  forceName,
 }: {
   query: string;
   version: number;
   selectedId: string | null;
   onSelect: (id: string) => void;
+  /** For a police admin, who sees every force: each report's force by name. */
+  forceName?: (id: string) => string;
 }) {
   const [items, setItems] = useState<ReportSummary[]>([]);
   const [total, setTotal] = useState<number | null>(null);
@@ -92,6 +95,11 @@ export function TriageQueue({
                 <PriorityBadge priority={r.priority} />
                 <StatusBadge status={r.status} />
               </span>
+              {forceName && (
+                <span className="pw-queue-meta pw-queue-force" data-testid="queue-force">
+                  {forceName(r.forceId)}
+                </span>
+              )}
               <span className="pw-queue-meta">
                 {r.address ?? `${r.lat.toFixed(4)}, ${r.lng.toFixed(4)}`} · {TYPE_LABEL[r.propertyType]}
               </span>

@@ -32,17 +32,29 @@ export function ViewWatcher({ onView }: { onView: (center: L.LatLng, zoom: numbe
   return null;
 }
 
+/**
+ * A cluster: blue disc, with the safeguarding share drawn as a red pie slice in SVG (attributes, not an inline
+ * `style`, which the CSP refuses). `pathLength="100"` makes the dash length the percentage.
+ */
+function clusterLabel(count: number): string {
+  return count >= 10_000 ? `${Math.round(count / 1000)}k` : count >= 1000 ? `${(count / 1000).toFixed(1)}k` : String(count);
+}
+
+/**
+ * The safeguarding count is a CSS badge (`data-sg` shown by ::after), so the marker's visible text is just the count
+ * and its accessible name can start with exactly that (WCAG 2.5.3, axe label-content-name-mismatch).
+ */
 function clusterIcon(count: number, safeguarding: number): L.DivIcon {
   const size = count < 10 ? 34 : count < 100 ? 40 : count < 1000 ? 48 : 56;
-  const share = count ? safeguarding / count : 0;
-  const label =
-    count >= 10_000 ? `${Math.round(count / 1000)}k` : count >= 1000 ? `${(count / 1000).toFixed(1)}k` : String(count);
+  const share = count ? Math.round((safeguarding / count) * 100) : 0;
+  const label = clusterLabel(count);
+  const pie = share
+    ? `<svg class="pw-cluster-pie" viewBox="0 0 32 32" aria-hidden="true" focusable="false"><circle cx="16" cy="16" r="8" fill="none" stroke-width="16" pathLength="100" stroke-dasharray="${share} 100" transform="rotate(-90 16 16)"/></svg>`
+    : '';
   return L.divIcon({
     className: 'pw-cluster-wrap',
     iconSize: [size, size],
-    html: `<span class="pw-cluster${share >= 0.5 ? ' pw-cluster-sg' : ''}" style="--sg:${Math.round(share * 100)}%">${label}${
-      safeguarding ? `<span class="pw-cluster-star" aria-hidden="true">★${safeguarding}</span>` : ''
-    }</span>`,
+    html: `<span class="pw-cluster${share >= 50 ? ' pw-cluster-sg' : ''}"${safeguarding ? ` data-sg="${safeguarding}"` : ''}>${pie}<span class="pw-cluster-label">${label}</span></span>`,
   });
 }
 
@@ -83,7 +95,8 @@ export function ClusterLayer({ data, onSelect }: { data: ClusterCollection | nul
       let marker: L.Marker;
       let name: string;
       if (p.cluster) {
-        name = `${p.count} reports, ${p.safeguarding} safeguarding. Zoom in`;
+        const label = clusterLabel(p.count);
+        name = `${label === String(p.count) ? label : `${label} (${p.count})`} reports, ${p.safeguarding} safeguarding. Zoom in`;
         marker = L.marker([lat, lng], { icon: clusterIcon(p.count, p.safeguarding), keyboard: true, title: name });
         const [w, s, e, n] = p.bounds;
         marker.on('click', () => {
@@ -214,25 +227,5 @@ export function FlyTo({ target }: { target: { lat: number; lng: number; zoom: nu
   useEffect(() => {
     if (target) map.setView([target.lat, target.lng], target.zoom);
   }, [target, map]);
-  return null;
-}
-
-/** A ring around the report open in the detail panel; pans to it when it is off screen. */
-export function SelectedReportMarker({ point }: { point: { lat: number; lng: number } | null }) {
-  const map = useMap();
-  useEffect(() => {
-    if (!point) return;
-    const ring = L.circleMarker([point.lat, point.lng], {
-      radius: 18,
-      color: '#ffbf47',
-      weight: 4,
-      fill: false,
-      interactive: false,
-    }).addTo(map);
-    if (!map.getBounds().contains([point.lat, point.lng])) map.panTo([point.lat, point.lng]);
-    return () => {
-      ring.remove();
-    };
-  }, [point, map]);
   return null;
 }

@@ -27,8 +27,12 @@ export interface ViewState {
   layer: MapLayer;
   bandwidth: number;
   cellSize: number;
-  /** Limit the queue, charts and exports to the map view. */
+  /** Limit the queue, charts and exports to the map view (on unless the link says `inview=0`). */
   inView: boolean;
+  /** Force boundaries drawn on the map (on unless `fb=0`). */
+  boundaries: boolean;
+  /** police_admin only: one force (the server ignores it for officers). */
+  force: string | null;
   report: string | null;
 }
 
@@ -57,8 +61,10 @@ export function readViewState(p: URLSearchParams): ViewState {
     layer: layer && MAP_LAYERS.includes(layer) ? layer : 'clusters',
     bandwidth: num(p.get('bw')) ?? 1000,
     // 0: the cell size comes from the data.
-  cellSize: num(p.get('cell')) ?? 0,
-    inView: p.get('inview') === '1',
+    cellSize: num(p.get('cell')) ?? 0,
+    inView: p.get('inview') !== '0',
+    boundaries: p.get('fb') !== '0',
+    force: /^[a-z0-9-]{2,40}$/.test(p.get('force') ?? '') ? p.get('force') : null,
     report: p.get('report'),
   };
 }
@@ -80,7 +86,9 @@ export function writeViewState(v: ViewState): URLSearchParams {
   if (v.layer !== 'clusters') p.set('layer', v.layer);
   if (v.bandwidth !== 1000) p.set('bw', String(v.bandwidth));
   if (v.cellSize !== 0) p.set('cell', String(v.cellSize));
-  if (v.inView) p.set('inview', '1');
+  if (!v.inView) p.set('inview', '0');
+  if (!v.boundaries) p.set('fb', '0');
+  if (v.force) p.set('force', v.force);
   if (v.report) p.set('report', v.report);
   return p;
 }
@@ -107,6 +115,7 @@ export function filterQuery(v: ViewState, bbox?: Bbox | null): URLSearchParams {
   if (v.statuses.length) p.set('statuses', v.statuses.join(','));
   if (v.priority) p.set('priority', v.priority);
   if (v.q.trim()) p.set('q', v.q.trim());
+  if (v.force) p.set('force', v.force);
   return p;
 }
 

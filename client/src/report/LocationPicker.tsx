@@ -97,7 +97,8 @@ export function LocationPicker(props: {
     <div className="location-picker">
       <p className="hint" id="map-hint">
         Tap the map to place a pin on the property, then drag it to adjust. Or use your location, or type coordinates below. With
-        a keyboard: focus the map, move with the arrow keys and zoom with + and −, then pin the centre.
+        a keyboard: focus the map, move with the arrow keys and zoom with + and −, then pin the centre (the cross in the middle of
+        the map).
       </p>
       <div className="map-frame">
         <MapContainer ref={mapRef} center={START} zoom={9} className="report-map" scrollWheelZoom={false}>
@@ -119,6 +120,8 @@ export function LocationPicker(props: {
             />
           )}
         </MapContainer>
+        {/* Where "Pin the centre of the map" will put the pin. */}
+        <span className="map-crosshair" aria-hidden="true" data-testid="map-crosshair" />
       </div>
       <div className="button-row">
         <button type="button" className="button" onClick={handleUseMyLocation}>
