@@ -33,6 +33,8 @@ export interface IndexRecord {
   reporterRole?: string;
   ownerAlert?: string;
   assignedTo?: { toString(): string } | null;
+  /** New information from the reporter the assigned officer has not opened yet. */
+  unread?: boolean;
 }
 
 export const INDEX_PROJECTION = {
@@ -52,6 +54,7 @@ export const INDEX_PROJECTION = {
   reporterRole: 1,
   ownerAlert: 1,
   assignedTo: 1,
+  unread: 1,
 } as const;
 
 /** Filters compiled to codes and masks; `null`/`-1` means "any". */
@@ -185,6 +188,8 @@ export class ReportIndex {
   role = new Uint8Array(0);
   /** 1 when the owner alert is released. */
   released = new Uint8Array(0);
+  /** 1 when the reporter added information the assigned officer has not opened yet. */
+  unread = new Uint8Array(0);
   /** Interned assignee id; 0 = unassigned. */
   assignee = new Uint32Array(0);
   createdMs = new Float64Array(0);
@@ -257,6 +262,7 @@ export class ReportIndex {
     this.toMin = copy(this.toMin, (l) => new Uint32Array(l));
     this.role = copy(this.role, (l) => new Uint8Array(l));
     this.released = copy(this.released, (l) => new Uint8Array(l));
+    this.unread = copy(this.unread, (l) => new Uint8Array(l));
     this.assignee = copy(this.assignee, (l) => new Uint32Array(l));
     this.createdMs = copy(this.createdMs, (l) => new Float64Array(l));
     this.ind = copy(this.ind, (l) => new Uint32Array(l));
@@ -540,6 +546,7 @@ export class ReportIndex {
     this.toMin[slot] = minutes(toMs);
     this.role[slot] = ROLE_CODE.get(r.reporterRole ?? '') ?? 0;
     this.released[slot] = r.ownerAlert === 'released' ? 1 : 0;
+    this.unread[slot] = r.unread ? 1 : 0;
     this.assignee[slot] = this.assigneeCode(r.assignedTo ? String(r.assignedTo) : null);
     this.createdMs[slot] = time(r.createdAt);
     let bits = 0;
@@ -710,7 +717,7 @@ export class ReportIndex {
       const cr = w32(this.createdMs);
       const ids = w32(this.ids);
       const refs = w32(this.refs);
-      const { ind, addr, assignee, type, status, prio, force, role, released } = this;
+      const { ind, addr, assignee, type, status, prio, force, role, released, unread } = this;
       for (let i = 0; i < n; i++) {
         const o = i * W;
         rows[o] = lat[2 * i]!;
@@ -734,7 +741,7 @@ export class ReportIndex {
         rows[o + 18] = addr[i]!;
         rows[o + 19] = assignee[i]!;
         rows[o + 20] = (type[i]! | (status[i]! << 8) | (prio[i]! << 16) | (force[i]! << 24)) >>> 0;
-        rows[o + 21] = role[i]! | (released[i]! << 8);
+        rows[o + 21] = role[i]! | (released[i]! << 8) | (unread[i]! << 16);
       }
     }
     // Rows hold everything now: when sorting in place the old columns go.
@@ -748,6 +755,7 @@ export class ReportIndex {
     dst.toMin = new Uint32Array(cap);
     dst.role = new Uint8Array(cap);
     dst.released = new Uint8Array(cap);
+    dst.unread = new Uint8Array(cap);
     dst.assignee = new Uint32Array(cap);
     dst.createdMs = new Float64Array(cap);
     dst.ind = new Uint32Array(cap);
@@ -767,7 +775,7 @@ export class ReportIndex {
     const cr = w32(dst.createdMs);
     const ids = w32(dst.ids);
     const refs = w32(dst.refs);
-    const { ind, addr, assignee, type, status, prio, force, role, released, alive, code, x, y, fromMin, toMin } = dst;
+    const { ind, addr, assignee, type, status, prio, force, role, released, unread, alive, code, x, y, fromMin, toMin } = dst;
     for (let k = 0; k < m; k++) {
       const o = perm[k]! * W;
       lat[2 * k] = rows[o]!;
@@ -800,7 +808,8 @@ export class ReportIndex {
       prio[k] = p;
       force[k] = fc;
       role[k] = rows[o + 21]! & 0xff;
-      released[k] = rows[o + 21]! >>> 8;
+      released[k] = (rows[o + 21]! >>> 8) & 0xff;
+      unread[k] = rows[o + 21]! >>> 16;
       alive[k] = 1;
       code[k] = (fc << 7) | 64 | t | (st << 2) | (p << 5);
     }
@@ -1351,6 +1360,7 @@ export const SNAPSHOT_FIELDS = [
   'toMin',
   'role',
   'released',
+  'unread',
   'assignee',
   'createdMs',
   'ind',

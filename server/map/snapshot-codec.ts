@@ -13,7 +13,8 @@ import { latToY, lngToX, ReportIndex, type SnapshotField } from './report-index'
  * [u32 header length][header JSON][sections...]; a SHA-256 of the deflated blob travels beside it.
  */
 
-const FORMAT = 2;
+/** 3: the `unread` column (issue 13). */
+const FORMAT = 3;
 const deflate = promisify(zlib.deflateRaw);
 const inflate = promisify(zlib.inflateRaw);
 
@@ -119,6 +120,7 @@ const RAW_COLUMNS: Array<{ name: SnapshotField; width: number }> = [
   { name: 'refs', width: 16 },
   { name: 'role', width: 1 },
   { name: 'released', width: 1 },
+  { name: 'unread', width: 1 },
   { name: 'type', width: 1 },
   { name: 'status', width: 1 },
   { name: 'prio', width: 1 },

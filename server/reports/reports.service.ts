@@ -38,7 +38,14 @@ export class ReportService {
   private readonly writer = new ReportWriter(() => ReportModel.collection);
 
   constructor(
-    private readonly deps: { forces: ForceService; events: EventBus; properties: PropertyService; newReference?: () => string },
+    private readonly deps: {
+      forces: ForceService;
+      events: EventBus;
+      properties: PropertyService;
+      newReference?: () => string;
+      /** Marks the report unread for police and tells the assigned officer (triage/reporter-updates.ts). */
+      reporterUpdates?: { markReporterUpdate(reportId: string): Promise<void> };
+    },
   ) {}
 
   /** Nearest registered property of the same type within 30 m (the properties' in-memory grid). */
@@ -162,6 +169,7 @@ export class ReportService {
     );
     if (!updated) throw notFound();
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['addenda'], byUserId: null });
+    await this.deps.reporterUpdates?.markReporterUpdate(String(updated._id));
     return presentPublic(updated);
   }
 

@@ -177,6 +177,8 @@ export const ReportSummary = z
     forceId: z.string(),
     assignedTo: UserRef.nullable(),
     ownerAlert: OwnerAlertEnum,
+    /** The reporter added information the assigned officer has not opened yet. */
+    unread: z.boolean(),
   })
   .meta({ id: 'ReportSummary' });
 export type ReportSummary = z.infer<typeof ReportSummary>;
@@ -231,6 +233,9 @@ export const ReportPatch = z
     link: ObjectId.optional(),
     unlink: ObjectId.optional(),
     ownerAlert: OwnerAlertEnum.optional(),
+    /** A priority change needs `priorityReason` (both audited). */
+    priority: PriorityEnum.optional(),
+    priorityReason: z.string().trim().min(3).max(500).optional(),
   })
   .meta({ id: 'ReportPatch' });
 export type ReportPatch = z.infer<typeof ReportPatch>;
