@@ -1,19 +1,19 @@
-import type { Config } from './config';
-import type { Logger } from './logger';
-import { SystemStatusService } from './admin/system-status';
 import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
-import { EventBus } from './events';
-import { ForceService } from './forces/forces.service';
-import { ReportService } from './reports/reports.service';
-import { MapIndex } from './map/map-index';
-import { MapService } from './map/map.service';
-import { ReporterUpdates } from './triage/reporter-updates';
-import { TriageService } from './triage/triage.service';
+import { SystemStatusService } from './admin/system-status';
 import { AlertsService } from './alerts/alerts.service';
 import type { DevMailbox } from './alerts/dev-mail';
+import type { Config } from './config';
+import { EventBus } from './events';
+import { ForceService } from './forces/forces.service';
+import type { Logger } from './logger';
+import { MapService } from './map/map.service';
+import { MapIndex } from './map/map-index';
 import { PropertyService } from './properties/properties.service';
+import { ReportService } from './reports/reports.service';
 import { RetentionService } from './retention/retention.service';
+import { ReporterUpdates } from './triage/reporter-updates';
+import { TriageService } from './triage/triage.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {

@@ -1,9 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { AdvisoryCreate, AlertView, AdvisoryView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
+import type { AdvisoryCreate, AdvisoryView, AlertView, SubscriptionCreate, SubscriptionView } from '../../shared/schemas/alerts';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
+import type { VerificationStatus } from '../../shared/schemas/verification';
 import type { AuthUser } from '../accounts/session.types';
 import type { Config } from '../config';
+import { isDuplicateKey } from '../db/errors';
+import { insertNew } from '../db/insert';
+import { appendLog, readLog } from '../db/paged-log';
+import { deleteVersioned, readById, updateVersioned, VersionConflict } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
 import type { ForceService } from '../forces/forces.service';
 import { distanceM, geohash } from '../geo/geohash';
@@ -11,14 +16,9 @@ import { type BBox, bboxOf, type Point } from '../geo/polygon';
 import { HttpError, notFound } from '../http/errors';
 import { ownedBy, seesForce } from '../http/policy';
 import type { Logger } from '../logger';
-import type { PropertyListener, PropertyService } from '../properties/properties.service';
-import type { VerificationStatus } from '../../shared/schemas/verification';
 import type { MapIndex } from '../map/map-index';
-import { isDuplicateKey } from '../db/errors';
-import { insertNew } from '../db/insert';
-import { appendLog, readLog } from '../db/paged-log';
-import { deleteVersioned, readById, updateVersioned, VersionConflict } from '../db/versioned';
 import { asObjectId, closedAccount, eachLimited, IdList } from '../properties/id-list';
+import type { PropertyListener, PropertyService } from '../properties/properties.service';
 import { BodyCache } from './bodies';
 import { AdvisoryModel, DeliveryModel, type Hotspot, HotspotModel, type StoredDelivery } from './delivery.model';
 import { circleBBox, normaliseRing } from './geometry';
@@ -34,8 +34,8 @@ import {
   placeholder,
   policeReportEmail,
 } from './render';
-import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
 import { type StoredSubscription, SubscriptionModel, USER_SUBSCRIPTIONS } from './subscription.model';
+import { type IndexedSubscription, SubscriptionIndex } from './subscription-index';
 import { CONFIRM_TTL_MS, newTokenVersion, resolveTokenSecret, TokenSigner } from './tokens';
 import { DeliveryWorker, smtpFromConfig } from './worker';
 

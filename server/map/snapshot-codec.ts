@@ -61,7 +61,12 @@ function fromPlanes(src: Uint8Array, n: number, width: number, out: Uint8Array):
  * Encode doubles as Int32 steps of `unit` over a base (the previous value, another column, or 0),
  * exact or set aside: [planes of Int32][exceptions: u32 slot, f64 value...]. Null when too many are inexact.
  */
-function encodeInts(values: Float64Array, n: number, unit: number, base: Float64Array | 'prev' | null): { body: Buffer; exceptions: number } | null {
+function encodeInts(
+  values: Float64Array,
+  n: number,
+  unit: number,
+  base: Float64Array | 'prev' | null,
+): { body: Buffer; exceptions: number } | null {
   const q = new Int32Array(n);
   const ex: number[] = [];
   let prev = 0;
@@ -142,7 +147,15 @@ export async function encodeIndex(ix: ReportIndex): Promise<{ blob: Buffer; sha2
     // Micro-degrees are rarely exact in binary: the check `b + k·unit === v` decides, value by value.
     const enc = encodeInts(values, n, c.unit, base);
     if (enc) {
-      sections.push({ name: c.name, kind: 'int', width: 4, bytes: enc.body.length, unit: c.unit, ...(c.base ? { base: c.base } : {}), exceptions: enc.exceptions });
+      sections.push({
+        name: c.name,
+        kind: 'int',
+        width: 4,
+        bytes: enc.body.length,
+        unit: c.unit,
+        ...(c.base ? { base: c.base } : {}),
+        exceptions: enc.exceptions,
+      });
       bodies.push(enc.body);
     } else {
       const body = toPlanes(new Uint8Array(values.buffer, values.byteOffset, n * 8), n, 8);

@@ -3,8 +3,8 @@
  * Query strings arrive as strings, so query schemas coerce; response schemas describe JSON as sent.
  */
 import { z } from 'zod';
-import { AuditFilterShape } from './admin';
 import { INDICATOR_IDS, PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../taxonomy';
+import { AuditFilterShape } from './admin';
 import { ObjectId } from './common';
 import { VerificationStatusEnum } from './verification';
 
