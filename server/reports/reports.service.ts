@@ -44,7 +44,7 @@ export class ReportService {
       properties: PropertyService;
       newReference?: () => string;
       /** Marks the report unread for police and tells the assigned officer (triage/reporter-updates.ts). */
-      reporterUpdates?: { markReporterUpdate(reportId: string): Promise<void> };
+      reporterUpdates?: { announce(report: LeanReport, wasUnread: boolean): Promise<void> };
     },
   ) {}
 
@@ -158,18 +158,21 @@ export class ReportService {
   async addAddendum(body: AddendumBody): Promise<ReportPublicView> {
     const report = await this.authorise(body);
     const now = new Date();
+    let wasUnread = false;
     const updated = await updateVersioned<LeanReport>(
       reportsCollection(),
       report._id,
       (cur) => {
         if (!cur) throw notFound();
-        return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], updatedAt: now };
+        wasUnread = cur.unread === true;
+        // New information for police: unread in the queue until the assigned officer opens it (issue 13).
+        return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], unread: true, updatedAt: now };
       },
       { conflictMessage: 'The report is being changed right now; please send it again' },
     );
     if (!updated) throw notFound();
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['addenda'], byUserId: null });
-    await this.deps.reporterUpdates?.markReporterUpdate(String(updated._id));
+    await this.deps.reporterUpdates?.announce(updated, wasUnread);
     return presentPublic(updated);
   }
 

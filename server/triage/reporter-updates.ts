@@ -46,7 +46,15 @@ export class ReporterUpdates {
     );
     if (!updated || wasUnread) return;
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['unread'], byUserId: null });
-    if (!updated.assignedTo) return;
+    await this.announce(updated, wasUnread);
+  }
+
+  /**
+   * For a path that set `unread: true` in its own write (the addendum does, so one write and one event carry both):
+   * emails the assigned officer when the report was read before that write.
+   */
+  async announce(updated: LeanReport, wasUnread: boolean): Promise<void> {
+    if (wasUnread || !updated.assignedTo) return;
     const officer = await UserModel.findById(updated.assignedTo).lean();
     if (!officer || officer.disabled) return;
     const id = String(updated._id);

@@ -9,11 +9,12 @@ import type {
   ClusterCollection,
   HeatGrid,
   HotspotCollection,
-  ReportDetail,
   Repeats,
+  ReportDetail,
   Timeline,
 } from '../../../shared/schemas/police';
 import { api } from '../api/client';
+import { useApiGet } from '../api/useApiGet';
 import { useAuth } from '../auth/AuthContext';
 import { BaseTiles } from '../map/tiles';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
@@ -22,8 +23,8 @@ import { FilterPanel } from './FilterPanel';
 import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, SelectedReportMarker, ViewWatcher } from './map-layers';
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
+import { ReportSearch } from './ReportSearch';
 import { TriageQueue } from './TriageQueue';
-import { useApiGet } from '../api/useApiGet';
 import { filterQuery, readViewState, type ViewState, writeViewState } from './view-state';
 
 const UK: [number, number] = [52.8, -1.8];
@@ -165,6 +166,7 @@ function PoliceWorkspace() {
             always holds this exact view.
           </p>
         </div>
+        <ReportSearch onSelect={handleSelect} />
         <div className="pw-head-actions">
           <button type="button" className="button button-quiet" onClick={handleCopyLink}>
             {copied ? 'Link copied' : 'Copy link to this view'}
