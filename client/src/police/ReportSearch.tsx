@@ -40,8 +40,8 @@ export function ReportSearch({ onSelect }: { onSelect: (id: string) => void }) {
   }
 
   return (
-    <div className="oa-search">
-      <form role="search" aria-label="Find a report" className="oa-search-form" onSubmit={handleSubmit} noValidate>
+    <search className="oa-search" aria-label="Find a report">
+      <form className="oa-search-form" onSubmit={handleSubmit} noValidate>
         <label htmlFor="oa-search-q" className="oa-search-label">
           Find a report
         </label>
@@ -88,6 +88,6 @@ export function ReportSearch({ onSelect }: { onSelect: (id: string) => void }) {
           </button>
         </div>
       )}
-    </div>
+    </search>
   );
 }
