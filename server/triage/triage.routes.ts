@@ -61,7 +61,7 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       access: can('report.read'),
       query: SearchQuery,
       response: SearchResults,
-      handler: ({ query, auth }) => searchReports(triage.index, visibleForces(auth!.user), query.q, query.limit),
+      handler: ({ query, auth }) => searchReports(triage.index, visibleForces(auth!.user, query.force), query.q, query.limit),
     }),
     route({
       method: 'get',

@@ -13,6 +13,11 @@ export type SearchMatchKind = z.infer<typeof SearchMatchKind>;
 export const SearchQuery = z.strictObject({
   q: z.string().trim().min(2).max(200).meta({ description: 'A reference (spaces, hyphens and case ignored) or address words' }),
   limit: z.coerce.number().int().min(1).max(50).default(20),
+  force: z
+    .string()
+    .regex(/^[a-z0-9-]{2,40}$/)
+    .optional()
+    .meta({ description: 'police_admin only: restrict to one force (default: all)' }),
 });
 export type SearchQuery = z.output<typeof SearchQuery>;
 
