@@ -1,18 +1,19 @@
-import type { Config } from './config';
-import type { Logger } from './logger';
-import { SystemStatusService } from './admin/system-status';
 import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
-import { EventBus } from './events';
-import { ForceService } from './forces/forces.service';
-import { ReportService } from './reports/reports.service';
-import { MapIndex } from './map/map-index';
-import { MapService } from './map/map.service';
-import { TriageService } from './triage/triage.service';
+import { SystemStatusService } from './admin/system-status';
 import { AlertsService } from './alerts/alerts.service';
 import type { DevMailbox } from './alerts/dev-mail';
+import type { Config } from './config';
+import { EventBus } from './events';
+import { ForceService } from './forces/forces.service';
+import type { Logger } from './logger';
+import { MapService } from './map/map.service';
+import { MapIndex } from './map/map-index';
 import { PropertyService } from './properties/properties.service';
+import { ReportService } from './reports/reports.service';
 import { RetentionService } from './retention/retention.service';
+import { ReporterUpdates } from './triage/reporter-updates';
+import { TriageService } from './triage/triage.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {
@@ -45,10 +46,11 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const users = new UserService(sessions, (id) => forces.locator.has(id));
   const events = new EventBus(logger);
   const properties = new PropertyService({ forces: forces.locator });
-  const reports = new ReportService({ forces, events, properties });
+  const reporterUpdates = new ReporterUpdates({ events, publicUrl: config.alerts.publicUrl });
+  const reports = new ReportService({ forces, events, properties, reporterUpdates });
   const mapIndex = new MapIndex(logger, events);
   const map = new MapService(mapIndex);
-  const triage = new TriageService({ mapIndex, events });
+  const triage = new TriageService({ mapIndex, events, reporterUpdates });
   const alerts = new AlertsService({ config, logger, forces, events, properties, mapIndex });
   const retention = new RetentionService({ config, logger, events });
   const system = new SystemStatusService({ engineKind, mapIndex });

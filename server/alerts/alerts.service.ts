@@ -349,13 +349,20 @@ export class AlertsService implements PropertyListener {
       mode: input.mode,
       minPriority: police ? (input.kind === 'area' ? (input.minPriority ?? 'standard') : 'standard') : null,
       forceId: police ? user.forceId : null,
-      status: 'pending',
+      // Staff accounts are made by their force's admin with a work address: no email round trip (issue 13).
+      status: police ? 'confirmed' : 'pending',
+      confirmedAt: police ? new Date() : null,
       tokenVersion: newTokenVersion(),
     }).catch(undo);
     if (!(await this.lists.holds(user.id, id))) await undo(closedAccount());
     // A property deleted meanwhile walked its subscriptions after it was gone, so it either saw this one or we see it gone.
     if (input.kind === 'property' && !(await this.deps.properties.get(user.id, input.propertyId).catch(() => null))) {
       await undo(errors.notFound('Property'));
+    }
+    if (police) {
+      const stored = sub.toObject() as StoredSubscription;
+      this.reindex(stored, id);
+      return stored;
     }
     const token = this.tokens.sign('c', String(sub._id), sub.tokenVersion, CONFIRM_TTL_MS);
     await this.record([

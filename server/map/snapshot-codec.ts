@@ -14,7 +14,8 @@ import { ReportIndex } from './index/report-index';
  * [u32 header length][header JSON][sections...]; a SHA-256 of the deflated blob travels beside it.
  */
 
-const FORMAT = 2;
+/** 3: the `unread` column (issue 13). */
+const FORMAT = 3;
 const deflate = promisify(zlib.deflateRaw);
 const inflate = promisify(zlib.inflateRaw);
 

@@ -67,6 +67,8 @@ export interface Report {
   /** Property-specific owner alerts go out only once police release them; never automatic for safeguarding. */
   ownerAlert: 'withheld' | 'released';
   releasedAt: Date | null;
+  /** The reporter added information (an addendum, a reply) the assigned officer has not opened yet. */
+  unread?: boolean;
   createdAt: Date;
   updatedAt: Date;
   /** Revision of the last versioned change (server/db/versioned.ts); absent on a report never changed = 0. */
@@ -140,6 +142,7 @@ const schema = new Schema<Report>(
     linkedReportIds: { type: [Schema.Types.ObjectId], default: [] },
     ownerAlert: { type: String, enum: ['withheld', 'released'], default: 'withheld' },
     releasedAt: { type: Date, default: null },
+    unread: { type: Boolean, default: false },
     rev: { type: Number, default: 0 },
   },
   { timestamps: true },

@@ -38,7 +38,14 @@ export class ReportService {
   private readonly writer = new ReportWriter(() => ReportModel.collection);
 
   constructor(
-    private readonly deps: { forces: ForceService; events: EventBus; properties: PropertyService; newReference?: () => string },
+    private readonly deps: {
+      forces: ForceService;
+      events: EventBus;
+      properties: PropertyService;
+      newReference?: () => string;
+      /** Marks the report unread for police and tells the assigned officer (triage/reporter-updates.ts). */
+      reporterUpdates?: { announce(report: LeanReport, wasUnread: boolean): Promise<void> };
+    },
   ) {}
 
   /** Nearest registered property of the same type within 30 m (the properties' in-memory grid). */
@@ -151,17 +158,21 @@ export class ReportService {
   async addAddendum(body: AddendumBody): Promise<ReportPublicView> {
     const report = await this.authorise(body);
     const now = new Date();
+    let wasUnread = false;
     const updated = await updateVersioned<LeanReport>(
       reportsCollection(),
       report._id,
       (cur) => {
         if (!cur) throw noSuchReport();
-        return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], updatedAt: now };
+        wasUnread = cur.unread === true;
+        // New information for police: unread in the queue until the assigned officer opens it (issue 13).
+        return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], unread: true, updatedAt: now };
       },
       { conflictMessage: 'The report is being changed right now; please send it again' },
     );
     if (!updated) throw noSuchReport();
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['addenda'], byUserId: null });
+    await this.deps.reporterUpdates?.announce(updated, wasUnread);
     return presentPublic(updated);
   }
 

@@ -34,6 +34,7 @@ export function presentSummary(r: Lean<Report>, names: UserNames): ReportSummary
     forceId: r.forceId,
     assignedTo: userRef(r.assignedTo, names),
     ownerAlert: r.ownerAlert ?? 'withheld',
+    unread: r.unread === true,
   };
 }
 
@@ -96,6 +97,7 @@ export function summaryFromIndex(ix: ReportIndex, slot: number, names: UserNames
     forceId: ix.forceAt(slot),
     assignedTo: assignee ? { id: assignee, name: names.get(assignee) ?? 'Unknown user' } : null,
     ownerAlert: ix.released[slot] === 1 ? 'released' : 'withheld',
+    unread: ix.unread[slot] === 1,
   };
 }
 

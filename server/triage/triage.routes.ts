@@ -1,4 +1,5 @@
 import { IdParams } from '../../shared/schemas/common';
+import { OfficerList, OfficersQuery, SearchQuery, SearchResults } from '../../shared/schemas/officer';
 import {
   AuditList,
   AuditQuery,
@@ -9,10 +10,12 @@ import {
   ReportPatch,
 } from '../../shared/schemas/police';
 import type { ForceService } from '../forces/forces.service';
-import { can } from '../http/policy';
+import { can, visibleForces } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { filterInput } from '../map/scope';
 import { streamExport } from './export';
+import { officersOf } from './officers';
+import { searchReports } from './search';
 import type { TriageService } from './triage.service';
 
 /** Police triage routes. `/api/reports/export` is declared before `/api/reports/:id`. */
@@ -49,6 +52,26 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
           forceName: (id) => names.get(id) ?? id,
         });
       },
+    }),
+    route({
+      method: 'get',
+      path: '/api/reports/search',
+      summary: 'One search box: a report by reference (spaces, hyphens, case ignored) or by address words, in memory',
+      tags: ['triage'],
+      access: can('report.read'),
+      query: SearchQuery,
+      response: SearchResults,
+      handler: ({ query, auth }) => searchReports(triage.index, visibleForces(auth!.user, query.force), query.q, query.limit),
+    }),
+    route({
+      method: 'get',
+      path: '/api/officers',
+      summary: 'Officers of your force a report can be assigned to (police_admin: of every force, or ?force=)',
+      tags: ['triage'],
+      access: can('report.change'),
+      query: OfficersQuery,
+      response: OfficerList,
+      handler: ({ query, auth }) => officersOf(visibleForces(auth!.user, query.force)),
     }),
     route({
       method: 'get',

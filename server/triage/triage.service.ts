@@ -22,6 +22,7 @@ import { PropertyModel } from '../properties/property.model';
 import { verificationOf } from '../properties/verification';
 import { type LeanReport, loadByIds, loadReport, reportsCollection } from '../reports/report-reads';
 import { appendAudit, auditEntry, InvalidAuditCursor, listAudit, reportAudit } from './audit-log';
+import type { ReporterUpdates } from './reporter-updates';
 import { presentAuditEntry, presentDetail, summaryFromIndex } from './triage.presenter';
 import { userNames } from './user-names';
 
@@ -68,6 +69,11 @@ function planPatch(cur: LeanReport, body: ReportPatch, now: Date, by: Types.Obje
     changes.push('status');
     audits.push({ action: 'report.status', details: { from: cur.status, to: body.status } });
   }
+  if (body.priority !== undefined && body.priority !== cur.priority) {
+    set.priority = body.priority;
+    changes.push('priority');
+    audits.push({ action: 'report.priority', details: { from: cur.priority, to: body.priority, reason: body.priorityReason } });
+  }
   if (body.assignTo !== undefined) {
     set.assignedTo = body.assignTo ? new Types.ObjectId(body.assignTo) : null;
     changes.push('assignedTo');
@@ -108,7 +114,12 @@ function planPatch(cur: LeanReport, body: ReportPatch, now: Date, by: Types.Obje
 
 /** Police triage: queue, detail, changes, audit. Filtering uses the in-memory index; documents come from the database by `_id`. */
 export class TriageService {
-  constructor(private readonly deps: { mapIndex: MapIndex; events: EventBus }) {}
+  constructor(private readonly deps: { mapIndex: MapIndex; events: EventBus; reporterUpdates: ReporterUpdates }) {}
+
+  /** The in-memory report index as it is now (search, queue). */
+  get index(): ReportIndex {
+    return this.deps.mapIndex.index;
+  }
 
   /** Records a police read, change or export in the audit trail (report, user and day logs). */
   async audit(auth: AuthContext, action: string, reportId: string | null, details: Record<string, unknown> | null = null) {
@@ -164,7 +175,7 @@ export class TriageService {
   }
 
   async detail(auth: AuthContext, id: string, opts: { audit?: boolean } = {}): Promise<ReportDetail> {
-    const doc = await this.loadVisible(auth, id, 'report.read');
+    const doc = await this.deps.reporterUpdates.markOpened(await this.loadVisible(auth, id, 'report.read'), auth.user.id);
     return this.present(doc, opts.audit !== false ? this.audit(auth, 'report.read', id) : undefined);
   }
 
@@ -211,6 +222,8 @@ export class TriageService {
     if (body.statusNote !== undefined && body.status === undefined)
       throw errors.invalid('statusNote needs status', 'body.statusNote');
     if (body.link === id) throw errors.invalid('A report cannot be linked to itself', 'body.link');
+    if ((body.priority === undefined) !== (body.priorityReason === undefined))
+      throw errors.invalid('A priority change needs a reason (and a reason needs a priority)', 'body.priorityReason');
     const doc = await this.loadVisible(auth, id, 'report.change');
     // The force of a report never changes, so what depends only on it is checked once, before the write.
     if (body.assignTo) {

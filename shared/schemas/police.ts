@@ -3,8 +3,8 @@
  * Query strings arrive as strings, so query schemas coerce; response schemas describe JSON as sent.
  */
 import { z } from 'zod';
-import { AuditFilterShape } from './admin';
 import { INDICATOR_IDS, PROPERTY_TYPE_IDS, REPORT_STATUSES, REPORTER_ROLE_IDS } from '../taxonomy';
+import { AuditFilterShape } from './admin';
 import { ObjectId } from './common';
 import { VerificationStatusEnum } from './verification';
 
@@ -191,6 +191,8 @@ export const ReportSummary = z
     forceId: z.string(),
     assignedTo: UserRef.nullable(),
     ownerAlert: OwnerAlertEnum,
+    /** The reporter added information the assigned officer has not opened yet. */
+    unread: z.boolean(),
   })
   .meta({ id: 'ReportSummary' });
 export type ReportSummary = z.infer<typeof ReportSummary>;
@@ -245,6 +247,9 @@ export const ReportPatch = z
     link: ObjectId.optional(),
     unlink: ObjectId.optional(),
     ownerAlert: OwnerAlertEnum.optional(),
+    /** A priority change needs `priorityReason` (both audited). */
+    priority: PriorityEnum.optional(),
+    priorityReason: z.string().trim().min(3).max(500).optional(),
   })
   .meta({ id: 'ReportPatch' });
 export type ReportPatch = z.infer<typeof ReportPatch>;

@@ -466,6 +466,11 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
         ),
       ),
   },
+  'GET /api/reports/search': {
+    as: 'police',
+    calls: (w, n) => same(n, () => get(w.police.c, '/api/reports/search?q=walk%20road')),
+  },
+  'GET /api/officers': { as: 'police', point: true, calls: (w, n) => same(n, () => get(w.police.c, '/api/officers')) },
   'GET /api/audit': { as: 'police_admin', calls: (w, n) => same(n, () => get(w.admin.c, '/api/audit')) },
   'GET /api/reports/{id}': {
     as: 'police',

@@ -29,6 +29,7 @@ import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, ViewWatche
 import { NearRepeatPanel } from './NearRepeatPanel';
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
+import { ReportSearch } from './ReportSearch';
 import { SelectedReport } from './SelectedReport';
 import { TriageQueue } from './TriageQueue';
 import { filterQuery, readViewState, type ViewState, writeViewState } from './view-state';
@@ -178,6 +179,7 @@ function PoliceWorkspace() {
             bar always holds this exact view.
           </p>
         </div>
+        <ReportSearch onSelect={handleSelect} />
         <div className="pw-head-actions">
           <button type="button" className="button button-quiet" onClick={handleCopyLink}>
             {copied ? 'Link copied' : 'Copy link to this view'}

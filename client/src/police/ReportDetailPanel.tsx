@@ -1,11 +1,12 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
+import type { UserView } from '../../../shared/schemas/auth';
 import type { ReportDetail, ReportList, ReportPatch, ReportSummary } from '../../../shared/schemas/police';
+import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
 import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from '../../../shared/taxonomy';
 import { ApiError, api } from '../api/client';
-import type { UserView } from '../../../shared/schemas/auth';
-import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
 import { ActionNotice, actionOf, type Notice } from './ActionNotice';
 import { formatDateTime, PriorityBadge, StatusBadge } from './badges';
+import { AssignForm, PriorityForm } from './OfficerActions';
 import { STATUS_LABEL } from './view-state';
 
 const TYPE_LABEL = Object.fromEntries(PROPERTY_TYPES.map((t) => [t.id, t.label]));
@@ -335,6 +336,8 @@ export function ReportDetailPanel({
           </button>
         </form>
         <ActionNotice notice={notice} at="status" />
+        <PriorityForm detail={detail} busy={busy} patch={patch} />
+        <AssignForm detail={detail} busy={busy} patch={patch} />
 
         <div className="button-row">
           {assignedToMe ? (

@@ -2,7 +2,9 @@ import { useEffect, useState } from 'react';
 import type { ReportList, ReportSummary } from '../../../shared/schemas/police';
 import { PROPERTY_TYPES } from '../../../shared/taxonomy';
 import { ApiError, api } from '../api/client';
+import { useAuth } from '../auth/AuthContext';
 import { formatDate, PriorityBadge, StatusBadge } from './badges';
+import './officer-actions.css';
 
 const TYPE_LABEL = Object.fromEntries(PROPERTY_TYPES.map((t) => [t.id, t.label]));
 
@@ -26,6 +28,14 @@ export function TriageQueue({
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
+  const { user } = useAuth();
+
+  /** Opening a report marks it read for its assigned officer (or anyone while nobody is): the server's rule. */
+  function handleOpen(r: ReportSummary) {
+    if (r.unread && (!r.assignedTo || r.assignedTo.id === user?.id))
+      setItems((prev) => prev.map((x) => (x.id === r.id ? { ...x, unread: false } : x)));
+    onSelect(r.id);
+  }
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` forces a reload after a change elsewhere
   useEffect(() => {
@@ -88,12 +98,13 @@ export function TriageQueue({
               type="button"
               className={`pw-queue-item${r.priority === 'safeguarding' ? ' pw-queue-item-sg' : ''}`}
               aria-current={selectedId === r.id ? 'true' : undefined}
-              onClick={() => onSelect(r.id)}
+              onClick={() => handleOpen(r)}
             >
               <span className="pw-queue-top">
                 <strong>{r.reference}</strong>
                 <PriorityBadge priority={r.priority} />
                 <StatusBadge status={r.status} />
+                {r.unread && <span className="badge badge-unread">New information</span>}
               </span>
               {forceName && (
                 <span className="pw-queue-meta pw-queue-force" data-testid="queue-force">

@@ -43,6 +43,7 @@ export const COLUMNS = [
   column({ name: 'toMin', array: Uint32Array, from: ['observedTo'], storage: 'derived' }),
   column({ name: 'role', array: Uint8Array, from: ['reporterRole'], storage: 'raw', doc: 'index in REPORTER_ROLE_IDS' }),
   column({ name: 'released', array: Uint8Array, from: ['ownerAlert'], storage: 'raw', doc: '1: owner alert released' }),
+  column({ name: 'unread', array: Uint8Array, from: ['unread'], storage: 'raw', doc: '1: reporter added information not yet opened' }),
   column({ name: 'assignee', array: Uint32Array, from: ['assignedTo'], storage: 'raw', doc: 'interned; 0 unassigned' }),
   column({ name: 'createdMs', array: Float64Array, from: ['createdAt'], storage: { int: 1000, base: 'toMs' } }),
   column({ name: 'ind', array: Uint32Array, from: ['indicators'], storage: 'raw', doc: 'indicator bits' }),

@@ -19,6 +19,8 @@ export interface IndexRecord {
   reporterRole?: string;
   ownerAlert?: string;
   assignedTo?: { toString(): string } | null;
+  /** New information from the reporter the assigned officer has not opened yet. */
+  unread?: boolean;
 }
 
 export const TYPE_CODE = new Map<string, number>(PROPERTY_TYPE_IDS.map((t, i) => [t, i]));

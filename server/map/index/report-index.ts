@@ -184,6 +184,7 @@ export class ReportIndex {
     this.toMin[slot] = minutes(toMs);
     this.role[slot] = ROLE_CODE.get(r.reporterRole ?? '') ?? 0;
     this.released[slot] = r.ownerAlert === 'released' ? 1 : 0;
+    this.unread[slot] = r.unread ? 1 : 0;
     this.assignee[slot] = this.assigneeTable.code(r.assignedTo ? String(r.assignedTo) : null);
     this.createdMs[slot] = time(r.createdAt);
     let bits = 0;
