@@ -4,6 +4,7 @@ import { SystemStatusService } from './admin/system-status';
 import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
 import { EventBus } from './events';
+import { ReporterMail } from './reports/reporter-mail';
 import { ForceService } from './forces/forces.service';
 import { ReportService } from './reports/reports.service';
 import { MapIndex } from './map/map-index';
@@ -46,6 +47,7 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const events = new EventBus(logger);
   const properties = new PropertyService({ forces: forces.locator });
   const reports = new ReportService({ forces, events, properties });
+  new ReporterMail(config.alerts.publicUrl).listen(events);
   const mapIndex = new MapIndex(logger, events);
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events });
