@@ -1,4 +1,11 @@
-import { ChangePasswordBody, LoginBody, RegisterAccepted, RegisterBody, SessionView, type UserView } from '../../shared/schemas/auth';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  RegisterAccepted,
+  RegisterBody,
+  SessionView,
+  type UserView,
+} from '../../shared/schemas/auth';
 import { Ok } from '../../shared/schemas/common';
 import { resolveTokenSecret } from '../alerts/tokens';
 import type { Config } from '../config';

@@ -25,7 +25,8 @@ export function headerSafe(s: string, max = 200): string {
   return out.replace(/ {2,}/g, ' ').trim().slice(0, max);
 }
 
-const BODY_STYLE = 'margin:0;padding:16px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:16px;line-height:1.5;color:#1f2933;background:#ffffff';
+const BODY_STYLE =
+  'margin:0;padding:16px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:16px;line-height:1.5;color:#1f2933;background:#ffffff';
 const MAIN_STYLE = 'max-width:640px';
 const FOOTER_STYLE = 'margin-top:24px;padding-top:12px;border-top:1px solid #cbd2d9;font-size:14px;color:#3e4c59';
 
@@ -42,7 +43,7 @@ export function compose(subject: string, parts: Part[]): Email {
       text.push(part.p);
       html.push(`<p>${escapeHtml(part.p).replace(/\n/g, '<br>')}</p>`);
     } else if ('h' in part) {
-      text.push(`${part.h}\n${'-'.repeat(Math.min(part.h.length, 60))}`);
+      text.push(part.h.toUpperCase());
       html.push(`<h2 style="font-size:18px;margin:20px 0 4px">${escapeHtml(part.h)}</h2>`);
     } else if ('list' in part) {
       text.push(part.list.map((i) => `- ${i}`).join('\n'));

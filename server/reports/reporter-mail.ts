@@ -25,14 +25,19 @@ export class ReporterMail {
 
   /** Subscribes to report changes: a new police question on a report with a contact email sends one email. */
   listen(events: EventBus): void {
-    events.on('report.updated', ({ report, changes }) => (changes.includes('questions') ? this.questionAsked(report) : undefined));
+    events.on('report.updated', ({ report, changes }) =>
+      changes.includes('questions') ? this.questionAsked(report) : undefined,
+    );
   }
 
   async questionAsked(report: StoredReport): Promise<void> {
     const to = report.contact?.email;
     const count = report.questions?.length ?? 0;
     if (!to || count === 0) return;
-    const email = questionAskedEmail({ followUpUrl: `${this.publicUrl}/follow-up`, myReportsUrl: `${this.publicUrl}/my-reports` });
+    const email = questionAskedEmail({
+      followUpUrl: `${this.publicUrl}/follow-up`,
+      myReportsUrl: `${this.publicUrl}/my-reports`,
+    });
     await recordDeliveries([
       {
         key: `report:question:${report._id.toString()}:${count}`,
