@@ -1,6 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { LoginBody, RegisterBody, SessionView, UserView } from '../../../shared/schemas/auth';
-import { api, ApiError, setCsrfToken } from '../api/client';
+import { ApiError, api, setCsrfToken } from '../api/client';
 
 interface AuthState {
   user: UserView | null;
