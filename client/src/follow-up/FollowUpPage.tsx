@@ -51,6 +51,12 @@ export function FollowUpPage() {
     }
   }
 
+  /** An answer to police question `index`, filed under it. */
+  async function handleReply(index: number, answer: string) {
+    const body = AddendumBody.parse({ ...creds, text: answer, answers: index });
+    setReport(await api<ReportPublicView>('POST', '/api/reports/follow-up/addendum', body));
+  }
+
   async function handleAdd(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     setNotice('');
@@ -128,7 +134,7 @@ export function FollowUpPage() {
           <h2 id="result-heading" ref={resultRef} tabIndex={-1}>
             Your report
           </h2>
-          <ReportStatus report={report} headingLevel={3} />
+          <ReportStatus report={report} headingLevel={3} onReply={handleReply} />
           <form className="form card" onSubmit={handleAdd} noValidate>
             <div className="field">
               <label htmlFor="addendum">Add information or answer a question</label>
