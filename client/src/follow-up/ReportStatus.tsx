@@ -37,7 +37,9 @@ function ReplyForm({ id, onReply, index }: { id: string; onReply: Reply; index: 
   return (
     <form className="reply-form" onSubmit={handleSend} noValidate>
       <Field id={id} label="Your answer" error={error}>
-        {(p) => <textarea {...p} rows={2} maxLength={LIMITS.addendumMax} value={text} onChange={(e) => setText(e.target.value)} />}
+        {(p) => (
+          <textarea {...p} rows={2} maxLength={LIMITS.addendumMax} value={text} onChange={(e) => setText(e.target.value)} />
+        )}
       </Field>
       <button type="submit" className="button" disabled={busy}>
         {busy ? 'Sending…' : 'Send answer'}

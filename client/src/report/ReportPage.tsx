@@ -16,6 +16,8 @@ import { Field } from '../forms/Field';
 import { Call999Dialog } from './Call999Dialog';
 import { Confirmation } from './Confirmation';
 import { LocationPicker } from './LocationPicker';
+import { MyPropertyChooser } from './MyPropertyChooser';
+import { ReviewMap } from './ReviewMap';
 import { Signposts } from './Signposts';
 import './report.css';
 
@@ -161,6 +163,13 @@ export function ReportPage() {
   const show999 = !acknowledged999 && needsCall999(f.indicators);
   const applicable = f.propertyType ? indicatorsFor(f.propertyType) : [];
 
+  // "Who are you?" starts as the signed-in host's or owner's role (they can still change it).
+  const accountRole = user?.role;
+  useEffect(() => {
+    if (accountRole === 'host' || accountRole === 'owner')
+      setF((prev) => (prev.reporterRole ? prev : { ...prev, reporterRole: 'host' }));
+  }, [accountRole]);
+
   const shownStep = useRef(step);
   // Move focus to the new heading when the step changes, not on arrival (StrictMode runs this twice on mount).
   useEffect(() => {
@@ -247,6 +256,7 @@ export function ReportPage() {
             <span className="hint">
               {Number(f.lat).toFixed(5)}, {Number(f.lng).toFixed(5)}
             </span>
+            <ReviewMap lat={Number(f.lat)} lng={Number(f.lng)} />
           </dd>
           <dt>Kind of property</dt>
           <dd>{type?.label}</dd>
@@ -346,6 +356,18 @@ export function ReportPage() {
           <h2 id="step-where">
             <span className="step-no">1</span> Where is it?
           </h2>
+          <MyPropertyChooser
+            onChoose={(p) =>
+              setF((prev) => ({
+                ...prev,
+                lat: String(p.lat),
+                lng: String(p.lng),
+                address: p.address,
+                propertyType: p.type,
+                indicators: prev.indicators.filter((id) => indicatorById(id)?.appliesTo.includes(p.type)),
+              }))
+            }
+          />
           <LocationPicker
             lat={f.lat}
             lng={f.lng}
