@@ -126,14 +126,15 @@ function DeleteAccount() {
         </p>
       )}
       {confirming ? (
-        <div className="button-row" role="group" aria-label="Confirm deleting your account">
+        <fieldset className="button-row plain-fieldset">
+          <legend>Are you sure? This cannot be undone.</legend>
           <button type="button" className="button button-danger" onClick={handleDelete} disabled={busy}>
             Yes, delete my account
           </button>
           <button type="button" className="button" onClick={() => setConfirming(false)} disabled={busy}>
             Keep my account
           </button>
-        </div>
+        </fieldset>
       ) : (
         <button type="button" className="button button-danger" onClick={() => setConfirming(true)}>
           Delete my account…
