@@ -21,9 +21,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Map tiles for every map in the client; empty for none (the offline coastline only). */
   TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
-  TILE_ATTRIBUTION: z
-    .string()
-    .default('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
+  TILE_ATTRIBUTION: z.string().default('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
+  /** A postcodes.io-compatible geocoder (e.g. https://api.postcodes.io) for finding addresses; empty or unset: off. */
+  GEOCODER_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).optional(),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
@@ -78,6 +78,8 @@ export interface Config {
   localEngine: 'auto' | 'mongod' | 'ferretdb';
   logLevel: string;
   tileUrl: string;
+  /** Geocoder base URL (postcodes.io API), or undefined when there is none. */
+  geocoderUrl: string | undefined;
   tileAttribution: string;
   tileOrigin: string | undefined;
   session: {
@@ -154,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     localEngine: e.LOCAL_ENGINE,
     logLevel: e.LOG_LEVEL,
     tileUrl: e.TILE_URL,
+    geocoderUrl: e.GEOCODER_URL || undefined,
     tileAttribution: e.TILE_ATTRIBUTION,
     tileOrigin: tileOriginOf(e.TILE_URL),
     session: {

@@ -1,6 +1,7 @@
 import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
 import { SystemStatusService } from './admin/system-status';
+import { ReporterMail } from './reports/reporter-mail';
 import { AlertsService } from './alerts/alerts.service';
 import type { DevMailbox } from './alerts/dev-mail';
 import type { Config } from './config';
@@ -48,6 +49,7 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const properties = new PropertyService({ forces: forces.locator });
   const reporterUpdates = new ReporterUpdates({ events, publicUrl: config.alerts.publicUrl });
   const reports = new ReportService({ forces, events, properties, reporterUpdates });
+  new ReporterMail(config.alerts.publicUrl).listen(events);
   const mapIndex = new MapIndex(logger, events);
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events, reporterUpdates });

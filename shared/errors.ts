@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'outside_force_area',
   'invalid_credentials',
   'db_unavailable',
+  'upstream_failed',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,6 @@
 import { formatUkTimeOnDate } from '../../shared/time';
 import { recordDeliveries } from '../alerts/outbox';
-import { type Email, escapeHtml, headerSafe } from '../alerts/render';
+import { compose, type Email } from '../mail/compose';
 
 /**
  * Emails about the account itself (sign-in locked, someone tried to register with this address, welcome), sent
@@ -22,21 +22,7 @@ export interface MailUser {
   email: string;
 }
 
-type Part = { p: string } | { link: { href: string; label: string } };
-
-function build(subject: string, parts: Part[]): Email {
-  const text = parts.map((part) => ('p' in part ? part.p : `${part.link.label}: ${part.link.href}`));
-  const html = parts.map((part) =>
-    'p' in part
-      ? `<p>${escapeHtml(part.p)}</p>`
-      : `<p><a href="${escapeHtml(part.link.href)}">${escapeHtml(part.link.label)}</a></p>`,
-  );
-  return {
-    subject: headerSafe(subject, 150),
-    text: text.join('\n\n'),
-    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933;max-width:640px">${html.join('\n')}</body></html>`,
-  };
-}
+const build = compose;
 
 const SIGN_OFF = 'StayWatch will never ask for your password by email, and this email does not contain it.';
 const FORGOTTEN =

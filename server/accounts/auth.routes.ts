@@ -1,4 +1,11 @@
-import { LoginBody, RegisterAccepted, RegisterBody, SessionView, type UserView } from '../../shared/schemas/auth';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  RegisterAccepted,
+  RegisterBody,
+  SessionView,
+  type UserView,
+} from '../../shared/schemas/auth';
 import { Ok } from '../../shared/schemas/common';
 import { resolveTokenSecret } from '../alerts/tokens';
 import type { Config } from '../config';
@@ -124,6 +131,34 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
         if (auth) await sessions.destroy(auth.sessionId, auth.user.id);
         clearSessionCookie(res, config.session);
         return { ok: true as const };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/auth/password',
+      summary:
+        'Change your own password: the current password is checked (401 when wrong, counted like sign-in attempts), the new one must meet the policy. Every other session of the account ends; this one continues under a new id',
+      tags: ['auth'],
+      access: can('session.own'),
+      body: ChangePasswordBody,
+      response: SessionView,
+      errors: [400, 401, 429],
+      before: [loginLimiter],
+      handler: async ({ body, res, auth }) => {
+        const me = auth!.user;
+        const user = await users.verifyCredentials(me.email, body.currentPassword);
+        if (!user || user._id.toString() !== me.id) {
+          throw errors.invalidCredentials(
+            'Your current password is wrong',
+            'body.currentPassword',
+            'This is not your current password',
+          );
+        }
+        checkPasswordPolicy(body.newPassword, { email: user.email, name: user.name });
+        await users.setPassword(me.id, body.newPassword);
+        await sessions.destroyAllFor(me.id);
+        const csrfToken = await startSession(res, me.id, null);
+        return { user: users.view(user), csrfToken };
       },
     }),
     route({

@@ -209,6 +209,12 @@ export class UserService {
     if (isStaff(user.role)) await syncMember(id);
   }
 
+  /** Stores a new password (already checked against the policy); the caller ends sessions as it needs. */
+  async setPassword(id: string, password: string): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await retryBusy(() => UserModel.updateOne({ _id: id }, { $set: { passwordHash } }));
+  }
+
   /** See ensureAccountKeys (startup and the CLIs, never a request). */
   ensureKeys(): Promise<number | null> {
     return ensureAccountKeys();

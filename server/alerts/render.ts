@@ -1,54 +1,12 @@
 import { indicatorById, PROPERTY_TYPES } from '../../shared/taxonomy';
 import { geohashCell } from '../geo/geohash';
+import { compose, type Email, escapeHtml, headerSafe, type Part, withUnsubscribeFooter } from '../mail/compose';
 
-/** Email bodies: plain text and HTML built from the same parts. Everything user-given is escaped. */
-export interface Email {
-  subject: string;
-  text: string;
-  html: string;
-}
+/** Email bodies: plain text and HTML built from the same parts (server/mail/compose.ts). Everything user-given is escaped. */
+export type { Email };
+export { escapeHtml, headerSafe };
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Header-safe: no CR/LF or other control characters, bounded length. */
-export function headerSafe(s: string, max = 200): string {
-  let out = '';
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    out += c < 32 || c === 127 ? ' ' : ch;
-  }
-  return out.replace(/ {2,}/g, ' ').trim().slice(0, max);
-}
-
-type Part = { p: string } | { list: string[] } | { link: { href: string; label: string } } | { h: string };
-
-function build(subject: string, parts: Part[]): Email {
-  const text: string[] = [];
-  const html: string[] = [];
-  for (const part of parts) {
-    if ('p' in part) {
-      text.push(part.p);
-      html.push(`<p>${escapeHtml(part.p).replace(/\n/g, '<br>')}</p>`);
-    } else if ('h' in part) {
-      text.push(part.h.toUpperCase());
-      html.push(`<h2 style="font-size:16px;margin:16px 0 4px">${escapeHtml(part.h)}</h2>`);
-    } else if ('list' in part) {
-      text.push(part.list.map((i) => `- ${i}`).join('\n'));
-      html.push(`<ul>${part.list.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`);
-    } else {
-      text.push(`${part.link.label}: ${part.link.href}`);
-      html.push(`<p><a href="${escapeHtml(part.link.href)}">${escapeHtml(part.link.label)}</a></p>`);
-    }
-  }
-  const safeSubject = headerSafe(subject, 150);
-  return {
-    subject: safeSubject,
-    text: text.join('\n\n'),
-    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933;max-width:640px">${html.join('\n')}</body></html>`,
-  };
-}
+const build = compose;
 
 const OWNER_GUIDANCE = [
   'Many short visits or callers at all hours, or cars and bikes pulling up briefly and often',
@@ -221,8 +179,5 @@ export function fillSubject(subject: string, fill: Record<string, string> | null
 
 /** Appended at send time with the subscription's current unsubscribe link. */
 export function withFooter(email: { text: string; html: string }, unsubscribeUrl: string | null): { text: string; html: string } {
-  if (!unsubscribeUrl) return email;
-  const text = `${email.text}\n\n--\nYou get this because you confirmed a StayWatch alert. Unsubscribe with one click: ${unsubscribeUrl}`;
-  const footer = `<hr><p style="font-size:13px;color:#52606d">You get this because you confirmed a StayWatch alert. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`;
-  return { text, html: email.html.replace('</body>', `${footer}</body>`) };
+  return unsubscribeUrl ? withUnsubscribeFooter(email, unsubscribeUrl) : email;
 }

@@ -43,7 +43,8 @@ export const errors = {
   /** 401: not signed in. */
   unauthenticated: () => new HttpError(401, 'unauthenticated', 'Sign in first'),
   /** 401: a sign-in with the wrong email or password. */
-  invalidCredentials: () => new HttpError(401, 'invalid_credentials', 'Email or password is wrong'),
+  invalidCredentials: (message = 'Email or password is wrong', at?: string, detail = message) =>
+    new HttpError(401, 'invalid_credentials', message, detailsOf(at, detail)),
   /** 403: signed in, but not allowed. */
   forbidden: (message = 'You do not have access to this') => new HttpError(403, 'forbidden', message),
   /** 403: the CSRF token is missing or wrong. */

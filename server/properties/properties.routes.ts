@@ -8,12 +8,15 @@ import type { AlertsService } from '../alerts/alerts.service';
 import type { Config } from '../config';
 import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
+import type { Logger } from '../logger';
+import { propertyImportRoutes } from './import.routes';
 import { type PropertyService, presentProperty } from './properties.service';
 import { verificationRoutes } from './verification.routes';
 
 /** An owner's own properties, deleting the owner's account with all its data, and ownership verification. */
 export function propertyRoutes(deps: {
   config: Config;
+  logger: Logger;
   properties: PropertyService;
   alerts: AlertsService;
   users: UserService;
@@ -94,5 +97,6 @@ export function propertyRoutes(deps: {
       },
     }),
     ...verificationRoutes(deps),
+    ...propertyImportRoutes(deps),
   ];
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { normalisePassphrase } from '../../shared/follow-up-keys';
 import { verifyPassword } from '../accounts/password';
 
 /**
@@ -10,9 +11,6 @@ import { verifyPassword } from '../accounts/password';
  */
 export const PASSPHRASE_HASH_PREFIX = 'sha256$';
 
-export function normalisePassphrase(passphrase: string): string {
-  return passphrase.normalize('NFKC').trim().toLowerCase();
-}
 
 function digest(reference: string, passphrase: string): Buffer {
   return createHash('sha256')

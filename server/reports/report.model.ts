@@ -18,6 +18,8 @@ export interface StatusChange {
 export interface Addendum {
   text: string;
   at: Date;
+  /** The police question (its index in `questions`) this answers; absent for information added on its own. */
+  answers?: number | null;
 }
 export interface Question {
   text: string;
@@ -125,7 +127,7 @@ const schema = new Schema<Report>(
       ),
     ],
     forceId: { type: String, required: true },
-    addenda: [new Schema({ text: String, at: Date }, { _id: false })],
+    addenda: [new Schema({ text: String, at: Date, answers: { type: Number, default: null } }, { _id: false })],
     questions: [
       new Schema(
         {

@@ -27,6 +27,6 @@ export function presentPublic(r: Pick<Report, 'reference' | 'status' | 'createdA
     statusText: s.text,
     createdOn: day(r.createdAt),
     questions: (r.questions ?? []).map((q) => ({ text: q.text, on: day(q.at) })),
-    addenda: (r.addenda ?? []).map((a) => ({ text: a.text, on: day(a.at) })),
+    addenda: (r.addenda ?? []).map((a) => ({ text: a.text, on: day(a.at), answers: a.answers ?? null })),
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AddendumBody,
   FollowUpBody,
+  MyAddendumBody,
   ReportCreate,
   ReportCreated,
   ReportPublicView,
@@ -83,6 +84,18 @@ export function reportRoutes(deps: { config: Config; reports: ReportService }): 
       access: can('report.mine'),
       response: z.object({ reports: z.array(ReportPublicView) }),
       handler: async ({ auth }) => ({ reports: await reports.mine(auth!.user.id) }),
+    }),
+    route({
+      method: 'post',
+      path: '/api/reports/mine/:reference/addendum',
+      summary: 'Add information to, or answer a police question on, a report the signed-in host or owner filed',
+      tags: ['reports'],
+      access: can('report.mine'),
+      params: z.object({ reference: z.string().max(60) }),
+      body: MyAddendumBody,
+      response: ReportPublicView,
+      errors: [400, 404, 409],
+      handler: ({ auth, params, body }) => reports.addMine(auth!.user.id, params.reference, body),
     }),
   ];
 }

@@ -1,5 +1,13 @@
 import { Types } from 'mongoose';
-import type { AddendumBody, FollowUpBody, ReportCreate, ReportCreated, ReportPublicView } from '../../shared/schemas/reports';
+import { normaliseReference } from '../../shared/follow-up-keys';
+import type {
+  AddendumBody,
+  FollowUpBody,
+  MyAddendumBody,
+  ReportCreate,
+  ReportCreated,
+  ReportPublicView,
+} from '../../shared/schemas/reports';
 import { needsCall999, type PropertyType, priorityOf } from '../../shared/taxonomy';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
@@ -154,9 +162,31 @@ export class ReportService {
     return presentPublic(await this.authorise(body));
   }
 
-  /** Appends the reporter's addendum with a versioned write, so a police change landing at the same moment keeps it. */
+  /** An anonymous reporter's addendum (or reply to a police question), by reference and passphrase. */
   async addAddendum(body: AddendumBody): Promise<ReportPublicView> {
     const report = await this.authorise(body);
+    return presentPublic(await this.append(report, body));
+  }
+
+  /**
+   * A signed-in host or owner adding to a report they filed (My reports): one `_id` read by the reference, and the
+   * same 404 for a report that is missing and one filed by someone else.
+   */
+  async addMine(userId: string, reference: string, body: MyAddendumBody): Promise<ReportPublicView> {
+    const ref = normaliseReference(reference);
+    const report = await loadReport(reportIdFor(ref));
+    if (!report || report.reference !== ref || report.filedBy?.toString() !== userId) {
+      throw errors.notFound('Report', 'You filed no report with that reference');
+    }
+    return presentPublic(await this.append(report, body));
+  }
+
+  /**
+   * Appends the reporter's addendum with a versioned write, so a police change landing at the same moment keeps it.
+   * This is where new information from a reporter is written: the `report.updated` event with `changes: ['addenda']`
+   * is what police-side features (unread flag, officer email) listen to.
+   */
+  private async append(report: LeanReport, body: { text: string; answers?: number }): Promise<LeanReport> {
     const now = new Date();
     let wasUnread = false;
     const updated = await updateVersioned<LeanReport>(
@@ -164,16 +194,20 @@ export class ReportService {
       report._id,
       (cur) => {
         if (!cur) throw noSuchReport();
+        if (body.answers !== undefined && body.answers >= (cur.questions ?? []).length) {
+          throw errors.invalid('There is no such question', 'body.answers');
+        }
         wasUnread = cur.unread === true;
+        const addendum = { text: body.text, at: now, answers: body.answers ?? null };
         // New information for police: unread in the queue until the assigned officer opens it (issue 13).
-        return { addenda: [...(cur.addenda ?? []), { text: body.text, at: now }], unread: true, updatedAt: now };
+        return { addenda: [...(cur.addenda ?? []), addendum], unread: true, updatedAt: now };
       },
       { conflictMessage: 'The report is being changed right now; please send it again' },
     );
     if (!updated) throw noSuchReport();
     await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['addenda'], byUserId: null });
     await this.deps.reporterUpdates?.announce(updated, wasUnread);
-    return presentPublic(updated);
+    return updated;
   }
 
   /**

@@ -140,3 +140,23 @@ export const AlertView = z
   .meta({ id: 'SentAlert' });
 export type AlertView = z.infer<typeof AlertView>;
 export const AlertList = z.object({ alerts: z.array(AlertView) });
+
+/** A batch of rows of a letting agency's CSV file (columns keyed by shared/csv.ts `csvKey`), with their line numbers. */
+export const PROPERTY_IMPORT_BATCH = 50;
+export const PropertyImportBody = z
+  .strictObject({
+    rows: z
+      .array(z.strictObject({ line: z.number().int().min(1), values: z.record(z.string().max(40), z.string().max(2000)) }))
+      .min(1)
+      .max(PROPERTY_IMPORT_BATCH),
+  })
+  .meta({ id: 'PropertyImportBody' });
+export type PropertyImportBody = z.infer<typeof PropertyImportBody>;
+
+export const PropertyImportResult = z
+  .object({
+    created: z.array(z.object({ line: z.number(), id: z.string(), address: z.string() })),
+    rejected: z.array(z.object({ line: z.number(), message: z.string() })),
+  })
+  .meta({ id: 'PropertyImportResult' });
+export type PropertyImportResult = z.infer<typeof PropertyImportResult>;

@@ -56,6 +56,13 @@ export type RegisterBody = z.infer<typeof RegisterBody>;
 export const RegisterAccepted = z.object({ ok: z.literal(true), message: z.string() }).meta({ id: 'RegisterAccepted' });
 export type RegisterAccepted = z.infer<typeof RegisterAccepted>;
 
+/** Change your own password: the current one is checked first; the new one meets the policy. */
+export const ChangePasswordBody = z.strictObject({
+  currentPassword: z.string().min(1, 'Enter your current password').max(LIMITS.passwordMax),
+  newPassword: Password,
+});
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
 export const CreateStaffBody = z
   .strictObject({
     email: Email,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalisePassphrase, normaliseReference } from '../follow-up-keys';
 import { LIMITS } from '../limits';
 import { indicatorById, PROPERTY_TYPE_IDS, REPORTER_ROLE_IDS } from '../taxonomy';
 import { Email, LatLng } from './common';
@@ -83,20 +84,34 @@ export const ReportCreated = z
   .meta({ id: 'ReportCreated' });
 export type ReportCreated = z.infer<typeof ReportCreated>;
 
-const Reference = z.string().trim().toUpperCase().regex(REFERENCE_REGEX, 'A reference looks like SW-7K3P-9QXD');
-const Passphrase = z.string().trim().toLowerCase().min(1, 'Enter your passphrase').max(200);
+/** Typed any way (case, spaces for hyphens, see follow-up-keys.ts), checked in its normal form. */
+const Reference = z
+  .string()
+  .max(60)
+  .transform(normaliseReference)
+  .pipe(z.string().regex(REFERENCE_REGEX, 'A reference looks like SW-7K3P-9QXD'));
+const Passphrase = z.string().max(200).transform(normalisePassphrase).pipe(z.string().min(1, 'Enter your passphrase'));
 
 export const FollowUpBody = z.strictObject({ reference: Reference, passphrase: Passphrase }).meta({ id: 'FollowUpBody' });
 export type FollowUpBody = z.infer<typeof FollowUpBody>;
+
+const AddendumText = z.string().trim().min(1, 'Write what you want to add').max(LIMITS.addendumMax);
+/** The number of the police question (0-based, as listed in the report's `questions`) a reply answers. */
+const AnswersQuestion = z.number().int().min(0).max(999).optional();
 
 export const AddendumBody = z
   .strictObject({
     reference: Reference,
     passphrase: Passphrase,
-    text: z.string().trim().min(1, 'Write what you want to add').max(LIMITS.addendumMax),
+    text: AddendumText,
+    answers: AnswersQuestion,
   })
   .meta({ id: 'AddendumBody' });
 export type AddendumBody = z.infer<typeof AddendumBody>;
+
+/** A signed-in host or owner adding to a report they filed (My reports): no passphrase needed. */
+export const MyAddendumBody = z.strictObject({ text: AddendumText, answers: AnswersQuestion }).meta({ id: 'MyAddendumBody' });
+export type MyAddendumBody = z.infer<typeof MyAddendumBody>;
 
 /** What a reporter may see of their own report: never notes, contact, assignment or links. */
 export const PUBLIC_STATUSES = ['received', 'reviewed', 'in_progress', 'actioned', 'closed'] as const;
@@ -108,7 +123,8 @@ export const ReportPublicView = z
     /** Date only (YYYY-MM-DD). */
     createdOn: z.string(),
     questions: z.array(z.object({ text: z.string(), on: z.string() })),
-    addenda: z.array(z.object({ text: z.string(), on: z.string() })),
+    /** `answers`: the index in `questions` of the question this replies to, or null. */
+    addenda: z.array(z.object({ text: z.string(), on: z.string(), answers: z.number().nullable() })),
   })
   .meta({ id: 'ReportPublicView' });
 export type ReportPublicView = z.infer<typeof ReportPublicView>;

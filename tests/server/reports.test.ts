@@ -370,7 +370,7 @@ describe('follow-up by reference and passphrase', () => {
       .client()
       .post('/api/reports/follow-up/addendum', { reference, passphrase, text: 'The car was a grey hatchback.' });
     expect(res.status).toBe(200);
-    expect(res.body.addenda).toEqual([{ text: 'The car was a grey hatchback.', on: new Date().toISOString().slice(0, 10) }]);
+    expect(res.body.addenda).toEqual([{ text: 'The car was a grey hatchback.', on: new Date().toISOString().slice(0, 10), answers: null }]);
     const after = (await ReportModel.findOne({ reference }).lean())!;
     expect(after.addenda).toHaveLength(1);
     expect(after.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime());

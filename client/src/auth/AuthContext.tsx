@@ -1,6 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import type { LoginBody, RegisterBody, SessionView, UserView } from '../../../shared/schemas/auth';
-import { api, ApiError, setCsrfToken } from '../api/client';
+import type { ChangePasswordBody, LoginBody, RegisterBody, SessionView, UserView } from '../../../shared/schemas/auth';
+import { ApiError, api, setCsrfToken } from '../api/client';
 
 interface AuthState {
   user: UserView | null;
@@ -8,6 +8,10 @@ interface AuthState {
   signIn(body: LoginBody): Promise<UserView>;
   register(body: RegisterBody): Promise<UserView>;
   signOut(): Promise<void>;
+  /** Checks the current password and sets the new one; this session continues under a new id. */
+  changePassword(body: ChangePasswordBody): Promise<void>;
+  /** Deletes an owner's or host's account with its data, and forgets the session. */
+  deleteAccount(): Promise<void>;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
@@ -39,6 +43,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       register: async (body) => accept(await api<SessionView>('POST', '/api/auth/register', body)),
       signOut: async () => {
         await api('POST', '/api/auth/logout').catch(() => undefined);
+        setCsrfToken(null);
+        setUser(null);
+      },
+      changePassword: async (body) => {
+        accept(await api<SessionView>('POST', '/api/auth/password', body));
+      },
+      deleteAccount: async () => {
+        await api('DELETE', '/api/account');
         setCsrfToken(null);
         setUser(null);
       },

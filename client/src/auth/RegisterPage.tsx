@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { LIMITS } from '../../../shared/limits';
-import { RegisterBody, type RegisterAccepted } from '../../../shared/schemas/auth';
+import { type RegisterAccepted, RegisterBody } from '../../../shared/schemas/auth';
 import { ApiError, api } from '../api/client';
+import { Field } from '../forms/Field';
 import { homePathFor, useAuth } from './AuthContext';
 
 /**
@@ -56,13 +57,6 @@ export function RegisterPage() {
     }
   }
 
-  const fieldError = (name: string) =>
-    errors[name] ? (
-      <p className="field-error" id={`${name}-error`}>
-        {errors[name]}
-      </p>
-    ) : null;
-
   return (
     <div className="page narrow">
       <h1>Create an owner or host account</h1>
@@ -77,42 +71,27 @@ export function RegisterPage() {
             {notice} <Link to="/sign-in?as=owner">Go to sign-in</Link>
           </div>
         )}
-        <div className="field">
-          <label htmlFor="name">Your name</label>
-          <input id="name" name="name" autoComplete="name" required aria-invalid={!!errors.name} aria-describedby="name-error" />
-          {fieldError('name')}
-        </div>
-        <div className="field">
-          <label htmlFor="email">Email</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autoComplete="email"
-            required
-            aria-invalid={!!errors.email}
-            aria-describedby="email-error"
-          />
-          {fieldError('email')}
-        </div>
-        <div className="field">
-          <label htmlFor="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            minLength={LIMITS.passwordMin}
-            required
-            aria-invalid={!!errors.password}
-            aria-describedby="password-hint password-error"
-          />
-          <p className="hint" id="password-hint">
-            At least {LIMITS.passwordMin} characters, not a common password, and not your email address. A few unrelated words
-            work well.
-          </p>
-          {fieldError('password')}
-        </div>
+        <Field id="name" label="Your name" error={errors.name}>
+          {(p) => <input {...p} name="name" autoComplete="name" required />}
+        </Field>
+        <Field id="email" label="Email" error={errors.email}>
+          {(p) => <input {...p} name="email" type="email" autoComplete="email" required />}
+        </Field>
+        <Field
+          id="password"
+          label="Password"
+          error={errors.password}
+          hint={
+            <>
+              At least {LIMITS.passwordMin} characters, not a common password, and not your email address. A few unrelated words
+              work well.
+            </>
+          }
+        >
+          {(p) => (
+            <input {...p} name="password" type="password" autoComplete="new-password" minLength={LIMITS.passwordMin} required />
+          )}
+        </Field>
         <fieldset className="field">
           <legend>I am</legend>
           <label className="choice">

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError, api } from '../api/client';
+import { Field } from '../forms/Field';
 
 /** Choose a new password with the one-time link an administrator made (`/reset-password?token=…`). */
 export function ResetPasswordPage() {
@@ -50,36 +51,35 @@ export function ResetPasswordPage() {
             {errors.token ?? errors.form}
           </p>
         )}
-        <div className="field">
-          <label htmlFor="new-password">New password</label>
-          <p className="hint" id="new-password-hint">
-            At least 12 characters. A phrase of three or four unrelated words is easy to remember and hard to guess.
-          </p>
-          <input
-            id="new-password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-describedby="new-password-hint"
-            aria-invalid={!!errors.password}
-            required
-          />
-          {errors.password && <p className="field-error">{errors.password}</p>}
-        </div>
-        <div className="field">
-          <label htmlFor="new-password-again">New password again</label>
-          <input
-            id="new-password-again"
-            type="password"
-            autoComplete="new-password"
-            value={again}
-            onChange={(e) => setAgain(e.target.value)}
-            aria-invalid={!!errors.again}
-            required
-          />
-          {errors.again && <p className="field-error">{errors.again}</p>}
-        </div>
+        <Field
+          id="new-password"
+          label="New password"
+          error={errors.password}
+          hint="At least 12 characters. A phrase of three or four unrelated words is easy to remember and hard to guess."
+        >
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          )}
+        </Field>
+        <Field id="new-password-again" label="New password again" error={errors.again}>
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              autoComplete="new-password"
+              value={again}
+              onChange={(e) => setAgain(e.target.value)}
+              required
+            />
+          )}
+        </Field>
         <button type="submit" className="button button-primary" disabled={busy || !token}>
           Set new password
         </button>

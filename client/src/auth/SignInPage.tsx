@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
+import { Field } from '../forms/Field';
 import { homePathFor, useAuth } from './AuthContext';
 import { safeNextPath } from './safe-next';
 
@@ -43,14 +44,12 @@ export function SignInPage() {
             {error}
           </div>
         )}
-        <div className="field">
-          <label htmlFor="email">Email</label>
-          <input id="email" name="email" type="email" autoComplete="username" required />
-        </div>
-        <div className="field">
-          <label htmlFor="password">Password</label>
-          <input id="password" name="password" type="password" autoComplete="current-password" required />
-        </div>
+        <Field id="email" label="Email">
+          {(p) => <input {...p} name="email" type="email" autoComplete="username" required />}
+        </Field>
+        <Field id="password" label="Password">
+          {(p) => <input {...p} name="password" type="password" autoComplete="current-password" required />}
+        </Field>
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

@@ -2,6 +2,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import { LIMITS } from '../../../shared/limits';
 import { AddendumBody, FollowUpBody, type ReportPublicView } from '../../../shared/schemas/reports';
 import { ApiError, api } from '../api/client';
+import { Field } from '../forms/Field';
 import { Signposts } from '../report/Signposts';
 import '../report/report.css';
 import { ReportStatus } from './ReportStatus';
@@ -50,6 +51,12 @@ export function FollowUpPage() {
     }
   }
 
+  /** An answer to police question `index`, filed under it. */
+  async function handleReply(index: number, answer: string) {
+    const body = AddendumBody.parse({ ...creds, text: answer, answers: index });
+    setReport(await api<ReportPublicView>('POST', '/api/reports/follow-up/addendum', body));
+  }
+
   async function handleAdd(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     setNotice('');
@@ -81,45 +88,42 @@ export function FollowUpPage() {
             {failure}
           </div>
         )}
-        <div className="field">
-          <label htmlFor="reference">Reference</label>
-          <input
-            id="reference"
-            type="text"
-            autoComplete="off"
-            autoCapitalize="characters"
-            spellCheck={false}
-            placeholder="SW-XXXX-XXXX"
-            value={creds.reference}
-            aria-invalid={errors.reference ? true : undefined}
-            aria-describedby={errors.reference ? 'reference-error' : undefined}
-            onChange={(e) => setCreds({ ...creds, reference: e.target.value })}
-          />
-          {errors.reference && (
-            <p className="field-error" id="reference-error">
-              {errors.reference}
-            </p>
+        <Field
+          id="reference"
+          label="Reference"
+          error={errors.reference}
+          hint="Like SW-7K3P-9QXD. Any case; spaces instead of hyphens are fine."
+        >
+          {(p) => (
+            <input
+              {...p}
+              type="text"
+              autoComplete="off"
+              autoCapitalize="characters"
+              spellCheck={false}
+              value={creds.reference}
+              onChange={(e) => setCreds({ ...creds, reference: e.target.value })}
+            />
           )}
-        </div>
-        <div className="field">
-          <label htmlFor="passphrase">Passphrase</label>
-          <input
-            id="passphrase"
-            type="text"
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={creds.passphrase}
-            aria-invalid={errors.passphrase ? true : undefined}
-            aria-describedby={errors.passphrase ? 'passphrase-error' : undefined}
-            onChange={(e) => setCreds({ ...creds, passphrase: e.target.value })}
-          />
-          {errors.passphrase && (
-            <p className="field-error" id="passphrase-error">
-              {errors.passphrase}
-            </p>
+        </Field>
+        <Field
+          id="passphrase"
+          label="Passphrase"
+          error={errors.passphrase}
+          hint="The words and characters you were given, in any case."
+        >
+          {(p) => (
+            <input
+              {...p}
+              type="text"
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              value={creds.passphrase}
+              onChange={(e) => setCreds({ ...creds, passphrase: e.target.value })}
+            />
           )}
-        </div>
+        </Field>
         <button type="submit" className="button button-primary" disabled={busy}>
           Show my report
         </button>
@@ -130,7 +134,7 @@ export function FollowUpPage() {
           <h2 id="result-heading" ref={resultRef} tabIndex={-1}>
             Your report
           </h2>
-          <ReportStatus report={report} headingLevel={3} />
+          <ReportStatus report={report} headingLevel={3} onReply={handleReply} />
           <form className="form card" onSubmit={handleAdd} noValidate>
             <div className="field">
               <label htmlFor="addendum">Add information or answer a question</label>

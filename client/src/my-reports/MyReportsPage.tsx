@@ -19,6 +19,15 @@ export function MyReportsPage() {
       .catch((err) => setError(err instanceof ApiError ? err.message : 'Could not load your reports.'));
   }, [user]);
 
+  /** A host's answer to a police question, sent signed in (no passphrase); the report is replaced by the answer. */
+  async function handleReply(reference: string, index: number, text: string) {
+    const updated = await api<ReportPublicView>('POST', `/api/reports/mine/${encodeURIComponent(reference)}/addendum`, {
+      text,
+      answers: index,
+    });
+    setReports((list) => list?.map((r) => (r.reference === reference ? updated : r)) ?? null);
+  }
+
   if (!ready) return <div className="page narrow">Loading…</div>;
   if (!user || (user.role !== 'host' && user.role !== 'owner')) {
     return (
@@ -47,7 +56,7 @@ export function MyReportsPage() {
       {reports === null && !error && <p aria-live="polite">Loading your reports…</p>}
       {reports?.length === 0 && <p>You have not filed any reports while signed in.</p>}
       {reports?.map((r) => (
-        <ReportStatus key={r.reference} report={r} />
+        <ReportStatus key={r.reference} report={r} onReply={(index, text) => handleReply(r.reference, index, text)} />
       ))}
     </div>
   );

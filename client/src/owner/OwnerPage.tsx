@@ -13,9 +13,12 @@ import { PROPERTY_TYPES } from '../../../shared/taxonomy';
 import { formatUkDate, formatUkDateTime } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
+import { Field } from '../forms/Field';
 import { LocationPicker } from '../report/LocationPicker';
+import { AddressFinder } from './AddressFinder';
 import { AreaMap, type LatLngPoint, type Shape } from './AreaMap';
 import { SHADE_MAX, squaresTouched } from './grid';
+import { PropertyImport } from './PropertyImport';
 import './owner.css';
 
 type Fields = Record<string, string>;
@@ -71,17 +74,15 @@ function PropertyForm(props: { initial?: PropertyView; onSaved: () => void; onCa
   return (
     <form className="form card" onSubmit={handleSubmit} noValidate aria-label={p ? 'Edit property' : 'Register a property'}>
       {errors.form && <p className="alert alert-error">{errors.form}</p>}
-      <div className="field">
-        <label htmlFor="prop-address">Address</label>
-        <input
-          id="prop-address"
-          type="text"
-          value={address}
-          onChange={(e) => setAddress(e.target.value)}
-          aria-invalid={errors.address ? true : undefined}
-        />
-        {errors.address && <p className="field-error">{errors.address}</p>}
-      </div>
+      <Field id="prop-address" label="Address" error={errors.address}>
+        {(f) => <input {...f} type="text" value={address} onChange={(e) => setAddress(e.target.value)} />}
+      </Field>
+      <AddressFinder
+        onFound={(r) => {
+          setLat(String(r.lat));
+          setLng(String(r.lng));
+        }}
+      />
       <LocationPicker
         lat={lat}
         lng={lng}
@@ -101,17 +102,9 @@ function PropertyForm(props: { initial?: PropertyView; onSaved: () => void; onCa
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor="prop-listing">Listing link (optional)</label>
-        <input
-          id="prop-listing"
-          type="url"
-          value={listingUrl}
-          onChange={(e) => setListingUrl(e.target.value)}
-          aria-invalid={errors.listingUrl ? true : undefined}
-        />
-        {errors.listingUrl && <p className="field-error">{errors.listingUrl}</p>}
-      </div>
+      <Field id="prop-listing" label="Listing link (optional)" error={errors.listingUrl}>
+        {(f) => <input {...f} type="url" value={listingUrl} onChange={(e) => setListingUrl(e.target.value)} />}
+      </Field>
       <div className="button-row">
         <button type="submit" className="button button-primary" disabled={busy}>
           {p ? 'Save changes' : 'Register property'}
@@ -466,6 +459,7 @@ export function OwnerPage() {
             Register a property
           </button>
         )}
+        <PropertyImport onDone={() => void load()} />
       </section>
 
       <section className="owner-section" aria-labelledby="subs-h">

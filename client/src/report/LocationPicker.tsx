@@ -6,7 +6,7 @@ import { BaseTiles } from '../map/tiles';
 
 const START: [number, number] = [50.95, -0.35];
 
-const pinIcon = L.divIcon({
+export const pinIcon = L.divIcon({
   className: 'report-pin',
   html: '<span></span>',
   iconSize: [28, 28],

@@ -12,9 +12,12 @@ import {
 import { formatUkDateTime, ukInputToMs, ukInputValue } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
+import { Field } from '../forms/Field';
 import { Call999Dialog } from './Call999Dialog';
 import { Confirmation } from './Confirmation';
 import { LocationPicker } from './LocationPicker';
+import { MyPropertyChooser } from './MyPropertyChooser';
+import { ReviewMap } from './ReviewMap';
 import { Signposts } from './Signposts';
 import './report.css';
 
@@ -160,6 +163,13 @@ export function ReportPage() {
   const show999 = !acknowledged999 && needsCall999(f.indicators);
   const applicable = f.propertyType ? indicatorsFor(f.propertyType) : [];
 
+  // "Who are you?" starts as the signed-in host's or owner's role (they can still change it).
+  const accountRole = user?.role;
+  useEffect(() => {
+    if (accountRole === 'host' || accountRole === 'owner')
+      setF((prev) => (prev.reporterRole ? prev : { ...prev, reporterRole: 'host' }));
+  }, [accountRole]);
+
   const shownStep = useRef(step);
   // Move focus to the new heading when the step changes, not on arrival (StrictMode runs this twice on mount).
   useEffect(() => {
@@ -224,9 +234,6 @@ export function ReportPage() {
 
   if (step === 'done' && created) return <Confirmation created={created} headingRef={headingRef} />;
 
-  const describedBy = (id: string, hint?: string) =>
-    [hint, errors[id] ? `${id}-error` : undefined].filter(Boolean).join(' ') || undefined;
-
   if (step === 'review') {
     const type = PROPERTY_TYPES.find((t) => t.id === f.propertyType);
     const role = REPORTER_ROLES.find((r) => r.id === f.reporterRole);
@@ -249,6 +256,7 @@ export function ReportPage() {
             <span className="hint">
               {Number(f.lat).toFixed(5)}, {Number(f.lng).toFixed(5)}
             </span>
+            <ReviewMap lat={Number(f.lat)} lng={Number(f.lng)} />
           </dd>
           <dt>Kind of property</dt>
           <dd>{type?.label}</dd>
@@ -348,29 +356,41 @@ export function ReportPage() {
           <h2 id="step-where">
             <span className="step-no">1</span> Where is it?
           </h2>
+          <MyPropertyChooser
+            onChoose={(p) =>
+              setF((prev) => ({
+                ...prev,
+                lat: String(p.lat),
+                lng: String(p.lng),
+                address: p.address,
+                propertyType: p.type,
+                indicators: prev.indicators.filter((id) => indicatorById(id)?.appliesTo.includes(p.type)),
+              }))
+            }
+          />
           <LocationPicker
             lat={f.lat}
             lng={f.lng}
             onChange={(lat, lng) => setF((p) => ({ ...p, lat, lng }))}
             error={errors.location}
           />
-          <div className="field">
-            <label htmlFor="address">Address or description of the place (optional)</label>
-            <input
-              id="address"
-              type="text"
-              autoComplete="off"
-              maxLength={LIMITS.addressMax}
-              value={f.address}
-              aria-invalid={errors.address ? true : undefined}
-              aria-describedby={describedBy('address', 'address-hint')}
-              onChange={(e) => set('address', e.target.value)}
-            />
-            <p className="hint" id="address-hint">
-              For example &ldquo;Flat 3, 12 Marine Parade, Brighton&rdquo; or &ldquo;Room 214, Seaview Hotel&rdquo;.
-            </p>
-            <FieldError id="address" error={errors.address} />
-          </div>
+          <Field
+            id="address"
+            label="Address or description of the place (optional)"
+            error={errors.address}
+            hint={<>For example &ldquo;Flat 3, 12 Marine Parade, Brighton&rdquo; or &ldquo;Room 214, Seaview Hotel&rdquo;.</>}
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="text"
+                autoComplete="off"
+                maxLength={LIMITS.addressMax}
+                value={f.address}
+                onChange={(e) => set('address', e.target.value)}
+              />
+            )}
+          </Field>
         </section>
 
         <section className="card step" aria-labelledby="step-what">
@@ -443,87 +463,65 @@ export function ReportPage() {
             <span className="step-no">3</span> When, and what happened?
           </h2>
           <div className="when">
-            <div className="field">
-              <label htmlFor="observedFrom">From</label>
-              <input
-                id="observedFrom"
-                type="datetime-local"
-                value={f.from}
-                max={localInput(new Date())}
-                aria-invalid={errors.observedFrom ? true : undefined}
-                aria-describedby={describedBy('observedFrom')}
-                onChange={(e) => set('from', e.target.value)}
-              />
-              <FieldError id="observedFrom" error={errors.observedFrom} />
-            </div>
-            <div className="field">
-              <label htmlFor="observedTo">Until</label>
-              <input
-                id="observedTo"
-                type="datetime-local"
-                value={f.to}
-                max={localInput(new Date())}
-                aria-invalid={errors.observedTo ? true : undefined}
-                aria-describedby={describedBy('observedTo')}
-                onChange={(e) => set('to', e.target.value)}
-              />
-              <FieldError id="observedTo" error={errors.observedTo} />
-            </div>
+            <Field id="observedFrom" label="From" error={errors.observedFrom}>
+              {(p) => (
+                <input
+                  {...p}
+                  type="datetime-local"
+                  value={f.from}
+                  max={localInput(new Date())}
+                  onChange={(e) => set('from', e.target.value)}
+                />
+              )}
+            </Field>
+            <Field id="observedTo" label="Until" error={errors.observedTo}>
+              {(p) => (
+                <input
+                  {...p}
+                  type="datetime-local"
+                  value={f.to}
+                  max={localInput(new Date())}
+                  onChange={(e) => set('to', e.target.value)}
+                />
+              )}
+            </Field>
           </div>
           <p className="hint">A rough window is fine, for example the evening it happened or the days of a stay.</p>
-          <div className="field">
-            <label htmlFor="description">Describe what you saw (optional)</label>
-            <textarea
-              id="description"
-              rows={5}
-              value={f.description}
-              aria-invalid={errors.description ? true : undefined}
-              aria-describedby={describedBy('description', 'description-hint description-count')}
-              onChange={(e) => set('description', e.target.value)}
-            />
-            <p className="hint" id="description-hint">
-              Say what you saw and heard. Do not describe anyone by their accent or ethnicity, and do not confront anyone.
-            </p>
-            <p
-              className={`hint count${f.description.length > LIMITS.descriptionMax ? ' over' : ''}`}
-              id="description-count"
-              aria-live="polite"
-            >
-              {f.description.length} of {LIMITS.descriptionMax} characters
-            </p>
-            <FieldError id="description" error={errors.description} />
-          </div>
-          <div className="field">
-            <label htmlFor="reporterRole">Who are you?</label>
-            <select
-              id="reporterRole"
-              value={f.reporterRole}
-              aria-invalid={errors.reporterRole ? true : undefined}
-              aria-describedby={describedBy('reporterRole')}
-              onChange={(e) => set('reporterRole', e.target.value)}
-            >
-              <option value="">Choose…</option>
-              {REPORTER_ROLES.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-            <FieldError id="reporterRole" error={errors.reporterRole} />
-          </div>
-          <div className="field">
-            <label htmlFor="listingUrl">Link to the listing (optional)</label>
-            <input
-              id="listingUrl"
-              type="url"
-              inputMode="url"
-              value={f.listingUrl}
-              aria-invalid={errors.listingUrl ? true : undefined}
-              aria-describedby={describedBy('listingUrl')}
-              onChange={(e) => set('listingUrl', e.target.value)}
-            />
-            <FieldError id="listingUrl" error={errors.listingUrl} />
-          </div>
+          <Field
+            id="description"
+            label="Describe what you saw (optional)"
+            error={errors.description}
+            hint="Say what you saw and heard. Do not describe anyone by their accent or ethnicity, and do not confront anyone."
+            describedBy={['description-count']}
+            after={
+              <p
+                className={`hint count${f.description.length > LIMITS.descriptionMax ? ' over' : ''}`}
+                id="description-count"
+                aria-live="polite"
+              >
+                {f.description.length} of {LIMITS.descriptionMax} characters
+              </p>
+            }
+          >
+            {(p) => <textarea {...p} rows={5} value={f.description} onChange={(e) => set('description', e.target.value)} />}
+          </Field>
+          <Field id="reporterRole" label="Who are you?" error={errors.reporterRole}>
+            {(p) => (
+              <select {...p} value={f.reporterRole} onChange={(e) => set('reporterRole', e.target.value)}>
+                <option value="">Choose…</option>
+                {REPORTER_ROLES.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field id="listingUrl" label="Link to the listing (optional)" error={errors.listingUrl}>
+            {(p) => (
+              <input {...p} type="url" inputMode="url" value={f.listingUrl} onChange={(e) => set('listingUrl', e.target.value)} />
+            )}
+          </Field>
         </section>
 
         <section className="card step" aria-labelledby="step-contact">
@@ -534,44 +532,39 @@ export function ReportPage() {
             Only police can see these. Leave them empty to stay anonymous: you will still get a reference and passphrase to follow
             up.
           </p>
-          <div className="field">
-            <label htmlFor="contactName">Name</label>
-            <input
-              id="contactName"
-              type="text"
-              autoComplete="name"
-              value={f.contactName}
-              aria-describedby={describedBy('contact.name')}
-              onChange={(e) => set('contactName', e.target.value)}
-            />
-            <FieldError id="contact.name" error={errors['contact.name']} />
-          </div>
-          <div className="field">
-            <label htmlFor="contactPhone">Phone</label>
-            <input
-              id="contactPhone"
-              type="tel"
-              autoComplete="tel"
-              value={f.contactPhone}
-              aria-invalid={errors['contact.phone'] ? true : undefined}
-              aria-describedby={describedBy('contact.phone')}
-              onChange={(e) => set('contactPhone', e.target.value)}
-            />
-            <FieldError id="contact.phone" error={errors['contact.phone']} />
-          </div>
-          <div className="field">
-            <label htmlFor="contactEmail">Email</label>
-            <input
-              id="contactEmail"
-              type="email"
-              autoComplete="email"
-              value={f.contactEmail}
-              aria-invalid={errors['contact.email'] ? true : undefined}
-              aria-describedby={describedBy('contact.email')}
-              onChange={(e) => set('contactEmail', e.target.value)}
-            />
-            <FieldError id="contact.email" error={errors['contact.email']} />
-          </div>
+          <Field id="contactName" label="Name" error={errors['contact.name']} errorId="contact.name-error">
+            {(p) => (
+              <input
+                {...p}
+                type="text"
+                autoComplete="name"
+                value={f.contactName}
+                onChange={(e) => set('contactName', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field id="contactPhone" label="Phone" error={errors['contact.phone']} errorId="contact.phone-error">
+            {(p) => (
+              <input
+                {...p}
+                type="tel"
+                autoComplete="tel"
+                value={f.contactPhone}
+                onChange={(e) => set('contactPhone', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field id="contactEmail" label="Email" error={errors['contact.email']} errorId="contact.email-error">
+            {(p) => (
+              <input
+                {...p}
+                type="email"
+                autoComplete="email"
+                value={f.contactEmail}
+                onChange={(e) => set('contactEmail', e.target.value)}
+              />
+            )}
+          </Field>
         </section>
 
         <div className="button-row">
