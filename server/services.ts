@@ -1,18 +1,20 @@
-import type { Config } from './config';
-import type { Logger } from './logger';
-import { SystemStatusService } from './admin/system-status';
 import { SessionService } from './accounts/sessions.service';
 import { UserService } from './accounts/users.service';
-import { EventBus } from './events';
-import { ForceService } from './forces/forces.service';
-import { ReportService } from './reports/reports.service';
-import { MapIndex } from './map/map-index';
-import { MapService } from './map/map.service';
-import { TriageService } from './triage/triage.service';
+import { SystemStatusService } from './admin/system-status';
 import { AlertsService } from './alerts/alerts.service';
 import type { DevMailbox } from './alerts/dev-mail';
+import type { Config } from './config';
+import { EntityService } from './entities/entities.service';
+import { EntityIndex } from './entities/entity-index';
+import { EventBus } from './events';
+import { ForceService } from './forces/forces.service';
+import type { Logger } from './logger';
+import { MapService } from './map/map.service';
+import { MapIndex } from './map/map-index';
 import { PropertyService } from './properties/properties.service';
+import { ReportService } from './reports/reports.service';
 import { RetentionService } from './retention/retention.service';
+import { TriageService } from './triage/triage.service';
 
 /** Everything the routes need, built once per app. Nothing here connects or starts timers. */
 export interface Services {
@@ -35,6 +37,9 @@ export interface Services {
   retention: RetentionService;
   /** The admin's system status (database, outbox, map index, snapshot); its outbox count runs in background.ts. */
   system: SystemStatusService;
+  /** Linked intelligence: phones, vehicles, listings, line names across reports (follows the map index). */
+  entityIndex: EntityIndex;
+  entities: EntityService;
   /** Development mail catcher (index.ts sets it when SMTP is not configured in development). */
   devMail?: DevMailbox;
 }
@@ -47,6 +52,9 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const properties = new PropertyService({ forces: forces.locator });
   const reports = new ReportService({ forces, events, properties });
   const mapIndex = new MapIndex(logger, events);
+  const entityIndex = new EntityIndex();
+  mapIndex.follow(entityIndex);
+  const entities = new EntityService({ mapIndex, entities: entityIndex });
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events });
   const alerts = new AlertsService({ config, logger, forces, events, properties, mapIndex });
@@ -68,5 +76,7 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
     alerts,
     retention,
     system,
+    entityIndex,
+    entities,
   };
 }

@@ -1,4 +1,5 @@
 import { type HydratedDocument, type Model, model, Schema, type Types } from 'mongoose';
+import type { EntityMention } from '../../shared/entities';
 import {
   PROPERTY_TYPE_IDS,
   type Priority,
@@ -69,6 +70,8 @@ export interface Report {
   releasedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Normalised phones, vehicles, listings and line names it mentions (shared/entities.ts); police-only. */
+  entities?: EntityMention[];
   /** Revision of the last versioned change (server/db/versioned.ts); absent on a report never changed = 0. */
   rev?: number;
 }
@@ -141,6 +144,12 @@ const schema = new Schema<Report>(
     ownerAlert: { type: String, enum: ['withheld', 'released'], default: 'withheld' },
     releasedAt: { type: Date, default: null },
     rev: { type: Number, default: 0 },
+    entities: {
+      type: [
+        new Schema({ key: String, kind: String, label: String, raw: String, source: String, partial: Boolean }, { _id: false }),
+      ],
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { extractEntities, keyFromQuery, linkReason, normaliseListing, normalisePhone, normaliseVehicle } from '../../shared/entities';
+import {
+  extractEntities,
+  keyFromQuery,
+  linkReason,
+  normaliseListing,
+  normalisePhone,
+  normaliseVehicle,
+} from '../../shared/entities';
 
 const keys = (input: Parameters<typeof extractEntities>[0]) => extractEntities(input).map((e) => e.key);
 
