@@ -42,7 +42,7 @@ export function entityRoutes(deps: { entities: EntityService; entityIndex: Entit
       access: can('entity.read'),
       query: EntitySearchQuery,
       response: EntitySearchResult,
-      handler: ({ query, auth }) => entities.search(auth!, query.q, query.limit),
+      handler: ({ query, auth }) => entities.search(auth!, query.q, query.limit, query.force),
     }),
     route({
       method: 'get',

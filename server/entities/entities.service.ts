@@ -39,14 +39,20 @@ export class EntityService {
   }
 
   /** The entity's live reports split into the caller's visible slots and whether any other force has one. */
-  visibleSlots(auth: AuthContext, key: string, ix = this.ix): { slots: number[]; ids: string[]; otherForce: boolean } {
+  visibleSlots(
+    auth: AuthContext,
+    key: string,
+    ix = this.ix,
+    only?: string,
+  ): { slots: number[]; ids: string[]; otherForce: boolean } {
     const slots: number[] = [];
     const ids: string[] = [];
     let otherForce = false;
     for (const id of this.deps.entities.reportsOf(key)) {
       const slot = slotOf(ix, id);
       if (slot < 0) continue;
-      if (seesForce(auth.user, ix.forceAt(slot))) {
+      const force = ix.forceAt(slot);
+      if (seesForce(auth.user, force) && (!only || auth.user.role !== 'police_admin' || force === only)) {
         slots.push(slot);
         ids.push(id);
       } else otherForce = true;
@@ -112,9 +118,9 @@ export class EntityService {
     return out;
   }
 
-  private hit(auth: AuthContext, key: string, matchedBy: EntityHit['matchedBy']): EntityHit | null {
+  private hit(auth: AuthContext, key: string, matchedBy: EntityHit['matchedBy'], only?: string): EntityHit | null {
     const ix = this.ix;
-    const { slots, otherForce } = this.visibleSlots(auth, key, ix);
+    const { slots, otherForce } = this.visibleSlots(auth, key, ix, only);
     if (slots.length === 0) return null;
     let last = 0;
     for (const s of slots) last = Math.max(last, ix.fromMs[s]!);
@@ -131,14 +137,14 @@ export class EntityService {
 
   /**
    * Entities the text names (exactly, however written) or starts (a key prefix), that have at least one report the
-   * caller may see. For the workspace search box (`matchedBy`).
+   * caller may see (a police_admin may narrow to one force with `only`). For the workspace search box (`matchedBy`).
    */
-  search(auth: AuthContext, q: string, limit: number): EntitySearchResult {
+  search(auth: AuthContext, q: string, limit: number, only?: string): EntitySearchResult {
     const items: EntityHit[] = [];
     const seen = new Set<string>();
     const exact = keyFromQuery(q);
     if (exact && this.deps.entities.has(exact)) {
-      const h = this.hit(auth, exact, 'exact');
+      const h = this.hit(auth, exact, 'exact', only);
       seen.add(exact);
       if (h) items.push(h);
     }
@@ -147,7 +153,7 @@ export class EntityService {
         if (items.length >= limit) break;
         if (seen.has(key)) continue;
         seen.add(key);
-        const h = this.hit(auth, key, 'prefix');
+        const h = this.hit(auth, key, 'prefix', only);
         if (h) items.push(h);
       }
     }

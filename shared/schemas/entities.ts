@@ -48,6 +48,7 @@ export type ReportEntities = z.infer<typeof ReportEntities>;
 export const EntitySearchQuery = z.strictObject({
   q: z.string().trim().min(2).max(600),
   limit: z.coerce.number().int().min(1).max(50).default(10),
+  force: reportFilterShape.force,
 });
 
 export const EntityHit = z.object({
