@@ -9,12 +9,14 @@ import type {
   ClusterCollection,
   HeatGrid,
   HotspotCollection,
-  ReportDetail,
   Repeats,
+  ReportDetail,
   Timeline,
 } from '../../../shared/schemas/police';
 import { api } from '../api/client';
+import { useApiGet } from '../api/useApiGet';
 import { useAuth } from '../auth/AuthContext';
+import { EntityNetwork } from '../entities/EntityNetwork';
 import { BaseTiles } from '../map/tiles';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
 import { ExportButtons } from './ExportButtons';
@@ -23,7 +25,6 @@ import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, SelectedRe
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
 import { TriageQueue } from './TriageQueue';
-import { useApiGet } from '../api/useApiGet';
 import { filterQuery, readViewState, type ViewState, writeViewState } from './view-state';
 
 const UK: [number, number] = [52.8, -1.8];
@@ -254,6 +255,10 @@ function PoliceWorkspace() {
           ) : (
             <p className="hint">{timeline.error ?? 'Loading…'}</p>
           )}
+        </section>
+        <section className="card" aria-labelledby="pw-network-title">
+          <h2 id="pw-network-title">Linked intelligence</h2>
+          {mapShown && <EntityNetwork query={listQuery} version={version} onOpen={handleSelect} />}
         </section>
         <section className="card" aria-labelledby="pw-repeats-title">
           <h2 id="pw-repeats-title">Repeat locations</h2>

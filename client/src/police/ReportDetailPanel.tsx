@@ -1,9 +1,10 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
+import type { UserView } from '../../../shared/schemas/auth';
 import type { ReportDetail, ReportList, ReportPatch, ReportSummary } from '../../../shared/schemas/police';
+import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
 import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from '../../../shared/taxonomy';
 import { ApiError, api } from '../api/client';
-import type { UserView } from '../../../shared/schemas/auth';
-import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from '../../../shared/schemas/verification';
+import { EntityLinks } from '../entities/EntityLinks';
 import { formatDateTime, PriorityBadge, StatusBadge } from './badges';
 import { STATUS_LABEL } from './view-state';
 
@@ -471,6 +472,9 @@ export function ReportDetailPanel({
           </ul>
         </>
       )}
+
+      <h3>Phones, vehicles, listings, line names</h3>
+      <EntityLinks reportId={detail.id} onOpen={onOpen} />
 
       <h3>Linked reports</h3>
       {detail.linkedReports.length ? (

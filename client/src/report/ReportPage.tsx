@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, Fragment, useEffect, useRef, useState } from 'react';
 import { LIMITS } from '../../../shared/limits';
 import { ReportCreate, type ReportCreated } from '../../../shared/schemas/reports';
 import {
@@ -29,6 +29,10 @@ interface FormState {
   description: string;
   reporterRole: string;
   listingUrl: string;
+  /** Comma-separated, as typed: phone numbers, registrations, line names. */
+  phones: string;
+  vehicles: string;
+  lineNames: string;
   contactName: string;
   contactPhone: string;
   contactEmail: string;
@@ -57,11 +61,22 @@ function initialState(): FormState {
     description: '',
     reporterRole: '',
     listingUrl: '',
+    phones: '',
+    vehicles: '',
+    lineNames: '',
     contactName: '',
     contactPhone: '',
     contactEmail: '',
   };
 }
+
+/** "07700 900123, 07700 900456" → ["07700 900123", "07700 900456"] (commas, semicolons or new lines). */
+const listOf = (text: string) =>
+  text
+    .split(/[,;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+const ENTITY_FIELDS = ['phones', 'vehicles', 'lineNames'] as const;
 
 function buildPayload(f: FormState): Record<string, unknown> {
   const contact: Record<string, string> = {};
@@ -79,6 +94,7 @@ function buildPayload(f: FormState): Record<string, unknown> {
     observedTo: toIso(f.to),
     reporterRole: f.reporterRole || undefined,
     ...(Object.keys(contact).length ? { contact } : {}),
+    ...Object.fromEntries(ENTITY_FIELDS.filter((k) => listOf(f[k]).length).map((k) => [k, listOf(f[k])])),
   };
 }
 
@@ -86,6 +102,7 @@ function buildPayload(f: FormState): Record<string, unknown> {
 function fieldKey(path: string): string {
   if (path.startsWith('location')) return 'location';
   if (path.startsWith('indicators')) return 'indicators';
+  for (const k of ENTITY_FIELDS) if (path.startsWith(k)) return k;
   if (path === 'body' || path === '(root)' || path === '') return 'form';
   return path;
 }
@@ -116,6 +133,9 @@ const ANCHOR: Record<string, string> = {
   description: 'description',
   reporterRole: 'reporterRole',
   listingUrl: 'listingUrl',
+  phones: 'phones',
+  vehicles: 'vehicles',
+  lineNames: 'lineNames',
   'contact.name': 'contactName',
   'contact.phone': 'contactPhone',
   'contact.email': 'contactEmail',
@@ -130,10 +150,25 @@ const LABEL: Record<string, string> = {
   description: 'Description',
   reporterRole: 'Who you are',
   listingUrl: 'Listing link',
+  phones: 'Phone numbers seen or heard',
+  vehicles: 'Vehicle registrations',
+  lineNames: 'Line names',
   'contact.name': 'Contact name',
   'contact.phone': 'Contact phone',
   'contact.email': 'Contact email',
   form: 'Form',
+};
+
+const ENTITY_FIELD_TEXT: Record<(typeof ENTITY_FIELDS)[number], { label: string; hint: string }> = {
+  phones: {
+    label: 'Phone numbers seen or heard (optional)',
+    hint: 'A number texted to guests, written on a card or called out. Separate several with commas. Not your own number.',
+  },
+  vehicles: {
+    label: 'Vehicle registrations (optional)',
+    hint: 'Part of a registration is fine, for example AB12. Separate several with commas.',
+  },
+  lineNames: { label: 'Line names or nicknames (optional)', hint: 'For example "the Bravo line". Separate several with commas.' },
 };
 
 function FieldError({ id, error }: { id: string; error?: string }) {
@@ -287,6 +322,12 @@ export function ReportPage() {
               <dd className="break">{f.listingUrl.trim()}</dd>
             </>
           )}
+          {ENTITY_FIELDS.filter((k) => listOf(f[k]).length).map((k) => (
+            <Fragment key={k}>
+              <dt>{LABEL[k]}</dt>
+              <dd className="break">{listOf(f[k]).join(', ')}</dd>
+            </Fragment>
+          ))}
           <dt>Contact (police only)</dt>
           <dd>
             {[f.contactName, f.contactPhone, f.contactEmail]
@@ -524,6 +565,24 @@ export function ReportPage() {
             />
             <FieldError id="listingUrl" error={errors.listingUrl} />
           </div>
+          {ENTITY_FIELDS.map((k) => (
+            <div className="field" key={k}>
+              <label htmlFor={k}>{ENTITY_FIELD_TEXT[k].label}</label>
+              <input
+                id={k}
+                type="text"
+                autoComplete="off"
+                value={f[k]}
+                aria-invalid={errors[k] ? true : undefined}
+                aria-describedby={describedBy(k, `${k}-hint`)}
+                onChange={(e) => set(k, e.target.value)}
+              />
+              <p className="hint" id={`${k}-hint`}>
+                {ENTITY_FIELD_TEXT[k].hint}
+              </p>
+              <FieldError id={k} error={errors[k]} />
+            </div>
+          ))}
         </section>
 
         <section className="card step" aria-labelledby="step-contact">
