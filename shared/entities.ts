@@ -280,17 +280,25 @@ export function extractEntities(input: EntityInput): EntityMention[] {
   if (!text) return out;
   // The reporter's email address may hold digits that read as a number: take it out of the text first.
   if (ownEmail) text = text.split(ownEmail).join(' ');
-  for (const m of text.matchAll(URL_IN_TEXT)) {
-    const n = normaliseListing(m[0]);
-    if (n) add({ key: n.key, kind: 'listing', label: n.label, raw: m[0], source: 'description' });
+  // Cheap tests first: most descriptions have no URL, no digits and no "line", and skip those patterns.
+  const hasUrl = /https?:\/\//i.test(text);
+  if (hasUrl) {
+    for (const m of text.matchAll(URL_IN_TEXT)) {
+      const n = normaliseListing(m[0]);
+      if (n) add({ key: n.key, kind: 'listing', label: n.label, raw: m[0], source: 'description' });
+    }
   }
-  const withoutUrls = text.replace(URL_IN_TEXT, ' ');
-  for (const p of phonesInText(withoutUrls))
-    add({ key: `phone:${p.e164}`, kind: 'phone', label: formatPhone(p.e164), raw: p.raw, source: 'description' });
-  for (const v of vehiclesInText(withoutUrls))
-    add({ key: `vehicle:${v.mark}`, kind: 'vehicle', label: formatVehicle(v.mark), raw: v.raw, source: 'description' });
-  for (const l of linesInText(withoutUrls))
-    add({ key: `line:${l.slug}`, kind: 'line', label: `${titleCase(l.slug)} line`, raw: l.raw, source: 'description' });
+  const rest = hasUrl ? text.replace(URL_IN_TEXT, ' ') : text;
+  if (/\d/.test(rest)) {
+    for (const p of phonesInText(rest))
+      add({ key: `phone:${p.e164}`, kind: 'phone', label: formatPhone(p.e164), raw: p.raw, source: 'description' });
+    for (const v of vehiclesInText(rest))
+      add({ key: `vehicle:${v.mark}`, kind: 'vehicle', label: formatVehicle(v.mark), raw: v.raw, source: 'description' });
+  }
+  if (/line\b/i.test(rest)) {
+    for (const l of linesInText(rest))
+      add({ key: `line:${l.slug}`, kind: 'line', label: `${titleCase(l.slug)} line`, raw: l.raw, source: 'description' });
+  }
   return out;
 }
 
