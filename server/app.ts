@@ -4,10 +4,13 @@ import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { authRoutes } from './accounts/auth.routes';
-import { adminRoutes } from './admin/admin.routes';
 import { sessionMiddleware } from './accounts/auth.middleware';
+import { authRoutes } from './accounts/auth.routes';
 import { userRoutes } from './accounts/users.routes';
+import { adminRoutes } from './admin/admin.routes';
+import { alertLinkRoutes, alertRoutes } from './alerts/alerts.routes';
+import { devMailRouter } from './alerts/dev-mail';
+import { entityRoutes } from './entities/entities.routes';
 import { forceRoutes } from './forces/forces.routes';
 import { healthRoutes } from './health/health.routes';
 import { accessLog } from './http/access-log';
@@ -16,14 +19,12 @@ import { buildOpenApi } from './http/openapi';
 import { can } from './http/policy';
 import { mountRoutes, type RouteDef, route } from './http/route';
 import { securityHeaders } from './http/security';
-import { reportRoutes } from './reports/reports.routes';
 import { mapRoutes } from './map/map.routes';
+import { propertyRoutes } from './properties/properties.routes';
+import { reportRoutes } from './reports/reports.routes';
+import type { Services } from './services';
 import { settingsRoutes } from './settings/settings.routes';
 import { triageRoutes } from './triage/triage.routes';
-import type { Services } from './services';
-import { alertLinkRoutes, alertRoutes } from './alerts/alerts.routes';
-import { devMailRouter } from './alerts/dev-mail';
-import { propertyRoutes } from './properties/properties.routes';
 
 export const CLIENT_DIST = fileURLToPath(new URL('../dist/client/', import.meta.url));
 
@@ -35,6 +36,7 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...adminRoutes(s),
     ...forceRoutes(s),
     ...reportRoutes(s),
+    ...entityRoutes(s),
     ...triageRoutes(s),
     ...mapRoutes(s),
     ...settingsRoutes(s),

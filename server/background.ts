@@ -1,4 +1,5 @@
 import { pruneRevisions } from './db/versioned';
+import { backfillEntities } from './entities/backfill';
 import { sweepRateLimits } from './http/rate-limit-store';
 import type { Services } from './services';
 
@@ -17,6 +18,11 @@ export function startBackground(s: Services): () => Promise<void> {
   every(3_600_000, 'revision-sweep', () => pruneRevisions());
   every(3_600_000, 'retention', () => s.retention.runIfDue());
   every(30_000, 'force-reload', () => s.forces.reloadIfChanged());
+  // Entity index: mentions of a snapshot that predates its section are streamed once (checked each minute).
+  every(60_000, 'entity-backfill', () => backfillEntities(s.entityIndex, s.logger));
+  void backfillEntities(s.entityIndex, s.logger).catch((err) =>
+    s.logger.warn({ err, task: 'entity-backfill' }, 'background task failed'),
+  );
   const stopMapIndex = s.mapIndex.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));
   const stopAlerts = s.alerts.startBackground();
   const stopProperties = s.properties.startBackground((err, task) => s.logger.warn({ err, task }, 'background task failed'));

@@ -5,6 +5,8 @@ import { ReporterMail } from './reports/reporter-mail';
 import { AlertsService } from './alerts/alerts.service';
 import type { DevMailbox } from './alerts/dev-mail';
 import type { Config } from './config';
+import { EntityService } from './entities/entities.service';
+import { EntityIndex } from './entities/entity-index';
 import { EventBus } from './events';
 import { ForceService } from './forces/forces.service';
 import type { Logger } from './logger';
@@ -37,6 +39,9 @@ export interface Services {
   retention: RetentionService;
   /** The admin's system status (database, outbox, map index, snapshot); its outbox count runs in background.ts. */
   system: SystemStatusService;
+  /** Linked intelligence: phones, vehicles, listings, line names across reports (follows the map index). */
+  entityIndex: EntityIndex;
+  entities: EntityService;
   /** Development mail catcher (index.ts sets it when SMTP is not configured in development). */
   devMail?: DevMailbox;
 }
@@ -51,6 +56,9 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
   const reports = new ReportService({ forces, events, properties, reporterUpdates });
   new ReporterMail(config.alerts.publicUrl).listen(events);
   const mapIndex = new MapIndex(logger, events);
+  const entityIndex = new EntityIndex();
+  mapIndex.follow(entityIndex);
+  const entities = new EntityService({ mapIndex, entities: entityIndex });
   const map = new MapService(mapIndex);
   const triage = new TriageService({ mapIndex, events, reporterUpdates });
   const alerts = new AlertsService({ config, logger, forces, events, properties, mapIndex });
@@ -72,5 +80,7 @@ export function createServices(config: Config, logger: Logger, engineKind: strin
     alerts,
     retention,
     system,
+    entityIndex,
+    entities,
   };
 }

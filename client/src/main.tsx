@@ -5,22 +5,24 @@ import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { AccountPage } from './auth/AccountPage';
 import { AuthProvider } from './auth/AuthContext';
 import { RegisterPage } from './auth/RegisterPage';
+import { ResetPasswordPage } from './auth/ResetPasswordPage';
 import { SignInPage } from './auth/SignInPage';
 import { FollowUpPage } from './follow-up/FollowUpPage';
 import { HomePage } from './home/HomePage';
 import { Layout } from './layout/Layout';
 import { NotFoundPage } from './layout/NotFoundPage';
 import { MyReportsPage } from './my-reports/MyReportsPage';
-import { PoliceWorkspacePage } from './police/PoliceWorkspace';
 import { OwnerPage } from './owner/OwnerPage';
+import { PoliceWorkspacePage } from './police/PoliceWorkspace';
 import { PoliceAlertsPage } from './police-alerts/PoliceAlertsPage';
 import { ReportPage } from './report/ReportPage';
-import { ResetPasswordPage } from './auth/ResetPasswordPage';
 import './styles.css';
 
 // The admin console (and its map) loads only when an admin opens it.
 const AdminPage = lazy(() => import('./admin/AdminPage').then((m) => ({ default: m.AdminPage })));
 const loading = <p className="page">Loading…</p>;
+// Linked intelligence: an entity's page (police only), loaded when opened.
+const EntityPage = lazy(() => import('./entities/EntityPage').then((m) => ({ default: m.EntityPage })));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -37,6 +39,14 @@ createRoot(document.getElementById('root')!).render(
             <Route path="my-reports" element={<MyReportsPage />} />
             <Route path="police" element={<PoliceWorkspacePage />} />
             <Route path="police/alerts" element={<PoliceAlertsPage />} />
+            <Route
+              path="police/entities/:key"
+              element={
+                <Suspense fallback={loading}>
+                  <EntityPage />
+                </Suspense>
+              }
+            />
             <Route path="owner" element={<OwnerPage />} />
             <Route
               path="admin"

@@ -1,8 +1,9 @@
+import { type EntityMention, extractEntities } from '../../shared/entities';
 import { indicatorsFor, type PropertyType, priorityOf, REPORTER_ROLE_IDS, type ReportStatus } from '../../shared/taxonomy';
+import type { ForceLocator } from '../geo/force-locator';
 import { cellKeys } from '../geo/geohash';
 import { REFERENCE_ALPHABET } from '../reports/reference';
-import type { ForceLocator } from '../geo/force-locator';
-import { STREETS, type Town, TOWNS } from './areas';
+import { STREETS, TOWNS, type Town } from './areas';
 import { Random } from './random';
 
 const DAY = 86_400_000;
@@ -43,6 +44,7 @@ export interface GeneratedReport {
   forceId: string;
   createdAt: Date;
   updatedAt: Date;
+  entities?: EntityMention[];
 }
 
 export interface GenerateOptions {
@@ -132,6 +134,8 @@ export function* generateReports(count: number, opts: GenerateOptions): Generato
     seed: seed + 1,
   });
   const emergingTowns = new Set([TOWNS[1]!.name, TOWNS[3]!.name]);
+  // Its own stream, so adding entities left every other generated value as it was.
+  const erand = new Random(seed + 2);
 
   for (let i = 0; i < count; i++) {
     const repeat = rnd.chance(repeatShare);
@@ -154,7 +158,17 @@ export function* generateReports(count: number, opts: GenerateOptions): Generato
     const indicators = [...picked].filter((id) => applicable.includes(id)).sort((a, b) => a - b);
     if (indicators.length === 0) indicators.push(1);
     const ageDays = (now - created.getTime()) / DAY;
+    let description = rnd.chance(0.7) ? describe(rnd, type) : '';
+    // A share of reports mention a shared deal line, vehicle or listing, written in different ways, so the demo
+    // shows linked intelligence (Ofcom's drama range 07700 900xxx: never a real number).
+    let entities: EntityMention[] | undefined;
+    if (erand.chance(ENTITY_SHARE)) {
+      description =
+        `${description} ${mentionOf(erand, erand.int(0, Math.max(8, Math.round((count * ENTITY_SHARE) / 5)) - 1))}`.trim();
+      entities = extractEntities({ description });
+    }
     yield {
+      ...(entities?.length ? { entities } : {}),
       reference: generatedReference(i, seed),
       lat,
       lng,
@@ -162,7 +176,7 @@ export function* generateReports(count: number, opts: GenerateOptions): Generato
       address: prop?.address ?? (rnd.chance(0.6) ? `${rnd.int(1, 200)} ${rnd.pick(STREETS)}, ${town.name}` : null),
       propertyType: type,
       indicators,
-      description: rnd.chance(0.7) ? describe(rnd, type) : '',
+      description,
       observedFrom: from,
       observedTo: to,
       reporterRole: rnd.pick(REPORTER_ROLE_IDS),
@@ -196,6 +210,35 @@ const PHRASES: Record<PropertyType, string[]> = {
   R: ['Neighbour not seen for weeks; new faces coming and going.', 'Door propped open and buzzers pressed late at night.'],
   U: ['Young resident returns late with older men waiting outside.', 'Resident seems scared and has new phones.'],
 };
+/** Share of generated reports that mention an entity (each entity about five reports). */
+const ENTITY_SHARE = 0.2;
+const LINE_NAMES = ['Bravo', 'Tango', 'Kilo', 'Smokey', 'Jay', 'Ace', 'Blue', 'Dee'];
+const LETTERS = 'ABCDEFGHJKLMNPRSTVWXY';
+
+/** Entity number `k` (its kind by k mod 4), written one of several ways. */
+function mentionOf(rnd: Random, k: number): string {
+  const kind = k % 4;
+  if (kind === 0 || kind === 3) {
+    const n = String(900000 + ((k * 7919) % 100000)).padStart(6, '0');
+    const written = rnd.pick([
+      `07700 ${n}`,
+      `+44 7700 ${n.slice(0, 3)} ${n.slice(3)}`,
+      `07700${n}`,
+      `(0)7700-${n.slice(0, 3)}-${n.slice(3)}`,
+    ]);
+    return kind === 3
+      ? `They call it the ${LINE_NAMES[k % LINE_NAMES.length]} line, number ${written}.`
+      : rnd.pick([`A card said text ${written}.`, `Guests kept ringing ${written}.`]);
+  }
+  if (kind === 1) {
+    const l = (i: number) => LETTERS[(k * 13 + i * 7) % LETTERS.length];
+    const mark = `${l(0)}${l(1)}${String(10 + (k % 60)).padStart(2, '0')} ${l(2)}${l(3)}${l(4)}`;
+    return `Same car ${rnd.chance(0.5) ? mark : mark.replace(' ', '').toLowerCase()} drops people off.`;
+  }
+  const id = 40_000_000 + k * 101;
+  return `Listing: https://www.airbnb.${rnd.pick(['co.uk', 'com', 'ie'])}/rooms/${id}${rnd.chance(0.5) ? '?adults=2' : ''}`;
+}
+
 function describe(rnd: Random, type: PropertyType): string {
   return rnd.pick(PHRASES[type]);
 }

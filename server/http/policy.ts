@@ -66,6 +66,12 @@ export const POLICY = {
   'report.read': { who: POLICE, object: 'a report (queue, detail, owner-notice preview)', rule: 'sameForce' },
   'report.change': { who: POLICE, object: 'a report (status, assignment, notes, links, release)', rule: 'sameForce' },
   'report.export': { who: POLICE, object: 'reports, as CSV or GeoJSON', rule: 'sameForce' },
+  'entity.read': {
+    who: POLICE,
+    object: "a report's linked entities, an entity's reports (own force; other forces only as a yes/no)",
+    rule: 'sameForce',
+  },
+  'entity.export': { who: POLICE, object: "an entity's evidence pack (own force's reports)", rule: 'sameForce' },
   'map.view': { who: POLICE, object: 'reports, as map layers and analyses', rule: 'sameForce' },
   'verification.letter': { who: POLICE, object: 'a property (by the force whose area holds it)', rule: 'sameForce' },
   'advisory.send': {

@@ -6,6 +6,7 @@ import { ChangeLog, OVERLAP_MS } from './change-log';
 import { INDEX_PROJECTION, type IndexRecord, ReportIndex } from './report-index';
 import {
   claimLease,
+  loadSection,
   loadSnapshot,
   markPruned,
   readHead,
@@ -49,6 +50,25 @@ export const LOG_RETENTION_MS = 30 * 60_000;
  */
 const REPLAY_CONCURRENCY = 16;
 const RECONCILE_CONCURRENCY = 8;
+
+/**
+ * Something kept in step with the index (the entity index, server/entities/entity-index.ts): told of every record
+ * applied, replayed or removed, and carried in the snapshot as a section named after it.
+ */
+export interface IndexFollower {
+  readonly name: string;
+  upsert(r: IndexRecord): void;
+  remove(id: string): void;
+  /** After a stream build: forget whatever `ix` does not hold. */
+  retain(ix: ReportIndex): void;
+  /** The snapshot section, captured synchronously with the index. */
+  encode(): Buffer;
+  /** Replace everything with a snapshot's section (null: it has none). */
+  load(section: Buffer | null): void;
+}
+
+/** What index reads fetch: the index's fields plus the followers' (entity mentions). */
+const FETCH_PROJECTION = { ...INDEX_PROJECTION, entities: 1 } as const;
 
 export interface MapIndexOptions {
   /** Tests: lower SNAPSHOT_AFTER_CHANGES / MIN_SNAPSHOT_GAP_MS / SHUTDOWN_SNAPSHOT_AFTER. */
@@ -122,6 +142,13 @@ export class MapIndex {
   private snapshotSoon: NodeJS.Timeout | null = null;
   /** Set by startBackground: snapshots are then written as soon as they are due by count. */
   private onBackgroundError: ((err: unknown, task: string) => void) | null = null;
+  /** Entity-index hook: followers of every change (see IndexFollower). */
+  private readonly followers: IndexFollower[] = [];
+
+  /** Keep `f` in step with this index from now on (call before build()). */
+  follow(f: IndexFollower): void {
+    this.followers.push(f);
+  }
 
   constructor(
     private readonly logger: Logger,
@@ -146,6 +173,7 @@ export class MapIndex {
     events?.on('report.updated', onChange);
     events?.on('report.deleted', ({ reportId }) => {
       this.index.remove(reportId);
+      for (const f of this.followers) f.remove(reportId);
       this.counted(1);
       this.duringBuild?.add(reportId);
       // Other instances refetch the id, find nothing and remove it too.
@@ -209,6 +237,7 @@ export class MapIndex {
 
   private apply(r: IndexRecord): void {
     this.index.upsert(r);
+    for (const f of this.followers) f.upsert(r);
     this.counted(1);
     // Not on the request that crossed the threshold: right after it (a sort of ~1 s at a million reports).
     if (!this.compactSoon && this.index.needsCompaction()) {
@@ -271,6 +300,13 @@ export class MapIndex {
       this.logger.warn({ err, snapshotId: head.snapshotId }, 'map index snapshot unusable: streaming instead');
       return false;
     }
+    for (const f of this.followers) {
+      const section = await loadSection(head, f.name).catch((err: unknown) => {
+        this.logger.warn({ err, section: f.name }, 'map index snapshot section unusable: rebuilt in the background');
+        return null;
+      });
+      f.load(section);
+    }
     const loadedMs = performance.now() - t0;
     this.changes.resetCursor(from + OVERLAP_MS);
     const ids = await this.changes.poll({ all: true });
@@ -295,14 +331,18 @@ export class MapIndex {
     const startedAt = Date.now();
     const estimate = await countReports();
     const next = new ReportIndex(Math.ceil(estimate * 1.05) + 1024);
-    const cursor = ReportModel.collection.find({}, { projection: INDEX_PROJECTION, batchSize: 5000 });
-    for await (const doc of cursor) next.append(doc as unknown as IndexRecord);
+    const cursor = ReportModel.collection.find({}, { projection: FETCH_PROJECTION, batchSize: 5000 });
+    for await (const doc of cursor) {
+      next.append(doc as unknown as IndexRecord);
+      for (const f of this.followers) f.upsert(doc as unknown as IndexRecord);
+    }
     next.sortSpatially();
     // Changes logged while we streamed (by anyone) are fetched again by `_id`.
     this.changes.resetCursor(startedAt);
     const ids = await this.changes.poll({ all: true });
     const polledAt = this.changes.lastPollStartedMs;
     await this.refetch(ids, next);
+    for (const f of this.followers) f.retain(next);
     this.index = next;
     this.appliedThroughMs = polledAt;
     this.knownSnapshot = null;
@@ -330,10 +370,14 @@ export class MapIndex {
       while (k < ids.length) {
         const id = ids[k++]!;
         if (!Types.ObjectId.isValid(id)) continue;
-        const doc = await ReportModel.collection.findOne({ _id: new Types.ObjectId(id) }, { projection: INDEX_PROJECTION });
+        const doc = await ReportModel.collection.findOne({ _id: new Types.ObjectId(id) }, { projection: FETCH_PROJECTION });
         const ix = into ?? this.index;
         if (doc) ix.upsert(doc as unknown as IndexRecord);
         else ix.remove(id);
+        for (const f of this.followers) {
+          if (doc) f.upsert(doc as unknown as IndexRecord);
+          else f.remove(id);
+        }
         if (!into) this.counted(1);
         done++;
         if (into && performance.now() - lastLog > 5_000) {
@@ -346,7 +390,8 @@ export class MapIndex {
     await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
     if (!into) this.compactIfNeeded();
     const ms = performance.now() - t0;
-    if (ids.length >= 1_000 || ms > 5_000) this.logger.info({ ids: ids.length, ms: Math.round(ms) }, 'map index: changed reports fetched');
+    if (ids.length >= 1_000 || ms > 5_000)
+      this.logger.info({ ids: ids.length, ms: Math.round(ms) }, 'map index: changed reports fetched');
   }
 
   /**
@@ -416,7 +461,8 @@ export class MapIndex {
         const at = new Date();
         const replayFrom = new Date(Math.min(this.appliedThroughMs, at.getTime()) - OVERLAP_MS);
         const applied = this.changesSinceSnapshot;
-        const written = await writeSnapshot(this.index, at, this.logger, { replayFrom });
+        const sections = Object.fromEntries(this.followers.map((f) => [f.name, f.encode()]));
+        const written = await writeSnapshot(this.index, at, this.logger, { replayFrom, sections });
         this.lastWriteMs = Date.now() - at.getTime();
         this.knownSnapshot = written.snapshotId;
         this.changesSinceSnapshot -= applied;

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { EntityIndex } from '../entities/entity-index';
 import type { Logger } from '../logger';
 import { MapIndex } from './map-index';
 import type { IndexRecord } from './report-index';
@@ -17,13 +18,16 @@ export class MapSnapshotSeed {
     private readonly mapIndex: MapIndex,
     private readonly openedAt: Date,
     private readonly logger: Logger,
+    private readonly entities: EntityIndex,
   ) {}
 
   static async open(logger: Logger): Promise<MapSnapshotSeed> {
     const openedAt = new Date();
     const mapIndex = new MapIndex(logger);
+    const entities = new EntityIndex();
+    mapIndex.follow(entities);
     await mapIndex.build();
-    return new MapSnapshotSeed(mapIndex, openedAt, logger);
+    return new MapSnapshotSeed(mapIndex, openedAt, logger, entities);
   }
 
   /** Passes reports through, indexing each one; a report without an `_id` gets a fresh one. */
@@ -33,6 +37,7 @@ export class MapSnapshotSeed {
     for (const r of reports) {
       const doc = (r._id ? r : { ...r, _id: new Types.ObjectId() }) as T & { _id: Types.ObjectId };
       this.mapIndex.index.append(doc);
+      this.entities.upsert(doc);
       yield doc;
     }
   }
@@ -41,6 +46,6 @@ export class MapSnapshotSeed {
   async save(): Promise<void> {
     const ix = this.mapIndex.index;
     ix.sortSpatially();
-    await writeSnapshot(ix, this.openedAt, this.logger);
+    await writeSnapshot(ix, this.openedAt, this.logger, { sections: { entities: this.entities.encode() } });
   }
 }

@@ -37,10 +37,12 @@ export interface SnapshotHead {
   bytes: number;
   sha256: string;
   reports: number;
+  /** Followers' sections (entities/entity-index.ts), stored as chunks `<name>:<k>` beside the index's. */
+  sections?: Record<string, { chunks: number; bytes: number }>;
 }
 
 type MetaDoc = { _id: string } & Partial<SnapshotHead> & { prunedBefore?: Date; by?: string; leasedAt?: Date };
-type ChunkDoc = { _id: number; data: mongoose.mongo.Binary };
+type ChunkDoc = { _id: number | string; data: mongoose.mongo.Binary };
 
 const meta = () => mongoose.connection.collection<MetaDoc>(META);
 const chunks = (id: string) => mongoose.connection.collection<ChunkDoc>(`${PREFIX}${id}`);
@@ -56,6 +58,7 @@ export async function readHead(): Promise<SnapshotHead | null> {
     sha256: doc.sha256,
     reports: doc.reports ?? 0,
     ...(doc.replayFrom ? { replayFrom: doc.replayFrom } : {}),
+    ...(doc.sections ? { sections: doc.sections } : {}),
   };
 }
 
@@ -103,7 +106,7 @@ export async function writeSnapshot(
   ix: ReportIndex,
   at: Date,
   logger: Logger,
-  opts: { replayFrom?: Date } = {},
+  opts: { replayFrom?: Date; sections?: Record<string, Buffer> } = {},
 ): Promise<SnapshotHead> {
   const t0 = performance.now();
   const { blob, sha256, rawBytes } = await encodeIndex(ix);
@@ -114,6 +117,16 @@ export async function writeSnapshot(
     const part = blob.subarray(k * CHUNK_BYTES, Math.min(blob.length, (k + 1) * CHUNK_BYTES));
     await coll.insertOne({ _id: k, data: new mongoose.mongo.Binary(part) });
   }
+  // Entity-index hook: followers' sections, chunked the same way, `_id` `<name>:<k>`.
+  const sections: Record<string, { chunks: number; bytes: number }> = {};
+  for (const [name, buf] of Object.entries(opts.sections ?? {})) {
+    const m = Math.max(1, Math.ceil(buf.length / CHUNK_BYTES));
+    for (let k = 0; k < m; k++) {
+      const part = buf.subarray(k * CHUNK_BYTES, Math.min(buf.length, (k + 1) * CHUNK_BYTES));
+      await coll.insertOne({ _id: `${name}:${k}`, data: new mongoose.mongo.Binary(part) });
+    }
+    sections[name] = { chunks: m, bytes: buf.length };
+  }
   const previous = await readHead();
   const head: SnapshotHead = {
     snapshotId,
@@ -123,6 +136,7 @@ export async function writeSnapshot(
     sha256,
     reports: ix.size,
     ...(opts.replayFrom ? { replayFrom: opts.replayFrom } : {}),
+    ...(opts.sections ? { sections } : {}),
   };
   await meta().replaceOne({ _id: 'head' }, head, { upsert: true });
   const keep = new Set([`${PREFIX}${snapshotId}`, previous ? `${PREFIX}${previous.snapshotId}` : '']);
@@ -133,7 +147,14 @@ export async function writeSnapshot(
   }
   await meta().deleteMany({ leasedAt: { $lt: new Date(Date.now() - 86_400_000) } });
   logger.info(
-    { snapshotId, reports: ix.size, mb: Math.round(blob.length / 1048576), rawMb: Math.round(rawBytes / 1048576), chunks: n, ms: Math.round(performance.now() - t0) },
+    {
+      snapshotId,
+      reports: ix.size,
+      mb: Math.round(blob.length / 1048576),
+      rawMb: Math.round(rawBytes / 1048576),
+      chunks: n,
+      ms: Math.round(performance.now() - t0),
+    },
     'map index snapshot written',
   );
   return head;
@@ -162,4 +183,20 @@ export async function loadSnapshot(head: SnapshotHead): Promise<ReportIndex> {
   const blob = Buffer.concat(parts);
   if (blob.length !== head.bytes) throw new Error(`snapshot ${head.snapshotId} has ${blob.length} bytes, expected ${head.bytes}`);
   return decodeIndex(blob, head.sha256);
+}
+
+/** A follower's section of a snapshot (entity index), or null when the snapshot has none. */
+export async function loadSection(head: SnapshotHead, name: string): Promise<Buffer | null> {
+  const info = head.sections?.[name];
+  if (!info) return null;
+  const coll = chunks(head.snapshotId);
+  const parts: Buffer[] = [];
+  for (let k = 0; k < info.chunks; k++) {
+    const doc = await coll.findOne({ _id: `${name}:${k}` });
+    if (!doc) throw new Error(`snapshot ${head.snapshotId} lacks ${name} chunk ${k}`);
+    parts.push(Buffer.from(doc.data.buffer.buffer, doc.data.buffer.byteOffset, doc.data.position));
+  }
+  const buf = Buffer.concat(parts);
+  if (buf.length !== info.bytes) throw new Error(`snapshot ${head.snapshotId} ${name} section has ${buf.length} bytes`);
+  return buf;
 }

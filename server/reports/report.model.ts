@@ -1,4 +1,5 @@
 import { type HydratedDocument, type Model, model, Schema, type Types } from 'mongoose';
+import type { EntityMention } from '../../shared/entities';
 import {
   PROPERTY_TYPE_IDS,
   type Priority,
@@ -73,6 +74,8 @@ export interface Report {
   unread?: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** Normalised phones, vehicles, listings and line names it mentions (shared/entities.ts); police-only. */
+  entities?: EntityMention[];
   /** Revision of the last versioned change (server/db/versioned.ts); absent on a report never changed = 0. */
   rev?: number;
 }
@@ -146,6 +149,12 @@ const schema = new Schema<Report>(
     releasedAt: { type: Date, default: null },
     unread: { type: Boolean, default: false },
     rev: { type: Number, default: 0 },
+    entities: {
+      type: [
+        new Schema({ key: String, kind: String, label: String, raw: String, source: String, partial: Boolean }, { _id: false }),
+      ],
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { extractEntities } from '../../shared/entities';
 import { normaliseReference } from '../../shared/follow-up-keys';
 import type {
   AddendumBody,
@@ -77,6 +78,8 @@ export class ReportService {
     const propertyId = await this.suggestProperty(lat, lng, input.propertyType);
     const now = new Date();
     const priority = priorityOf(input.indicators);
+    const contact = contactOf(input.contact);
+    const entities = extractEntities({ ...input, contact });
     const doc: Omit<Report, 'reference' | 'passphraseHash' | 'createdAt' | 'updatedAt'> = {
       lat,
       lng,
@@ -90,7 +93,7 @@ export class ReportService {
       observedFrom: new Date(input.observedFrom),
       observedTo: new Date(input.observedTo),
       reporterRole: input.reporterRole,
-      contact: contactOf(input.contact),
+      contact,
       priority,
       status: 'new',
       statusHistory: [{ status: 'new', at: now, by: null }],
@@ -103,6 +106,7 @@ export class ReportService {
       linkedReportIds: [],
       ownerAlert: 'withheld',
       releasedAt: null,
+      ...(entities.length ? { entities } : {}),
     };
     const { reference, report } = await this.store(doc, passphrase);
     await this.deps.events.emit('report.created', { report });

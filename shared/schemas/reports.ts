@@ -49,6 +49,12 @@ export const ReportCreate = z
     observedTo: IsoDateTime,
     reporterRole: z.enum(REPORTER_ROLE_IDS, 'Choose who you are'),
     contact: ReportContact.optional(),
+    /** Phone numbers seen or heard (a deal line texted to guests, written on a card). */
+    phones: z.array(z.string().trim().min(1).max(40)).max(10).optional(),
+    /** Vehicle registrations, partial allowed. */
+    vehicles: z.array(z.string().trim().min(1).max(12)).max(10).optional(),
+    /** Line names or nicknames ("the Bravo line"). */
+    lineNames: z.array(z.string().trim().min(1).max(60)).max(10).optional(),
   })
   .superRefine((r, ctx) => {
     const seen = new Set<number>();

@@ -103,6 +103,14 @@ async function makeReport(force: typeof FORCE_A, officer: Account, filer?: Accou
   return { id: listed.body.items[0].id, secrets: [mark, filed.body.reference] };
 }
 
+/** An entity (a line name) only a report of `force` mentions: its key is the route's `{key}`. */
+async function makeEntity(force: typeof FORCE_A): Promise<Made> {
+  const mark = marker('line');
+  const filed = await w.client().post('/api/reports', { ...w.reportBody(), location: force.at, lineNames: [mark] });
+  expect(filed.status, filed.text).toBe(201);
+  return { id: `line:${mark.toLowerCase()}`, secrets: [filed.body.reference] };
+}
+
 async function makeProperty(owner: Account, at: { lat: number; lng: number }): Promise<Made> {
   const mark = marker('house');
   const res = await owner.c.post('/api/properties', {
@@ -121,8 +129,9 @@ async function makeSubscription(owner: Account): Promise<Made> {
 }
 
 /** What the `{id}` of a route names, by its first path segment. */
-const KIND_OF_SEGMENT: Record<string, 'report' | 'property' | 'subscription' | 'user' | 'force'> = {
+const KIND_OF_SEGMENT: Record<string, 'report' | 'property' | 'subscription' | 'user' | 'force' | 'entity'> = {
   reports: 'report',
+  entities: 'entity',
   properties: 'property',
   subscriptions: 'subscription',
   users: 'user',
@@ -139,6 +148,8 @@ async function makeFor(op: Op, where: { force: typeof FORCE_A; officer: Account;
       return makeProperty(where.owner, where.force.at);
     case 'subscription':
       return makeSubscription(where.owner);
+    case 'entity':
+      return makeEntity(where.force);
     default:
       throw new Error(`no object maker for ${op.key}`);
   }

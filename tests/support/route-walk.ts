@@ -249,6 +249,21 @@ export class World {
     return this.env.tokens.sign('u', s.id, s.version, null);
   }
 
+  /** An entity (a line name) two reports of the walk's force mention; filed once. */
+  async walkEntity(): Promise<string> {
+    if (!this.walkEntityFiled) {
+      for (let k = 0; k < 2; k++)
+        ok(
+          'file a report naming a line',
+          await this.client().post('/api/reports', { ...this.reportBody(), lineNames: ['the Walk line'] }),
+          201,
+        );
+      this.walkEntityFiled = true;
+    }
+    return 'line:walk';
+  }
+  private walkEntityFiled = false;
+
   /** A tiny force far from the others (Shetland), which the force routes may create and change freely. */
   walkForce(): { id: string; name: string; area: unknown } {
     const [lat, lng, d] = [60.3, -1.3, 0.05];
@@ -487,6 +502,36 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
         path: `/api/reports/${id}`,
         json: { status: 'triaged', statusNote: 'Seen by the route walk' },
       })),
+  },
+
+  // ---- linked intelligence (entities)
+  'GET /api/reports/{id}/entities': {
+    as: 'police',
+    calls: async (w, n) => (await w.reportIds(n)).map((id) => get(w.police.c, `/api/reports/${id}/entities`)),
+  },
+  'GET /api/entities/search': {
+    as: 'police',
+    calls: (w, n) => same(n, () => get(w.police.c, '/api/entities/search?q=walk%20line')),
+  },
+  'GET /api/entities/network': {
+    as: 'police',
+    calls: (w, n) => same(n, () => get(w.police.c, `/api/entities/network?${w.mapQuery()}`)),
+  },
+  'GET /api/entities/{key}': {
+    as: 'police',
+    calls: async (w, n) => {
+      const key = await w.walkEntity();
+      return same(n, () => get(w.police.c, `/api/entities/${enc(key)}`));
+    },
+  },
+  'GET /api/entities/{key}/pack': {
+    as: 'police',
+    calls: async (w, n) => {
+      const key = await w.walkEntity();
+      return Promise.resolve(
+        Array.from({ length: n }, (_, i) => get(w.police.c, `/api/entities/${enc(key)}/pack?format=${i % 2 ? 'html' : 'csv'}`)),
+      );
+    },
   },
 
   // ---- police map

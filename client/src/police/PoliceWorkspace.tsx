@@ -18,6 +18,7 @@ import { useForces } from '../admin/useForces';
 import { api } from '../api/client';
 import { useApiGet } from '../api/useApiGet';
 import { useAuth } from '../auth/AuthContext';
+import { EntityNetwork } from '../entities/EntityNetwork';
 import { BaseTiles } from '../map/tiles';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
 import { ExportButtons } from './ExportButtons';
@@ -282,6 +283,10 @@ function PoliceWorkspace() {
           ) : (
             <p className="hint">{timeline.error ?? 'Loading…'}</p>
           )}
+        </section>
+        <section className="card" aria-labelledby="pw-network-title">
+          <h2 id="pw-network-title">Linked intelligence</h2>
+          {mapShown && <EntityNetwork query={listQuery} version={version} onOpen={handleSelect} />}
         </section>
         <section className="card" aria-labelledby="pw-repeats-title">
           <h2 id="pw-repeats-title">Repeat locations</h2>

@@ -5,6 +5,7 @@ import type { OwnerNoticePreview, VerificationLetter, VerificationStatus } from 
 import { indicatorById, PROPERTY_TYPES, REPORTER_ROLES, type ReportStatus } from '../../../shared/taxonomy';
 import { ApiError, api } from '../api/client';
 import { ActionNotice, actionOf, type Notice } from './ActionNotice';
+import { EntityLinks } from '../entities/EntityLinks';
 import { formatDateTime, PriorityBadge, StatusBadge } from './badges';
 import { AssignForm, PriorityForm } from './OfficerActions';
 import { STATUS_LABEL } from './view-state';
@@ -479,6 +480,9 @@ export function ReportDetailPanel({
           </ul>
         </>
       )}
+
+      <h3>Phones, vehicles, listings, line names</h3>
+      <EntityLinks reportId={detail.id} onOpen={onOpen} />
 
       <h3>Linked reports</h3>
       {detail.linkedReports.length ? (

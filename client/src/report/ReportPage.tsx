@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, Fragment, useEffect, useRef, useState } from 'react';
 import { LIMITS } from '../../../shared/limits';
 import { ReportCreate, type ReportCreated } from '../../../shared/schemas/reports';
 import {
@@ -32,6 +32,10 @@ interface FormState {
   description: string;
   reporterRole: string;
   listingUrl: string;
+  /** Comma-separated, as typed: phone numbers, registrations, line names. */
+  phones: string;
+  vehicles: string;
+  lineNames: string;
   contactName: string;
   contactPhone: string;
   contactEmail: string;
@@ -60,11 +64,22 @@ function initialState(): FormState {
     description: '',
     reporterRole: '',
     listingUrl: '',
+    phones: '',
+    vehicles: '',
+    lineNames: '',
     contactName: '',
     contactPhone: '',
     contactEmail: '',
   };
 }
+
+/** "07700 900123, 07700 900456" → ["07700 900123", "07700 900456"] (commas, semicolons or new lines). */
+const listOf = (text: string) =>
+  text
+    .split(/[,;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+const ENTITY_FIELDS = ['phones', 'vehicles', 'lineNames'] as const;
 
 function buildPayload(f: FormState): Record<string, unknown> {
   const contact: Record<string, string> = {};
@@ -82,6 +97,7 @@ function buildPayload(f: FormState): Record<string, unknown> {
     observedTo: toIso(f.to),
     reporterRole: f.reporterRole || undefined,
     ...(Object.keys(contact).length ? { contact } : {}),
+    ...Object.fromEntries(ENTITY_FIELDS.filter((k) => listOf(f[k]).length).map((k) => [k, listOf(f[k])])),
   };
 }
 
@@ -89,6 +105,7 @@ function buildPayload(f: FormState): Record<string, unknown> {
 function fieldKey(path: string): string {
   if (path.startsWith('location')) return 'location';
   if (path.startsWith('indicators')) return 'indicators';
+  for (const k of ENTITY_FIELDS) if (path.startsWith(k)) return k;
   if (path === 'body' || path === '(root)' || path === '') return 'form';
   return path;
 }
@@ -119,6 +136,9 @@ const ANCHOR: Record<string, string> = {
   description: 'description',
   reporterRole: 'reporterRole',
   listingUrl: 'listingUrl',
+  phones: 'phones',
+  vehicles: 'vehicles',
+  lineNames: 'lineNames',
   'contact.name': 'contactName',
   'contact.phone': 'contactPhone',
   'contact.email': 'contactEmail',
@@ -133,10 +153,25 @@ const LABEL: Record<string, string> = {
   description: 'Description',
   reporterRole: 'Who you are',
   listingUrl: 'Listing link',
+  phones: 'Phone numbers seen or heard',
+  vehicles: 'Vehicle registrations',
+  lineNames: 'Line names',
   'contact.name': 'Contact name',
   'contact.phone': 'Contact phone',
   'contact.email': 'Contact email',
   form: 'Form',
+};
+
+const ENTITY_FIELD_TEXT: Record<(typeof ENTITY_FIELDS)[number], { label: string; hint: string }> = {
+  phones: {
+    label: 'Phone numbers seen or heard (optional)',
+    hint: 'A number texted to guests, written on a card or called out. Separate several with commas. Not your own number.',
+  },
+  vehicles: {
+    label: 'Vehicle registrations (optional)',
+    hint: 'Part of a registration is fine, for example AB12. Separate several with commas.',
+  },
+  lineNames: { label: 'Line names or nicknames (optional)', hint: 'For example "the Bravo line". Separate several with commas.' },
 };
 
 function FieldError({ id, error }: { id: string; error?: string }) {
@@ -295,6 +330,12 @@ export function ReportPage() {
               <dd className="break">{f.listingUrl.trim()}</dd>
             </>
           )}
+          {ENTITY_FIELDS.filter((k) => listOf(f[k]).length).map((k) => (
+            <Fragment key={k}>
+              <dt>{LABEL[k]}</dt>
+              <dd className="break">{listOf(f[k]).join(', ')}</dd>
+            </Fragment>
+          ))}
           <dt>Contact (police only)</dt>
           <dd>
             {[f.contactName, f.contactPhone, f.contactEmail]
@@ -522,6 +563,11 @@ export function ReportPage() {
               <input {...p} type="url" inputMode="url" value={f.listingUrl} onChange={(e) => set('listingUrl', e.target.value)} />
             )}
           </Field>
+          {ENTITY_FIELDS.map((k) => (
+            <Field key={k} id={k} label={ENTITY_FIELD_TEXT[k].label} error={errors[k]} hint={ENTITY_FIELD_TEXT[k].hint}>
+              {(p) => <input {...p} type="text" autoComplete="off" value={f[k]} onChange={(e) => set(k, e.target.value)} />}
+            </Field>
+          ))}
         </section>
 
         <section className="card step" aria-labelledby="step-contact">
