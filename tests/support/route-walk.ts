@@ -338,6 +338,17 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
       }));
     },
   },
+  // A fresh account per call: the change ends the account's other sessions.
+  'POST /api/auth/password': {
+    as: 'owner',
+    calls: async (w, n) =>
+      (await many(n, () => w.register('owner'))).map((a) => ({
+        client: a.c,
+        method: 'POST' as const,
+        path: '/api/auth/password',
+        json: { currentPassword: a.password, newPassword: `${PASSWORD} changed by the walk` },
+      })),
+  },
   'GET /api/auth/me': { as: 'owner', calls: (w, n) => same(n, () => get(w.owner.c, '/api/auth/me')) },
   'GET /api/users': { as: 'police_admin', calls: (w, n) => same(n, () => get(w.admin.c, '/api/users')) },
   'POST /api/users': {
@@ -467,6 +478,17 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
         json: { ...r, text: 'They came back tonight with two more people.' },
       })),
   },
+  'POST /api/reports/mine/{reference}/addendum': {
+    as: 'host',
+    point: true,
+    calls: (w, n) =>
+      same(n, () => ({
+        client: w.host.c,
+        method: 'POST',
+        path: `/api/reports/mine/${enc(w.hostReport.reference)}/addendum`,
+        json: { text: 'The same car came back this morning.' },
+      })),
+  },
   'GET /api/reports/mine': { as: 'host', point: true, calls: (w, n) => same(n, () => get(w.host.c, '/api/reports/mine')) },
 
   // ---- police triage
@@ -547,6 +569,11 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
         get(w.police.c, `/api/map/emerging?from=${new Date(Date.now() - 60 * 86_400_000).toISOString()}&${w.mapQuery()}`),
       ),
   },
+  'GET /api/map/near-repeat': {
+    as: 'police',
+    calls: (w, n) => same(n, () => get(w.police.c, `/api/map/near-repeat?${w.mapQuery()}`)),
+  },
+  'GET /api/forces/areas': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, '/api/forces/areas')) },
   'GET /api/map/hotspots': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, `/api/map/hotspots?${w.mapQuery()}`)) },
   'GET /api/map/repeats': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, `/api/map/repeats?${w.mapQuery()}`)) },
   'GET /api/map/timeline': { as: 'police', calls: (w, n) => same(n, () => get(w.police.c, `/api/map/timeline?${w.mapQuery()}`)) },
@@ -565,6 +592,25 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
           method: 'POST' as const,
           path: '/api/properties',
           json: { address: `${unique('house')} Walk Road`, lat: at.lat, lng: at.lng, type: 'S' },
+        };
+      }),
+  },
+  // No GEOCODER_URL in the walk: the finder says it is off (tests/server/properties-import.test.ts runs one).
+  'GET /api/geocode': { as: 'owner', calls: (w, n) => same(n, () => get(w.owner.c, '/api/geocode?q=BN1%201AA')) },
+  'POST /api/properties/import': {
+    as: 'owner',
+    calls: async (w, n) =>
+      (await w.owners(n, 40)).map((a, i) => {
+        const at = w.near(i);
+        return {
+          client: a.c,
+          method: 'POST' as const,
+          path: '/api/properties/import',
+          json: {
+            rows: [
+              { line: 2, values: { address: `${unique('flat')} Import Road`, lat: String(at.lat), lng: String(at.lng), type: 'S' } },
+            ],
+          },
         };
       }),
   },
