@@ -225,7 +225,7 @@ describe('the police workspace', () => {
     await page.getByLabel('Hotspots', { exact: true }).click();
     await page.waitForURL(/[?&]layer=hotspots/);
     await page.getByText('Legend').click(); // folded on a phone
-    await page.getByText('Hot spot, 99% confidence').waitFor();
+    await page.getByTestId('hotspot-legend').waitFor();
     await expect.poll(() => page.getByTestId('map-status').textContent(), { timeout: 15_000 }).toMatch(/significant cells|Not enough reports/);
     await screenshot(page, 'police-hotspots-phone');
     await page.locator('.pw-map').scrollIntoViewIfNeeded();

@@ -102,9 +102,12 @@ function PoliceWorkspace() {
   const [version, setVersion] = useState(0);
   const [flyTo, setFlyTo] = useState<{ lat: number; lng: number; zoom: number; key: number } | null>(null);
   const [copied, setCopied] = useState(false);
-  const [selectedPoint, setSelectedPoint] = useState<{ lat: number; lng: number } | null>(null);
+  // The open report's point, with its id: a detail still on screen from the previous report never moves the map.
+  const [selectedPoint, setSelectedPoint] = useState<{ id: string; lat: number; lng: number } | null>(null);
   const handleLoaded = useCallback((d: ReportDetail | null) => {
-    setSelectedPoint((prev) => (d ? (prev?.lat === d.lat && prev.lng === d.lng ? prev : { lat: d.lat, lng: d.lng }) : null));
+    setSelectedPoint((prev) =>
+      d ? (prev?.id === d.id && prev.lat === d.lat && prev.lng === d.lng ? prev : { id: d.id, lat: d.lat, lng: d.lng }) : null,
+    );
   }, []);
 
   const update = useCallback(
@@ -241,7 +244,7 @@ function PoliceWorkspace() {
               {view.layer === 'clusters' && <ClusterLayer data={clusters.data} onSelect={handleSelect} />}
               {view.layer === 'heat' && <HeatLayer data={heat.data} />}
               {view.layer === 'hotspots' && <HotspotLayer data={hotspots.data} />}
-              <SelectedReport id={view.report} point={view.report ? selectedPoint : null} />
+              <SelectedReport id={view.report} point={view.report && selectedPoint?.id === view.report ? selectedPoint : null} />
             </MapContainer>
             <Legend layer={view.layer} hotspots={hotspots.data} heat={heat.data} />
           </div>
