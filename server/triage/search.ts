@@ -8,8 +8,8 @@ import { userNames } from './user-names';
 /**
  * The officer's one search box: GET /api/reports/search?q=. Each matcher turns the query into slots of the
  * in-memory report index (never a database query: see the point-read rule in ENGINEERING.md); results keep the
- * kind of the first matcher that found them. A matcher for linked entities registers with one line:
- * `registerSearchMatcher(entityMatcher)`.
+ * kind of the first matcher that found them. Other features add matchers per call (the entity index's, in
+ * server/entities/entity-search.ts).
  */
 export interface SearchContext {
   ix: ReportIndex;
@@ -47,12 +47,7 @@ export const addressMatcher: SearchMatcher = {
   match: (q, { ix, visible }) => addressSearchOf(ix).match(q, visible),
 };
 
-const matchers: SearchMatcher[] = [referenceMatcher, addressMatcher];
-
-/** Adds a matcher (after the built-in ones: a report found by reference or address keeps that kind). */
-export function registerSearchMatcher(m: SearchMatcher): void {
-  matchers.push(m);
-}
+const BUILT_IN: SearchMatcher[] = [referenceMatcher, addressMatcher];
 
 /**
  * Runs every matcher; results in the queue's order (safeguarding first, newest first) after the reference hit.
@@ -63,7 +58,10 @@ export async function searchReports(
   forceIds: string[] | null,
   q: string,
   limit: number,
+  /** Matchers of other features (the entity index), after the built-in ones: a report found by reference or address keeps that kind. */
+  extra: readonly SearchMatcher[] = [],
 ): Promise<SearchResults> {
+  const matchers = [...BUILT_IN, ...extra];
   const codes = forceIds ? new Set(forceIds.map((f) => ix.forceIds.indexOf(f)).filter((c) => c >= 0)) : null;
   const ctx: SearchContext = {
     ix,

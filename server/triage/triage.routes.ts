@@ -9,6 +9,8 @@ import {
   ReportListQuery,
   ReportPatch,
 } from '../../shared/schemas/police';
+import type { EntityIndex } from '../entities/entity-index';
+import { entityMatcher } from '../entities/entity-search';
 import type { ForceService } from '../forces/forces.service';
 import { can, visibleForces } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
@@ -19,8 +21,9 @@ import { searchReports } from './search';
 import type { TriageService } from './triage.service';
 
 /** Police triage routes. `/api/reports/export` is declared before `/api/reports/:id`. */
-export function triageRoutes(deps: { triage: TriageService; forces: ForceService }): RouteDef[] {
+export function triageRoutes(deps: { triage: TriageService; forces: ForceService; entityIndex: EntityIndex }): RouteDef[] {
   const { triage, forces } = deps;
+  const matchers = [entityMatcher(deps.entityIndex)];
   return [
     route({
       method: 'get',
@@ -61,7 +64,7 @@ export function triageRoutes(deps: { triage: TriageService; forces: ForceService
       access: can('report.read'),
       query: SearchQuery,
       response: SearchResults,
-      handler: ({ query, auth }) => searchReports(triage.index, visibleForces(auth!.user, query.force), query.q, query.limit),
+      handler: ({ query, auth }) => searchReports(triage.index, visibleForces(auth!.user, query.force), query.q, query.limit, matchers),
     }),
     route({
       method: 'get',

@@ -126,6 +126,18 @@ describe('linking reports by entity', () => {
     const keys = (start.body.items as Array<{ key: string }>).map((i) => i.key);
     expect(keys).toEqual(expect.arrayContaining(['phone:+447700900123', 'phone:+447700900777']));
   });
+
+  it("finds the reports of an entity from the workspace's one search box, within the officer's force", async () => {
+    const near = await file({ description: 'Text from 07700 900565 offering a delivery' });
+    const far = await file({ phones: ['+44 7700 900 565'] }, GUILDFORD);
+    const found = await sussex.get(`/api/reports/search?q=${encodeURIComponent('07700900565')}`);
+    expect(found.status, found.text).toBe(200);
+    expect(found.body.items.map((i: { reference: string; matchedBy: string }) => [i.reference, i.matchedBy])).toEqual([
+      [near.reference, 'entity'],
+    ]);
+    const theirs = await surrey.get(`/api/reports/search?q=${encodeURIComponent('(0)7700-900-565')}`);
+    expect(theirs.body.items.map((i: { reference: string }) => i.reference)).toEqual([far.reference]);
+  });
 });
 
 describe('boundaries', () => {

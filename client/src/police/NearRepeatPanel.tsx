@@ -62,7 +62,7 @@ function KnoxTable({ data, loading }: { data: NearRepeatTable; loading: boolean 
     <div data-testid="near-repeat" aria-busy={loading}>
       <p className="pw-knox-summary">{data.summary}</p>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable from the keyboard */}
-      <div className="pw-scroll" tabIndex={0} role="region" aria-label="Near-repeat table">
+      <section className="pw-scroll" tabIndex={0} aria-label="Near-repeat table">
         <table className="table pw-knox-table">
           <caption className="visually-hidden">
             Observed ÷ expected pairs of reports by distance (rows) and time apart (columns); ★ more than chance
@@ -71,7 +71,7 @@ function KnoxTable({ data, loading }: { data: NearRepeatTable; loading: boolean 
             <tr>
               <th scope="col">Distance</th>
               {Array.from({ length: cols }, (_, c) => (
-                <th key={c} scope="col">
+                <th key={cell(0, c).time.label} scope="col">
                   {cell(0, c).time.label.replace('within ', '≤ ').replace(' apart', '')}
                 </th>
               ))}
@@ -79,12 +79,12 @@ function KnoxTable({ data, loading }: { data: NearRepeatTable; loading: boolean 
           </thead>
           <tbody>
             {Array.from({ length: rows }, (_, r) => (
-              <tr key={r}>
+              <tr key={cell(r, 0).distance.label}>
                 <th scope="row">{cell(r, 0).distance.label.replace('within ', '≤ ').replace(' away', '')}</th>
                 {Array.from({ length: cols }, (_, c) => {
                   const x = cell(r, c);
                   return (
-                    <td key={c} className={x.significant ? 'pw-knox-sig' : undefined} title={x.words}>
+                    <td key={x.time.label} className={x.significant ? 'pw-knox-sig' : undefined} title={x.words}>
                       {x.ratio === null ? '–' : `${x.ratio.toFixed(1)}×`}
                       {x.significant && (
                         <>
@@ -99,7 +99,7 @@ function KnoxTable({ data, loading }: { data: NearRepeatTable; loading: boolean 
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
       {found.length > 0 && (
         <ul className="pw-knox-findings">
           {found.map((x) => (
