@@ -24,7 +24,8 @@ export interface EmergingState {
 
 /** The "not enough data" reason, when there is one: the API refused the period or size, or found no reports. */
 export function emergingNotEnough(s: EmergingState): string | null {
-  if (s.error) return s.error;
+  // The API refuses too few steps for a trend (and too big a cube) with a message that says what to change.
+  if (s.error) return /too few/.test(s.error) ? `Not enough data for a trend here: ${s.error}` : s.error;
   if (s.data && s.data.meta.analysed === 0)
     return 'Not enough reports here to find emerging hot spots: no reports in this view and period.';
   return null;

@@ -76,8 +76,11 @@ export function EmergingSeries({ cell, bins, step }: { cell: EmergingCell; bins:
   const titleId = useId();
   const width = 600;
   const height = 140;
-  const mid = height / 2;
-  const maxAbs = Math.max(3, ...cell.z.map((z) => Math.abs(z)));
+  // The zero line sits where the range of z puts it (a location never cold gets the whole height above it).
+  const top = Math.max(0, ...cell.z);
+  const bottom = Math.max(0, ...cell.z.map((z) => -z));
+  const span = Math.max(3, top + bottom);
+  const mid = 2 + ((height - 4) * top) / span;
   const barW = width / Math.max(1, cell.z.length);
   const hot = cell.sig.filter((s) => s > 0).length;
   const cold = cell.sig.filter((s) => s < 0).length;
@@ -99,7 +102,7 @@ export function EmergingSeries({ cell, bins, step }: { cell: EmergingCell; bins:
           </title>
           <line x1="0" y1={mid} x2={width} y2={mid} className="pw-em-zero" />
           {cell.z.map((z, t) => {
-            const h = (Math.abs(z) / maxAbs) * (mid - 2);
+            const h = (Math.abs(z) / span) * (height - 4);
             const sig = cell.sig[t]!;
             return (
               <rect
