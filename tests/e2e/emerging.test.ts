@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReports } from '../../server/demo/generate';
 import { insertReports } from '../../server/demo/insert';
 import { cellKeys } from '../../server/geo/geohash';
-import { DESKTOP, openPage, seriousA11yViolations } from '../support/browser';
+import { DESKTOP, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
 import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
 
@@ -136,6 +136,23 @@ describe('emerging hot spots in the police workspace', () => {
     await page.locator('.pw-legend').screenshot({ path: path.join(SHOTS, 'emerging-not-enough-legend.png') });
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(await cspErrors()).toEqual([]);
+    await page.context().close();
+  });
+
+  it('fits a phone: the location list and series under the map, the legend folded', async () => {
+    const page = await openPage(e2e.browser, e2e.app.url, PHONE);
+    await signIn(page, `/police?layer=emerging&window=180&c=${SPOT.lat},${SPOT.lng}&z=13`);
+    const list = page.getByLabel('Location (or select a cell on the map)');
+    await list.waitFor({ timeout: 30_000 });
+    await list.selectOption({ index: 1 });
+    const series = page.getByTestId('emerging-series');
+    await series.waitFor();
+    expect(await series.getByRole('heading').textContent()).toMatch(PLANTED);
+    const box = await series.boundingBox();
+    expect(box!.width).toBeLessThanOrEqual(PHONE.width);
+    await page.getByTestId('emerging-panel').scrollIntoViewIfNeeded();
+    await screenshot(page, 'emerging-phone');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.context().close();
   });
 

@@ -184,7 +184,7 @@ function PoliceWorkspace() {
 
   // The emerging layer's refusals are its "not enough data" state, shown in the legend and status, not as an error.
   const mapError = clusters.error ?? heat.error ?? hotspots.error;
-  const mapLoading = clusters.loading || heat.loading || hotspots.loading || emergingGet.loading;
+  const mapLoading = clusters.loading || heat.loading || hotspots.loading || (view.layer === 'emerging' && emergingGet.loading);
 
   async function handleCopyLink() {
     try {
