@@ -54,7 +54,7 @@ export function circleRing(center: { lat: number; lng: number }, radiusM: number
     const t = (2 * Math.PI * i) / corners;
     const phi2 = Math.asin(Math.sin(phi1) * Math.cos(d) + Math.cos(phi1) * Math.sin(d) * Math.cos(t));
     const lam2 = lam1 + Math.atan2(Math.sin(t) * Math.sin(d) * Math.cos(phi1), Math.cos(d) - Math.sin(phi1) * Math.sin(phi2));
-    ring.push({ lat: round6(phi2 / toRad), lng: round6((((lam2 / toRad + 540) % 360) - 180)) });
+    ring.push({ lat: round6(phi2 / toRad), lng: round6(((lam2 / toRad + 540) % 360) - 180) });
   }
   return ring;
 }

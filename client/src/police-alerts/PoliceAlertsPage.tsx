@@ -5,7 +5,11 @@ import { formatUkDateTime } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { AreaMap, type LatLngPoint } from '../owner/AreaMap';
+import { KeyboardArea } from '../owner/KeyboardArea';
 import '../owner/owner.css';
+
+/** The largest radius an officer can set by keyboard: areas must still lie inside the force, which the server checks. */
+const POLICE_RADIUS_MAX_M = 10_000;
 
 function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
@@ -37,6 +41,7 @@ function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
         Draw an area inside your force with the polygon or rectangle tool.
         {polygon ? ` Area drawn (${polygon.length} corners).` : ''}
       </p>
+      <KeyboardArea idPrefix="pa-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
       <AreaMap shapes={polygon ? [{ id: 'new', polygon }] : []} onDraw={handleDraw} label="Draw an alert area" />
       <div className="field">
         <label htmlFor="pa-priority">Which reports</label>
@@ -81,7 +86,11 @@ function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
     e.preventDefault();
     const parsed = AdvisoryCreate.safeParse({ polygon: polygon ?? [], subject, body });
     if (!parsed.success) {
-      setError(polygon ? 'Give a subject (3+ characters) and a message (10+ characters).' : 'Draw the area first.');
+      setError(
+        polygon
+          ? 'Give a subject (3+ characters) and a message (10+ characters).'
+          : 'Draw the area first, or set a radius around a place.',
+      );
       return;
     }
     if (!window.confirm(`Send this advisory to ${count ?? 0} owner(s)?`)) return;
@@ -101,6 +110,7 @@ function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
   return (
     <form className="form card" onSubmit={handleSubmit} noValidate aria-label="New advisory">
       {error && <p className="alert alert-error">{error}</p>}
+      <KeyboardArea idPrefix="adv-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
       <AreaMap shapes={polygon ? [{ id: 'adv', polygon }] : []} onDraw={handleDraw} label="Draw the advisory area" />
       <p className="hint" aria-live="polite" data-testid="advisory-count">
         {polygon
