@@ -35,10 +35,15 @@ async function signIn(page: Page, email: string, password: string, path: string)
   await page.waitForURL(new RegExp(path.replace('/', '\\/')));
 }
 
-/** Saves the page's screenshot among the README's (docs/screenshots) as well as in test-artifacts. */
-async function keepScreenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves the page's screenshot in test-artifacts, and among the README's (docs/screenshots): the whole page, or only
+ * `part` of it when given.
+ */
+async function keepScreenshot(page: Page, name: string, part?: Locator): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
-  fs.copyFileSync(await screenshot(page, name), path.join(SHOTS, `${name}.png`));
+  const full = await screenshot(page, name);
+  if (part) await part.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  else fs.copyFileSync(full, path.join(SHOTS, `${name}.png`));
 }
 
 /** An owner (or host) with properties made through the API, at the given places. */
@@ -239,7 +244,7 @@ describe('owner and police alert pages', () => {
     expect(errors[2]).toMatch(/^Line 52: /);
     await page.getByText('Flat 1, 5 Queens Road').first().waitFor();
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await keepScreenshot(page, 'owner-import');
+    await keepScreenshot(page, 'owner-import', page.getByRole('region', { name: 'Import properties from a CSV file' }));
     await page.context().close();
   });
 
@@ -267,6 +272,11 @@ describe('owner and police alert pages', () => {
     await expect.poll(() => fitted(alertForm.getByRole('region', { name: 'Draw an alert area' }))).toBe(true);
     await alertForm.getByRole('button', { name: 'Create area alert' }).click();
     await page.getByText('Area of 32 corners').waitFor();
+    await page.getByText('Area alert created. It is on now.').waitFor();
+    // The saved area stays on the map, muted, for the next one to be drawn beside it.
+    await expect
+      .poll(() => alertForm.locator('.leaflet-overlay-pane path.leaflet-interactive[stroke-dasharray]').count())
+      .toBe(1);
 
     const advisory = page.getByRole('form', { name: 'New advisory' });
     await advisory.getByLabel('Centre point').fill('50.8225, -0.1372');

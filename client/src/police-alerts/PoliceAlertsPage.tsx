@@ -4,14 +4,14 @@ import { AdvisoryCreate, type AdvisoryView, type SubscriptionView } from '../../
 import { formatUkDateTime } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
-import { AreaMap, type LatLngPoint } from '../owner/AreaMap';
+import { AreaMap, type LatLngPoint, type Shape } from '../owner/AreaMap';
 import { KeyboardArea } from '../owner/KeyboardArea';
 import '../owner/owner.css';
 
 /** The largest radius an officer can set by keyboard: areas must still lie inside the force, which the server checks. */
 const POLICE_RADIUS_MAX_M = 10_000;
 
-function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
+function SubscriptionForm({ existing, onSaved }: { existing: Shape[]; onSaved: (msg: string) => void }) {
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
   const [minPriority, setMinPriority] = useState<'standard' | 'safeguarding'>('safeguarding');
   const [mode, setMode] = useState<'instant' | 'daily'>('daily');
@@ -28,7 +28,8 @@ function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
       await api('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
       setPolygon(null);
       setError('');
-      onSaved('Check your email to confirm the alert. Nothing is sent until you confirm.');
+      // Staff alerts need no email round trip: the new one is on at once.
+      onSaved('Area alert created. It is on now.');
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save');
     }
@@ -42,7 +43,11 @@ function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
         {polygon ? ` Area drawn (${polygon.length} corners).` : ''}
       </p>
       <KeyboardArea idPrefix="pa-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
-      <AreaMap shapes={polygon ? [{ id: 'new', polygon }] : []} onDraw={handleDraw} label="Draw an alert area" />
+      <AreaMap
+        shapes={[...existing.map((s) => ({ ...s, muted: true })), ...(polygon ? [{ id: 'new', polygon }] : [])]}
+        onDraw={handleDraw}
+        label="Draw an alert area"
+      />
       <div className="field">
         <label htmlFor="pa-priority">Which reports</label>
         <select
@@ -192,6 +197,7 @@ export function PoliceAlertsPage() {
           </ul>
           {subs.length === 0 && <p>No area alerts yet.</p>}
           <SubscriptionForm
+            existing={subs.filter((s) => s.status !== 'unsubscribed').map((s) => ({ id: s.id, polygon: s.polygon }))}
             onSaved={(m) => {
               setNotice(m);
               void load();
