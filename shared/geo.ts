@@ -58,3 +58,12 @@ export function circleRing(center: { lat: number; lng: number }, radiusM: number
   }
   return ring;
 }
+
+/** A point typed as "latitude, longitude" ("50.8225, -0.1372"; a comma, a semicolon or spaces between), or null. */
+export function parseLatLng(text: string): { lat: number; lng: number } | null {
+  const m = /^\s*([+-]?\d{1,3}(?:\.\d+)?)\s*(?:[,;]|\s)\s*([+-]?\d{1,3}(?:\.\d+)?)\s*$/.exec(text);
+  if (!m) return null;
+  const lat = Number(m[1]);
+  const lng = Number(m[2]);
+  return Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? { lat, lng } : null;
+}

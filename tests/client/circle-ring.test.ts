@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pointInRing } from '../../server/geo/polygon';
-import { circleRing, distanceM } from '../../shared/geo';
+import { circleRing, distanceM, parseLatLng } from '../../shared/geo';
 import { AreaPolygon } from '../../shared/schemas/alerts';
 
 const BRIGHTON = { lat: 50.8225, lng: -0.1372 };
@@ -47,6 +47,21 @@ describe('a circle as an area ring', () => {
     for (const p of circleRing({ lat: 0, lng: 179.999 }, 2000)) {
       expect(p.lng).toBeGreaterThanOrEqual(-180);
       expect(p.lng).toBeLessThanOrEqual(180);
+    }
+  });
+});
+
+describe('a centre typed as latitude, longitude', () => {
+  it('reads a comma, a semicolon or spaces between the two, and signs', () => {
+    expect(parseLatLng('50.8225, -0.1372')).toEqual({ lat: 50.8225, lng: -0.1372 });
+    expect(parseLatLng(' 50.8225,-0.1372 ')).toEqual({ lat: 50.8225, lng: -0.1372 });
+    expect(parseLatLng('50.8225 -0.1372')).toEqual({ lat: 50.8225, lng: -0.1372 });
+    expect(parseLatLng('50.8225; +0.5')).toEqual({ lat: 50.8225, lng: 0.5 });
+  });
+
+  it('refuses text that is not two numbers, and numbers off the globe', () => {
+    for (const bad of ['', 'BN1 1AA', '50.8225', '50.8225, -0.1372, 3', '91, 0', '0, 181', '50.8225,, -0.1372']) {
+      expect(parseLatLng(bad), bad).toBeNull();
     }
   });
 });

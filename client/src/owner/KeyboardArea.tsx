@@ -1,5 +1,5 @@
 import { type KeyboardEvent, useState } from 'react';
-import { circleRing } from '../../../shared/geo';
+import { circleRing, parseLatLng } from '../../../shared/geo';
 import { Field } from '../forms/Field';
 import { AddressFinder } from './AddressFinder';
 import type { LatLngPoint } from './AreaMap';
@@ -13,15 +13,6 @@ export interface CentreChoice {
 }
 
 export const KEYBOARD_AREA_MIN_M = 50;
-
-/** "50.8225, -0.1372" (a comma, spaces or both between them) as a point, or null. */
-export function parseCoordinates(text: string): LatLngPoint | null {
-  const m = /^\s*(-?\d{1,3}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$/.exec(text);
-  if (!m) return null;
-  const lat = Number(m[1]);
-  const lng = Number(m[2]);
-  return Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? { lat, lng } : null;
-}
 
 /**
  * The keyboard alternative to drawing an area on the map: a radius around a place found by postcode or town, typed
@@ -54,7 +45,7 @@ export function KeyboardArea(props: {
       centre = { lat: property.lat, lng: property.lng };
       name = property.address;
     } else {
-      centre = parseCoordinates(coords);
+      centre = parseLatLng(coords);
       name = found && found.text === coords ? found.label : coords.trim();
     }
     const r = Number(radius);
