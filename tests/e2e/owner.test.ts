@@ -209,6 +209,17 @@ describe('owner and police alert pages', () => {
     expect(rows.width).toBeLessThanOrEqual(PHONE.width);
     await page.getByRole('button', { name: 'Sign out' }).scrollIntoViewIfNeeded();
     expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+    // Its focus ring is drawn inside it, so the scrolling navigation cannot clip it.
+    await page.getByRole('button', { name: 'Sign out' }).focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    expect(
+      await page.getByRole('button', { name: 'Sign out' }).evaluate((b) => {
+        const s = getComputedStyle(b);
+        return b.matches(':focus-visible') && s.outlineStyle !== 'none' && Number.parseFloat(s.outlineOffset) < 0;
+      }),
+    ).toBe(true);
+    await page.screenshot({ path: path.join('test-artifacts', 'owner-phone-header-focus.png') });
     await page.locator('.site-nav').evaluate((nav) => nav.scrollTo({ left: 0 }));
     expect(await seriousA11yViolations(page)).toEqual([]);
     await keepScreenshot(page, 'owner-phone');
