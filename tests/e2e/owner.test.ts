@@ -175,6 +175,8 @@ describe('owner and police alert pages', () => {
 
     await form.getByRole('button', { name: 'Create alert' }).click();
     await page.getByText('Drawn area').waitFor();
+    // The form starts afresh for the next alert.
+    await expect.poll(() => form.getByText(/^Area set:/).count()).toBe(0);
     const subs = (await owner.client.get('/api/subscriptions')).body.subscriptions as Array<{
       kind: string;
       polygon: Array<{ lat: number; lng: number }>;
@@ -284,6 +286,7 @@ describe('owner and police alert pages', () => {
     await alertForm.getByRole('button', { name: 'Create area alert' }).click();
     await page.getByText('Area of 32 corners').waitFor();
     await page.getByText('Area alert created. It is on now.').waitFor();
+    await expect.poll(() => alertForm.getByText(/^Area set:/).count()).toBe(0);
     // The saved area stays on the map, muted, for the next one to be drawn beside it.
     await expect
       .poll(() => alertForm.locator('.leaflet-overlay-pane path.leaflet-interactive[stroke-dasharray]').count())

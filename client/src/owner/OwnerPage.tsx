@@ -127,6 +127,8 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
   /** How the area was set without drawing ("500 m around BN1 1AA"), or '' when drawn. */
   const [areaNote, setAreaNote] = useState('');
+  /** Counts saved alerts: the keyboard area starts afresh after each. */
+  const [saved, setSaved] = useState(0);
   const [mode, setMode] = useState<'instant' | 'daily'>('daily');
   const [error, setError] = useState('');
   const handleDraw = useCallback((ring: LatLngPoint[]) => {
@@ -180,6 +182,7 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
       setError('');
       setPolygon(null);
       setAreaNote('');
+      setSaved((n) => n + 1);
       props.onSaved('Check your email: we sent a link to confirm this alert. Nothing is sent until you confirm.');
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save');
@@ -241,6 +244,7 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
             {polygon ? (areaNote ? ` Area set: ${areaNote}.` : ` Area drawn (${polygon.length} corners).`) : ''}
           </p>
           <KeyboardArea
+            key={saved}
             idPrefix="sub-area"
             properties={props.properties}
             maxRadiusM={ALERT_LIMITS.radiusMaxM}

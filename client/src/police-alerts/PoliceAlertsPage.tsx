@@ -13,6 +13,8 @@ const POLICE_RADIUS_MAX_M = 10_000;
 
 function SubscriptionForm({ existing, onSaved }: { existing: Shape[]; onSaved: (msg: string) => void }) {
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
+  /** Counts saved areas: the keyboard area starts afresh after each. */
+  const [saved, setSaved] = useState(0);
   const [minPriority, setMinPriority] = useState<'standard' | 'safeguarding'>('safeguarding');
   const [mode, setMode] = useState<'instant' | 'daily'>('daily');
   const [error, setError] = useState('');
@@ -27,6 +29,7 @@ function SubscriptionForm({ existing, onSaved }: { existing: Shape[]; onSaved: (
     try {
       await api('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
       setPolygon(null);
+      setSaved((n) => n + 1);
       setError('');
       // Staff alerts need no email round trip: the new one is on at once.
       onSaved('Area alert created. It is on now.');
@@ -42,7 +45,7 @@ function SubscriptionForm({ existing, onSaved }: { existing: Shape[]; onSaved: (
         Draw an area inside your force with the polygon or rectangle tool.
         {polygon ? ` Area drawn (${polygon.length} corners).` : ''}
       </p>
-      <KeyboardArea idPrefix="pa-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
+      <KeyboardArea key={saved} idPrefix="pa-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
       <AreaMap
         shapes={[...existing.map((s) => ({ ...s, muted: true })), ...(polygon ? [{ id: 'new', polygon }] : [])]}
         onDraw={handleDraw}
@@ -75,6 +78,8 @@ function SubscriptionForm({ existing, onSaved }: { existing: Shape[]; onSaved: (
 
 function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
+  /** Counts saved areas: the keyboard area starts afresh after each. */
+  const [saved, setSaved] = useState(0);
   const [count, setCount] = useState<number | null>(null);
   const [subject, setSubject] = useState('');
   const [body, setBody] = useState('');
@@ -102,6 +107,7 @@ function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
     try {
       const res = await api<AdvisoryView>('POST', '/api/advisories', parsed.data);
       setPolygon(null);
+      setSaved((n) => n + 1);
       setSubject('');
       setBody('');
       setCount(null);
@@ -115,7 +121,7 @@ function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
   return (
     <form className="form card" onSubmit={handleSubmit} noValidate aria-label="New advisory">
       {error && <p className="alert alert-error">{error}</p>}
-      <KeyboardArea idPrefix="adv-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
+      <KeyboardArea key={saved} idPrefix="adv-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
       <AreaMap shapes={polygon ? [{ id: 'adv', polygon }] : []} onDraw={handleDraw} label="Draw the advisory area" />
       <p className="hint" aria-live="polite" data-testid="advisory-count">
         {polygon
