@@ -250,6 +250,7 @@ describe('owner and police alert pages', () => {
     expect(batches).toHaveLength(2);
     expect(await page.locator('#import-progress').getAttribute('value')).toBe('51');
     expect(await page.locator('#import-progress').getAttribute('max')).toBe('51');
+    expect(await page.getByLabel('Rows read: 51 of 51').count()).toBe(1);
     const errors = await page.locator('.import-errors li').allTextContents();
     expect(errors).toHaveLength(3);
     expect(errors[0]).toMatch(/^Line 50: /);
