@@ -242,10 +242,10 @@ export function ReportDetailPanel({
         <dd>{TYPE_LABEL[detail.propertyType]}</dd>
         <dt>Observed</dt>
         <dd>
-          {formatDateTime(detail.observedFrom)} – {formatDateTime(detail.observedTo)} UTC
+          {formatDateTime(detail.observedFrom)} – {formatDateTime(detail.observedTo)}
         </dd>
         <dt>Received</dt>
-        <dd>{formatDateTime(detail.createdAt)} UTC</dd>
+        <dd>{formatDateTime(detail.createdAt)}</dd>
         <dt>Reporter</dt>
         <dd>{ROLE_LABEL[detail.reporterRole] ?? detail.reporterRole}</dd>
         <dt>Contact</dt>
@@ -283,7 +283,7 @@ export function ReportDetailPanel({
                 <div className="alert alert-warn">
                   <p>
                     Print this letter and post it to the property. The code <strong>{letter.code}</strong> is shown only now; it
-                    works until {formatDateTime(letter.expiresAt)} UTC.
+                    works until {formatDateTime(letter.expiresAt)}.
                   </p>
                   <pre className="pw-description">{letter.text}</pre>
                   <button type="button" className="button pw-small" onClick={() => printLetter(letter)}>
@@ -338,6 +338,7 @@ export function ReportDetailPanel({
         </form>
         <ActionNotice notice={notice} at="status" />
         <PriorityForm detail={detail} busy={busy} patch={patch} />
+        <ActionNotice notice={notice} at="priority" />
         <AssignForm detail={detail} busy={busy} patch={patch} />
 
         <div className="button-row">
