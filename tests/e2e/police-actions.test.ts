@@ -352,6 +352,7 @@ describe('police area alerts for staff', () => {
     await alerts.locator('.item-list li').first().getByText('On', { exact: true }).waitFor();
     expect(await alerts.getByText('Waiting for email confirmation').count()).toBe(0);
     expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'police-actions-alerts', { docs: true });
     await mail.worker.drain();
     expect(mail.smtp.to(officer.email).map((m) => m.subject)).not.toContain('Confirm your StayWatch alert');
