@@ -212,6 +212,9 @@ describe('the officer’s actions in the workspace', () => {
     // Times are UK local time, said once (not "GMT UTC").
     await expect(page.locator('.pw-details').textContent()).resolves.not.toMatch(/(GMT|BST) UTC/);
     await page.getByRole('button', { name: 'Lower to Standard' }).waitFor();
+    // The detail panel scrolls on its own: the priority form and its confirmation, as the officer sees them.
+    await page.getByTestId('notice-priority').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await page.locator('.pw-detail').screenshot({ path: path.join(SHOTS, 'police-actions-priority.png') });
     await expect(page.locator('.pw-history').last().textContent()).resolves.toContain('report.priority');
 
     // Assign to a colleague of the same force (not to oneself); officers of other forces are not offered.
@@ -232,9 +235,6 @@ describe('the officer’s actions in the workspace', () => {
     await page.waitForLoadState('networkidle');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await shot(page, 'police-actions-detail');
-    // The detail panel scrolls on its own: show its actions (priority and assignment with their confirmations).
-    await priorityForm.scrollIntoViewIfNeeded();
-    await page.locator('.pw-detail').screenshot({ path: path.join(SHOTS, 'police-actions-priority-assign.png') });
     expect(await cspErrors()).toEqual([]);
     await page.context().close();
   }, 180_000);
