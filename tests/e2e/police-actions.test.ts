@@ -240,11 +240,22 @@ describe('the officer’s actions in the workspace', () => {
   }, 180_000);
 
   it('marks a reporter’s reply unread in the queue, emails the assigned officer a link that opens it on the map, under its question', async () => {
+    // (Follows the first test: the report is assigned to Blake and has a question for the reporter.)
+    // The reporter left an email: one message says police have a question, with a link and nothing of the report.
+    await mail.worker.drain();
+    const asked = mail.smtp.to('robin.reporter@example.test');
+    expect(asked.map((m) => m.subject)).toEqual(['Police have a question about your StayWatch report']);
+    for (const secret of ['How many people', 'Quillington', flat.reference]) {
+      expect(asked[0]!.text).not.toContain(secret);
+      expect(asked[0]!.html).not.toContain(secret);
+    }
+    const followUp = new URL(/https?:\/\/\S+\/follow-up\b/.exec(asked[0]!.text)![0]).pathname;
     await mail.reset();
-    // The reporter follows up with the reference as typed (lower case, spaces) and answers the question.
+
+    // The reporter follows the link, types the reference as they like (lower case, spaces) and answers the question.
     const reporter = await openPage(e2e.browser, e2e.app.url, DESKTOP);
     const reporterCsp = await watchCsp(reporter);
-    await reporter.goto(`${e2e.app.url}/follow-up`);
+    await reporter.goto(e2e.app.url + followUp);
     await reporter.getByLabel('Reference').fill(flat.reference.toLowerCase().replace(/-/g, ' '));
     await reporter.getByLabel('Passphrase').fill(flat.passphrase);
     await reporter.getByRole('button', { name: 'Show my report' }).click();
