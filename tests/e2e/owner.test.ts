@@ -286,7 +286,7 @@ describe('owner and police alert pages', () => {
     await expect.poll(() => fitted(alertForm.getByRole('region', { name: 'Draw an alert area' }))).toBe(true);
     await alertForm.getByRole('button', { name: 'Create area alert' }).click();
     await page.getByText('Area of 32 corners').waitFor();
-    await page.getByText('Area alert created. It is on now.').waitFor();
+    await page.getByText('Area alert on: reports in this area reach you from now.').waitFor();
     await expect.poll(() => alertForm.getByText(/^Area set:/).count()).toBe(0);
     // The saved area stays on the map, muted, for the next one to be drawn beside it.
     await expect

@@ -23,16 +23,20 @@ function SubscriptionForm({ existing, onSaved }: { existing: Shape[]; onSaved: (
   async function handleSubmit(e: FormEvent) {
     e.preventDefault();
     if (!polygon) {
-      setError('Draw the area on the map first.');
+      setError('Draw the area on the map first, or set a radius around a place.');
       return;
     }
     try {
-      await api('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
+      const created = await api<SubscriptionView>('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
       setPolygon(null);
       setSaved((n) => n + 1);
       setError('');
-      // Staff alerts need no email round trip: the new one is on at once.
-      onSaved('Area alert created. It is on now.');
+      // Staff alerts are on at once (no email round trip); anyone else confirms by email first.
+      onSaved(
+        created.status === 'confirmed'
+          ? 'Area alert on: reports in this area reach you from now.'
+          : 'Check your email to confirm the alert. Nothing is sent until you confirm.',
+      );
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save');
     }
