@@ -140,6 +140,9 @@ describe('owner and police alert pages', () => {
     await form.getByRole('radio', { name: /One of my properties and the area around it/ }).focus();
     await page.keyboard.press('ArrowDown');
     expect(await form.getByRole('radio', { name: /An area I draw on the map/ }).isChecked()).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/radius around a place/);
+    await page.keyboard.press('Enter');
     await form.getByLabel('Find a postcode or town').focus();
     await page.keyboard.type('BN1 1AA');
     await page.keyboard.press('Enter');
@@ -277,6 +280,7 @@ describe('owner and police alert pages', () => {
     const page = await openPage(browser, app.url, DESKTOP);
     await signIn(page, officer.email, officer.password, '/police/alerts');
     const alertForm = page.getByRole('form', { name: 'New area alert' });
+    await alertForm.getByText('Or set the area without drawing').click();
     await alertForm.getByLabel('Find a postcode or town').fill('BN3 2PA');
     await alertForm.getByRole('button', { name: 'Find', exact: true }).click();
     await alertForm.getByRole('button', { name: 'BN3 2PA, Brighton and Hove' }).click();
@@ -294,6 +298,7 @@ describe('owner and police alert pages', () => {
       .toBe(1);
 
     const advisory = page.getByRole('form', { name: 'New advisory' });
+    await advisory.getByText('Or set the area without drawing').click();
     await advisory.getByLabel('Centre point').fill('50.8225, -0.1372');
     await advisory.getByLabel('Radius in metres').fill('400');
     await advisory.getByLabel('Radius in metres').press('Enter');

@@ -61,7 +61,7 @@ export function AddressFinder({
         id={id}
         label="Find a postcode or town"
         error={error}
-        hint="For example BN1 1AA or Hove. Then check the pin on the map."
+        hint={`For example BN1 1AA or Hove. Then check ${placing === 'the pin' ? 'the pin' : 'the area'} on the map.`}
       >
         {(p) => (
           <div className="inline-search">

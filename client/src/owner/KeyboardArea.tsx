@@ -79,8 +79,8 @@ export function KeyboardArea(props: {
   }
 
   return (
-    <fieldset className="keyboard-area">
-      <legend>Or set the area without drawing: a radius around a place</legend>
+    <details className="keyboard-area">
+      <summary>Or set the area without drawing: a radius around a place</summary>
       {properties.length > 0 && (
         <div className="field" role="radiogroup" aria-label="Centre of the area">
           <label className="choice">
@@ -161,6 +161,6 @@ export function KeyboardArea(props: {
       <p className="hint" role="status">
         {done}
       </p>
-    </fieldset>
+    </details>
   );
 }
