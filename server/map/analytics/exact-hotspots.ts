@@ -14,8 +14,9 @@
  * (w ≤ 9, fewer at the edges of the grid or of the study area), and under reports spread evenly over the
  * study area the X reports in it are Binomial(n, w / N) exactly, whatever the density, so the tail
  * P(X ≥ x) is a valid p-value even when most cells are empty (where Gi*'s normal approximation is not).
- * Choosing the area from the same reports only makes the test stricter for hot cells (N shrinks, so the
- * expected count n·w/N grows); the tests under complete spatial randomness check it at 0.01–20 reports a cell.
+ * Choosing the area from the same reports raises the expected count n·w/N (N shrinks), which makes the test
+ * stricter for hot cells, and every tested neighbourhood holds a report, so sparse data gives no "cold"; the
+ * tests under complete spatial randomness check the whole at 0.01–20 reports a cell.
  * The negative-binomial option tests against counts more clumped than random (mean and variance estimated
  * over the study-area cells), so only what stands out from the general clumpiness is flagged.
  * Two-sided p (hot and cold) with Benjamini–Hochberg over the N tested cells at the chosen FDR.
