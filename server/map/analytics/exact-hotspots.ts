@@ -16,7 +16,7 @@
  * study area the X reports in it are Binomial(n, w / N) exactly, whatever the density, so the tail
  * P(X ≥ x) is a valid p-value even when most cells are empty (where Gi*'s normal approximation is not).
  * Choosing the area from the same reports raises the expected count n·w/N (N shrinks), which makes the test
- * stricter for hot cells, and every tested neighbourhood holds a report, so sparse data gives no "cold"; the
+ * stricter for hot cells, and every tested neighbourhood holds a report, so sparse data is rarely "cold"; the
  * tests under complete spatial randomness check the whole at 0.01–20 reports a cell.
  * The negative-binomial option tests against counts more clumped than random (mean and variance estimated
  * over the study-area cells), so only what stands out from the general clumpiness is flagged.
