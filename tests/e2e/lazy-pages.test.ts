@@ -1,7 +1,7 @@
 import type { Browser, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app';
-import { DESKTOP, openPage, seriousA11yViolations } from '../support/browser';
+import { DESKTOP, openPage, screenshot, seriousA11yViolations } from '../support/browser';
 import { type E2e, startE2e } from '../support/e2e';
 
 let app: TestApp;
@@ -59,6 +59,7 @@ describe('pages whose code loads when they are opened', () => {
     const alert = page.getByRole('alert');
     await expect(alert.textContent()).resolves.toMatch(/could not be loaded/);
     await expect(page.getByRole('button', { name: 'Reload' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'page-load-failed');
     expect(await seriousA11yViolations(page)).toEqual([]);
 
     await page.getByRole('link', { name: 'Follow up' }).click();
