@@ -72,4 +72,12 @@ describe('pages whose code loads when they are opened', () => {
     await page.getByRole('heading', { level: 1, name: 'Report a concern' }).waitFor();
     await page.context().close();
   });
+  it('answers 404 for a script that no longer exists, instead of the app page an old tab would try to run', async () => {
+    const missing = await fetch(`${app.url}/assets/ReportPage-00000000.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toContain('id="root"');
+    const page = await fetch(`${app.url}/police`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
 });
