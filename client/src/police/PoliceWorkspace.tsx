@@ -230,7 +230,7 @@ function PoliceWorkspace() {
               {mapError
                 ? ''
                 : view.layer === 'clusters' && clusters.data
-                  ? `${clusters.data.total.toLocaleString('en-GB')} reports in view, ${clusters.data.features.length} markers`
+                  ? `${clusters.data.total.toLocaleString('en-GB')} report${clusters.data.total === 1 ? '' : 's'} in view, ${clusters.data.features.length} marker${clusters.data.features.length === 1 ? '' : 's'}`
                   : view.layer === 'hotspots' && hotspots.data
                     ? (hotspots.data.meta.notEnough?.reason ??
                       `${hotspots.data.meta.significant} significant cells of ${hotspots.data.meta.tested.toLocaleString('en-GB')} tested (${hotspots.data.meta.correction})`)
