@@ -60,7 +60,6 @@ let seq = 0;
 let extractUs = 0;
 let mentioned = 0;
 const chunkUs: number[] = [];
-const BIG = 'BIG';
 let bigLeft = PACK;
 const gen = generateReports(N, { seed: 11, locator, now });
 for (let i = 0; i < N; ) {

@@ -258,7 +258,10 @@ export class EntityService {
       return taken.length >= limit;
     };
     let full = false;
-    for (const rid of multi) if ((full = take(rid))) break;
+    for (const rid of multi) {
+      full = take(rid);
+      if (full) break;
+    }
     // The singles: the tallied ones and the largest list's (walked newest first), merged by recency.
     const bigList = lists[big]!;
     let i = bigList.n - 1;
