@@ -51,6 +51,26 @@ function visibleForces(auth: AuthContext, ix: ReportIndex, only?: string): Uint8
   return out;
 }
 
+/** Who is looking, for cached summaries: the officer's force, or a police_admin (all forces, or `only`). */
+function viewerOf(auth: AuthContext, only?: string): string {
+  return auth.user.role === 'police_admin' ? `*${only ?? ''}` : `${auth.user.role}:${auth.user.forceId ?? ''}`;
+}
+
+/** An entity's reports as one viewer sees them, summarised (see EntityService.summary). */
+interface Summary {
+  version: number;
+  count: number;
+  otherForce: boolean;
+  first: number;
+  last: number;
+  indicators: Array<{ id: number; count: number }>;
+  timeline: Array<{ day: string; count: number }>;
+  properties: number;
+}
+/** Lists this long have their summaries cached; at most this many summaries are kept (then all are dropped). */
+const SUMMARY_CACHE_MIN = 256;
+const SUMMARY_CACHE_MAX = 20_000;
+
 /** "YYYY-MM-DD" of UK day numbers (days since 1970-01-01 in UK local time), cached: a few thousand at most. */
 const dayKeys = new Map<number, string>();
 
@@ -147,29 +167,85 @@ export class EntityService {
     return this.deps.mapIndex.index;
   }
 
-  /** How many of the entity's live reports (other than `skipRid`) the caller sees, the newest seen, and others'. */
+  /** Summaries of long lists by viewer and key, valid while the list's version holds (see `summary`). */
+  private summaries = new Map<string, Summary>();
+
+  /**
+   * The entity's summary as the caller sees it: one walk of its list (a few array reads per report). Lists of
+   * SUMMARY_CACHE_MIN reports or more are cached per viewer (force, or admin and `only`) until the list changes: a
+   * report joins or leaves, or one of its reports is upserted.
+   */
+  private summary(vis: Uint8Array, viewer: string, key: string, ix: ReportIndex): Summary {
+    const E = this.deps.entities;
+    const list = E.listOf(key);
+    const cacheKey = `${viewer}\u0000${key}`;
+    const cached = list.n >= SUMMARY_CACHE_MIN ? this.summaries.get(cacheKey) : undefined;
+    if (cached && cached.version === list.version) return cached;
+    const indicators = new Uint32Array(32);
+    const days = new DayRuns();
+    const places = new PlaceCounter();
+    let count = 0;
+    let otherForce = false;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < list.n; i++) {
+      const s = E.slotIn(ix, list.rids[i]!);
+      if (s < 0) continue;
+      if (!vis[ix.force[s]!]) {
+        otherForce = true;
+        continue;
+      }
+      count++;
+      const from = ix.fromMs[s]!;
+      if (from < first) first = from;
+      if (from > last) last = from;
+      let bits = ix.ind[s]!;
+      while (bits !== 0) {
+        const b = 31 - Math.clz32(bits);
+        indicators[b]!++;
+        bits &= ~(1 << b);
+      }
+      days.add(from);
+      places.add(ix, s);
+    }
+    const byCount: Summary['indicators'] = [];
+    indicators.forEach((n, b) => {
+      if (n) byCount.push({ id: b + 1, count: n });
+    });
+    byCount.sort((x, y) => y.count - x.count || x.id - y.id);
+    const sum: Summary = {
+      version: list.version,
+      count,
+      otherForce,
+      first,
+      last,
+      indicators: byCount,
+      timeline: days.runs,
+      properties: places.size,
+    };
+    if (list.n >= SUMMARY_CACHE_MIN) {
+      if (this.summaries.size >= SUMMARY_CACHE_MAX) this.summaries.clear();
+      this.summaries.set(cacheKey, sum);
+    }
+    return sum;
+  }
+
+  /** How many of the entity's live reports (other than `skipRid`, one of them) the caller sees, and others'. */
   private scan(
     vis: Uint8Array,
+    viewer: string,
     key: string,
     ix: ReportIndex,
     skipRid = -1,
   ): { count: number; otherForce: boolean; lastFrom: number } {
     const E = this.deps.entities;
-    const list = E.listOf(key);
-    let count = 0;
-    let otherForce = false;
-    let lastFrom = 0;
-    for (let i = 0; i < list.n; i++) {
-      const rid = list.rids[i]!;
-      if (rid === skipRid) continue;
-      const s = E.slotIn(ix, rid);
-      if (s < 0) continue;
-      if (vis[ix.force[s]!]) {
-        count++;
-        if (ix.fromMs[s]! > lastFrom) lastFrom = ix.fromMs[s]!;
-      } else otherForce = true;
+    const sum = this.summary(vis, viewer, key, ix);
+    let count = sum.count;
+    if (skipRid >= 0 && E.contains(E.listOf(key), skipRid)) {
+      const s = E.slotIn(ix, skipRid);
+      if (s >= 0 && vis[ix.force[s]!]) count--;
     }
-    return { count, otherForce, lastFrom };
+    return { count, otherForce: sum.otherForce, lastFrom: sum.last };
   }
 
   /** Ids of the entity's live reports the caller sees (oldest observation first), and whether another force has one. */
@@ -210,7 +286,8 @@ export class EntityService {
     const self = E.ridOfId(id);
     const mentions = E.mentionsOf(id);
     const keys = [...new Set(mentions.map((m) => m.key))];
-    const scans = new Map(keys.map((k) => [k, this.scan(vis, k, ix, self)]));
+    const viewer = viewerOf(auth);
+    const scans = new Map(keys.map((k) => [k, this.scan(vis, viewer, k, ix, self)]));
     const entities: ReportEntities['entities'] = mentions.map((m) => ({
       key: m.key,
       kind: E.kindOf(m.key),
@@ -330,8 +407,8 @@ export class EntityService {
     return out;
   }
 
-  private hit(vis: Uint8Array, key: string, matchedBy: EntityHit['matchedBy']): EntityHit | null {
-    const { count, otherForce, lastFrom } = this.scan(vis, key, this.ix);
+  private hit(vis: Uint8Array, viewer: string, key: string, matchedBy: EntityHit['matchedBy']): EntityHit | null {
+    const { count, otherForce, lastFrom } = this.scan(vis, viewer, key, this.ix);
     if (count === 0) return null;
     return {
       key,
@@ -350,11 +427,12 @@ export class EntityService {
    */
   search(auth: AuthContext, q: string, limit: number, only?: string): EntitySearchResult {
     const vis = visibleForces(auth, this.ix, only);
+    const viewer = viewerOf(auth, only);
     const items: EntityHit[] = [];
     const seen = new Set<string>();
     const exact = keyFromQuery(q);
     if (exact && this.deps.entities.has(exact)) {
-      const h = this.hit(vis, exact, 'exact');
+      const h = this.hit(vis, viewer, exact, 'exact');
       seen.add(exact);
       if (h) items.push(h);
     }
@@ -363,7 +441,7 @@ export class EntityService {
         if (items.length >= limit) break;
         if (seen.has(key)) continue;
         seen.add(key);
-        const h = this.hit(vis, key, 'prefix');
+        const h = this.hit(vis, viewer, key, 'prefix');
         if (h) items.push(h);
       }
     }
@@ -403,42 +481,22 @@ export class EntityService {
     const ix = this.ix;
     const E = this.deps.entities;
     const vis = visibleForces(auth, ix);
-    const list = E.listOf(key);
+    const sum = this.summary(vis, viewerOf(auth), key, ix);
+    if (sum.count === 0) throw errors.notFound('Entity');
     const { limit, offset } = pageOf(page);
-    const indicators = new Uint32Array(32);
-    const days = new DayRuns();
-    const places = new PlaceCounter();
+    // The page: a walk to its first report (skipping reports the caller may not see) and along it.
+    const list = E.listOf(key);
     const pageSlots: number[] = [];
     const pageRids: number[] = [];
-    let total = 0;
-    let otherForce = false;
-    let first = Number.POSITIVE_INFINITY;
-    let last = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < list.n; i++) {
+    let seen = 0;
+    for (let i = 0; i < list.n && pageSlots.length < limit; i++) {
       const rid = list.rids[i]!;
       const s = E.slotIn(ix, rid);
-      if (s < 0) continue;
-      if (!vis[ix.force[s]!]) {
-        otherForce = true;
-        continue;
-      }
-      if (total++ >= offset && pageSlots.length < limit) {
-        pageSlots.push(s);
-        pageRids.push(rid);
-      }
-      const from = ix.fromMs[s]!;
-      if (from < first) first = from;
-      if (from > last) last = from;
-      let bits = ix.ind[s]!;
-      while (bits !== 0) {
-        const b = 31 - Math.clz32(bits);
-        indicators[b]!++;
-        bits &= ~(1 << b);
-      }
-      days.add(from);
-      places.add(ix, s);
+      if (s < 0 || !vis[ix.force[s]!]) continue;
+      if (seen++ < offset) continue;
+      pageSlots.push(s);
+      pageRids.push(rid);
     }
-    if (total === 0) throw errors.notFound('Entity');
     const admin = auth.user.role === 'police_admin';
     const reports: EntityReport[] = pageSlots.map((s, k) => {
       const from = ix.fromMs[s]!;
@@ -460,11 +518,7 @@ export class EntityService {
         raw: E.rawOf(pageRids[k]!, key),
       };
     });
-    const byCount: EntityDetail['indicators'] = [];
-    indicators.forEach((count, b) => {
-      if (count) byCount.push({ id: b + 1, count });
-    });
-    byCount.sort((a, b) => b.count - a.count || a.id - b.id);
+    const total = sum.count;
     return {
       key,
       kind: E.kindOf(key),
@@ -472,14 +526,14 @@ export class EntityService {
       reports,
       total,
       ...(offset + reports.length < total ? { next: String(offset + reports.length) } : {}),
-      firstSeen: iso(first),
-      lastSeen: iso(last),
-      firstSeenUk: ukIsoWithOffset(first),
-      lastSeenUk: ukIsoWithOffset(last),
-      indicators: byCount,
-      timeline: days.runs,
-      properties: places.size,
-      otherForce,
+      firstSeen: iso(sum.first),
+      lastSeen: iso(sum.last),
+      firstSeenUk: ukIsoWithOffset(sum.first),
+      lastSeenUk: ukIsoWithOffset(sum.last),
+      indicators: sum.indicators.map((i) => ({ ...i })),
+      timeline: sum.timeline.map((d) => ({ ...d })),
+      properties: sum.properties,
+      otherForce: sum.otherForce,
     };
   }
 
@@ -529,6 +583,7 @@ export class EntityService {
     const ix = this.ix;
     const E = this.deps.entities;
     const vis = visibleForces(auth, ix);
+    const viewer = viewerOf(auth);
     const selected = Array.from(ix.select(ix.compile(f)));
     // Only reports that mention something take part.
     const withEntities = selected.filter((s) => E.mentionsOf(ix.idAt(s)).length > 0);
@@ -556,7 +611,7 @@ export class EntityService {
         kind: E.kindOf(key),
         label: E.labelOf(key),
         reportIds,
-        otherForce: this.scan(vis, key, ix).otherForce,
+        otherForce: this.scan(vis, viewer, key, ix).otherForce,
       }))
       .sort((a, b) => b.reportIds.length - a.reportIds.length || (a.key < b.key ? -1 : 1));
     return { reports, entities, truncated: withEntities.length > limit };

@@ -17,9 +17,13 @@ export interface HeldMention {
 export interface ReportList {
   rids: Int32Array;
   n: number;
+  /** Changes whenever a report joins or leaves the list, or one of its reports is upserted (facts may change). */
+  version: number;
 }
 
-const EMPTY: ReportList = { rids: new Int32Array(0), n: 0 };
+const EMPTY: ReportList = { rids: new Int32Array(0), n: 0, version: 0 };
+/** Versions are unique across lists and index generations, so a cached summary can never match a newer list. */
+let versions = 0;
 
 /** 2: each report carries its observed-from and created times (the order of the per-entity lists). */
 const FORMAT = 2;
@@ -100,8 +104,14 @@ export class EntityIndex implements IndexFollower {
         this.created[had] === createdMs &&
         mentions.length === old.length &&
         mentions.every((m, i) => m.key === old[i]!.key)
-      )
+      ) {
+        // Same mentions: the report's other facts (force, place, indicators) may have changed.
+        for (const m of old) {
+          const list = this.lists.get(m.key);
+          if (list) list.version = ++versions;
+        }
         return;
+      }
       this.remove(id);
     }
     if (mentions.length === 0) return;
@@ -146,7 +156,7 @@ export class EntityIndex implements IndexFollower {
   private insert(key: string, rid: number): void {
     let list = this.lists.get(key);
     if (!list) {
-      list = { rids: new Int32Array(2), n: 0 };
+      list = { rids: new Int32Array(2), n: 0, version: 0 };
       this.lists.set(key, list);
       this.sortedKeys = null;
     }
@@ -159,6 +169,7 @@ export class EntityIndex implements IndexFollower {
     list.rids.copyWithin(at + 1, at, list.n);
     list.rids[at] = rid;
     list.n++;
+    list.version = ++versions;
   }
 
   /** True when report `rid` is in `list` (binary search). */
@@ -178,6 +189,7 @@ export class EntityIndex implements IndexFollower {
       if (at < list.n && list.rids[at] === rid) {
         list.rids.copyWithin(at, at + 1, list.n);
         list.n--;
+        list.version = ++versions;
       }
       if (list.n === 0) {
         this.lists.delete(m.key);

@@ -376,3 +376,58 @@ describe('keeping the entity index', () => {
     expect(res.body.reports.length).toBeGreaterThan(3);
   });
 });
+
+describe('summaries of long lists', () => {
+  const hex = (n: number) => (0xabc000 + n).toString(16).padStart(24, '0');
+  const record = (n: number, forceId: string, indicators: number[]) => ({
+    _id: hex(n),
+    reference: `SW-TEST-${String(n).padStart(4, '0')}`,
+    lat: 50.82 + n / 1e4,
+    lng: -0.137,
+    address: null,
+    propertyType: 'S',
+    indicators,
+    priority: 'standard',
+    status: 'new',
+    forceId,
+    observedFrom: new Date(Date.UTC(2026, 5, 1) + n * 3_600_000),
+    observedTo: new Date(Date.UTC(2026, 5, 1) + n * 3_600_000 + 1_800_000),
+    createdAt: new Date(Date.UTC(2026, 6, 1) + n * 1000),
+    entities: [{ key: 'line:long', kind: 'line' as const, label: 'Long line', raw: 'long line', source: 'field' as const }],
+  });
+
+  it('follows every change to a long list: a report joining, leaving, changing force or indicators', async () => {
+    const { ReportIndex } = await import('../../server/map/report-index');
+    const { EntityService } = await import('../../server/entities/entities.service');
+    const ix = new ReportIndex(1024);
+    const entities = new EntityIndex();
+    // What MapIndex does with each record it applies: the report index, then its followers.
+    const apply = (r: ReturnType<typeof record>) => {
+      ix.upsert(r);
+      entities.upsert(r);
+    };
+    for (let n = 0; n < 300; n++) apply(record(n, 'sussex', [1]));
+    const svc = new EntityService({ mapIndex: { index: ix } as unknown as MapIndex, entities });
+    const officer = { user: { id: 'o', role: 'police', forceId: 'sussex' } } as unknown as Parameters<typeof svc.detail>[0];
+    const first = svc.detail(officer, 'line:long');
+    expect(first).toMatchObject({ total: 300, otherForce: false, indicators: [{ id: 1, count: 300 }], next: '50' });
+    expect(first.reports).toHaveLength(50);
+
+    apply(record(300, 'sussex', [1]));
+    expect(svc.detail(officer, 'line:long').total).toBe(301);
+    apply(record(7, 'surrey', [1]));
+    expect(svc.detail(officer, 'line:long')).toMatchObject({ total: 300, otherForce: true });
+    apply(record(8, 'sussex', [1, 5]));
+    expect(svc.detail(officer, 'line:long').indicators).toEqual([
+      { id: 1, count: 300 },
+      { id: 5, count: 1 },
+    ]);
+    ix.remove(hex(9));
+    entities.remove(hex(9));
+    const last = svc.detail(officer, 'line:long', { cursor: '250' });
+    expect(last).toMatchObject({ total: 299 });
+    expect(last.reports).toHaveLength(49);
+    expect(last.next).toBeUndefined();
+    expect(last.reports.at(-1)!.reference).toBe('SW-TEST-0300');
+  });
+});
