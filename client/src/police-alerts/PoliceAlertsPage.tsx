@@ -21,10 +21,15 @@ function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
       return;
     }
     try {
-      await api('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
+      const saved = await api<SubscriptionView>('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
       setPolygon(null);
       setError('');
-      onSaved('Check your email to confirm the alert. Nothing is sent until you confirm.');
+      // Staff alerts are on at once (no email round trip); anyone else confirms by email first.
+      onSaved(
+        saved.status === 'confirmed'
+          ? 'Area alert on: reports in this area reach you from now.'
+          : 'Check your email to confirm the alert. Nothing is sent until you confirm.',
+      );
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save');
     }
