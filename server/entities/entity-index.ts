@@ -94,8 +94,11 @@ export class EntityIndex implements IndexFollower {
     this.set(id, r.entities ?? [], toMs(r.observedFrom), toMs(r.createdAt));
   }
 
-  /** Replace one report's mentions and times (no mentions: forget it). */
-  set(id: string, mentions: readonly (EntityMention | HeldMention)[], fromMs: number, createdMs: number): void {
+  /**
+   * Replace one report's mentions and times (no mentions: forget it). Without times (0), an entity's reports are in
+   * report-number order, not observation order: for benches and tools only; the index itself always passes them.
+   */
+  set(id: string, mentions: readonly (EntityMention | HeldMention)[], fromMs = 0, createdMs = 0): void {
     const had = this.ridOf.get(id);
     if (had !== undefined) {
       const old = this.held[had]!;
