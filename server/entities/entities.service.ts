@@ -14,7 +14,7 @@ import { seesForce } from '../http/policy';
 import type { MapIndex } from '../map/map-index';
 import type { FilterInput, ReportIndex } from '../map/report-index';
 import { appendAudit, auditEntry } from '../triage/audit-log';
-import type { EntityIndex, ReportList } from './entity-index';
+import { type EntityIndex, placeKeyOf, type ReportList } from './entity-index';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -42,23 +42,17 @@ function slotOf(ix: ReportIndex, id: string): number {
   return slot >= 0 && ix.alive[slot] ? slot : -1;
 }
 
-/** Force codes of `ix` the caller sees (1), as a table indexed by the force column (a police_admin may narrow). */
-function visibleForces(auth: AuthContext, ix: ReportIndex, only?: string): Uint8Array {
+/** Force codes (of the entity index) the caller sees (1), as a table indexed by code (a police_admin may narrow). */
+function visibleForces(auth: AuthContext, forceIds: readonly string[], only?: string): Uint8Array {
   const out = new Uint8Array(256);
-  ix.forceIds.forEach((force, code) => {
+  forceIds.forEach((force, code) => {
     if (seesForce(auth.user, force) && (!only || auth.user.role !== 'police_admin' || force === only)) out[code] = 1;
   });
   return out;
 }
 
-/** Who is looking, for cached summaries: the officer's force, or a police_admin (all forces, or `only`). */
-function viewerOf(auth: AuthContext, only?: string): string {
-  return auth.user.role === 'police_admin' ? `*${only ?? ''}` : `${auth.user.role}:${auth.user.forceId ?? ''}`;
-}
-
 /** An entity's reports as one viewer sees them, summarised (see EntityService.summary). */
 interface Summary {
-  version: number;
   count: number;
   otherForce: boolean;
   first: number;
@@ -67,10 +61,6 @@ interface Summary {
   timeline: Array<{ day: string; count: number }>;
   properties: number;
 }
-/** Lists this long have their summaries cached; at most this many summaries are kept (then all are dropped). */
-const SUMMARY_CACHE_MIN = 256;
-const SUMMARY_CACHE_MAX = 20_000;
-
 /** "YYYY-MM-DD" of UK day numbers (days since 1970-01-01 in UK local time), cached: a few thousand at most. */
 const dayKeys = new Map<number, string>();
 
@@ -113,38 +103,16 @@ class DayRuns {
   }
 }
 
-/** Per address table (of a ReportIndex): address code → number of its place (trimmed, any case), filled lazily. */
-const placeCodes = new WeakMap<Array<string | null>, { codes: number[]; byName: Map<string, number> }>();
-
-/** Distinct properties: an address (trimmed, any case), else the position to ~10 m (as the pack counts them). */
+/** Distinct properties of map index slots (see `placeKeyOf`), as the entity summary counts them. */
 export class PlaceCounter {
-  private places = new Set<number>();
-  private positions = new Set<string>();
+  private places = new Set<string>();
 
   add(ix: ReportIndex, s: number): void {
-    const a = ix.addr[s]!;
-    if (!a) {
-      this.positions.add(`${Math.round(ix.lat[s]! * 1e4)},${Math.round(ix.lng[s]! * 1e4)}`);
-      return;
-    }
-    const all = ix.addresses;
-    let table = placeCodes.get(all);
-    if (!table) {
-      table = { codes: [], byName: new Map() };
-      placeCodes.set(all, table);
-    }
-    let code = table.codes[a];
-    if (code === undefined) {
-      const name = all[a]!.trim().toLowerCase();
-      code = table.byName.get(name) ?? table.byName.size;
-      table.byName.set(name, code);
-      table.codes[a] = code;
-    }
-    this.places.add(code);
+    this.places.add(placeKeyOf(ix.addressAt(s), ix.lat[s]!, ix.lng[s]!));
   }
 
   get size(): number {
-    return this.places.size + this.positions.size;
+    return this.places.size;
   }
 }
 
@@ -155,10 +123,11 @@ export class PlaceCounter {
  * reports of their own force only; of other forces only that the entity is "also reported in another force area";
  * a police_admin sees every force.
  *
- * Cost: an entity's reports are a sorted Int32Array in the entity index and each is resolved to its map index slot
- * through a cache, so a request walks a hot entity's list once with a few array reads per report (counts, first and
- * last seen, indicators, timeline, places), and builds objects only for the page it answers (linked reports and an
- * entity's reports come `PAGE` at a time with their total and a `next` cursor). Nothing sorts a whole list.
+ * Cost: an entity's reports are sorted parallel typed arrays in the entity index (report number, observed from,
+ * force, indicators, place), so counts, first and last seen, indicators, timeline and places are one sequential walk
+ * of a hot entity's list, a few nanoseconds per report, without touching the map index; only the reports of the page
+ * answered are resolved to map index slots (through a cache) and built into objects (linked reports and an entity's
+ * reports come `PAGE` at a time with their total and a `next` cursor). Nothing sorts a whole list.
  */
 export class EntityService {
   constructor(private readonly deps: { mapIndex: MapIndex; entities: EntityIndex }) {}
@@ -167,99 +136,71 @@ export class EntityService {
     return this.deps.mapIndex.index;
   }
 
-  /** Summaries of long lists by viewer and key, valid while the list's version holds (see `summary`). */
-  private summaries = new Map<string, Summary>();
-
   /**
-   * The entity's summary as the caller sees it: one walk of its list (a few array reads per report). Lists of
-   * SUMMARY_CACHE_MIN reports or more are cached per viewer (force, or admin and `only`) until the list changes: a
-   * report joins or leaves, or one of its reports is upserted.
+   * The entity's summary as the caller sees it: one sequential walk of its list's fact arrays (force, observed from,
+   * indicators, place), a few nanoseconds per report, without touching the map index.
    */
-  private summary(vis: Uint8Array, viewer: string, key: string, ix: ReportIndex): Summary {
-    const E = this.deps.entities;
-    const list = E.listOf(key);
-    const cacheKey = `${viewer}\u0000${key}`;
-    const cached = list.n >= SUMMARY_CACHE_MIN ? this.summaries.get(cacheKey) : undefined;
-    if (cached && cached.version === list.version) return cached;
+  private summary(vis: Uint8Array, key: string): Summary {
+    const list = this.deps.entities.listOf(key);
     const indicators = new Uint32Array(32);
     const days = new DayRuns();
-    const places = new PlaceCounter();
+    const places = new Set<number>();
     let count = 0;
     let otherForce = false;
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
+    const { force, from, ind, place } = list;
     for (let i = 0; i < list.n; i++) {
-      const s = E.slotIn(ix, list.rids[i]!);
-      if (s < 0) continue;
-      if (!vis[ix.force[s]!]) {
+      if (!vis[force[i]!]) {
         otherForce = true;
         continue;
       }
       count++;
-      const from = ix.fromMs[s]!;
-      if (from < first) first = from;
-      if (from > last) last = from;
-      let bits = ix.ind[s]!;
+      const f = from[i]!;
+      if (f < first) first = f;
+      if (f > last) last = f;
+      let bits = ind[i]!;
       while (bits !== 0) {
         const b = 31 - Math.clz32(bits);
         indicators[b]!++;
         bits &= ~(1 << b);
       }
-      days.add(from);
-      places.add(ix, s);
+      days.add(f);
+      places.add(place[i]!);
     }
     const byCount: Summary['indicators'] = [];
     indicators.forEach((n, b) => {
       if (n) byCount.push({ id: b + 1, count: n });
     });
     byCount.sort((x, y) => y.count - x.count || x.id - y.id);
-    const sum: Summary = {
-      version: list.version,
-      count,
-      otherForce,
-      first,
-      last,
-      indicators: byCount,
-      timeline: days.runs,
-      properties: places.size,
-    };
-    if (list.n >= SUMMARY_CACHE_MIN) {
-      if (this.summaries.size >= SUMMARY_CACHE_MAX) this.summaries.clear();
-      this.summaries.set(cacheKey, sum);
-    }
-    return sum;
+    return { count, otherForce, first, last, indicators: byCount, timeline: days.runs, properties: places.size };
   }
 
-  /** How many of the entity's live reports (other than `skipRid`, one of them) the caller sees, and others'. */
-  private scan(
-    vis: Uint8Array,
-    viewer: string,
-    key: string,
-    ix: ReportIndex,
-    skipRid = -1,
-  ): { count: number; otherForce: boolean; lastFrom: number } {
-    const E = this.deps.entities;
-    const sum = this.summary(vis, viewer, key, ix);
-    let count = sum.count;
-    if (skipRid >= 0 && E.contains(E.listOf(key), skipRid)) {
-      const s = E.slotIn(ix, skipRid);
-      if (s >= 0 && vis[ix.force[s]!]) count--;
+  /** How many of the entity's reports (other than `skipRid`) the caller sees, the newest seen, and others'. */
+  private scan(vis: Uint8Array, key: string, skipRid = -1): { count: number; otherForce: boolean; lastFrom: number } {
+    const list = this.deps.entities.listOf(key);
+    let count = 0;
+    let otherForce = false;
+    let lastFrom = 0;
+    for (let i = 0; i < list.n; i++) {
+      if (list.rids[i] === skipRid) continue;
+      if (vis[list.force[i]!]) {
+        count++;
+        if (list.from[i]! > lastFrom) lastFrom = list.from[i]!;
+      } else otherForce = true;
     }
-    return { count, otherForce: sum.otherForce, lastFrom: sum.last };
+    return { count, otherForce, lastFrom };
   }
 
   /** Ids of the entity's live reports the caller sees (oldest observation first), and whether another force has one. */
   visibleIds(auth: AuthContext, key: string, only?: string): { ids: string[]; otherForce: boolean } {
-    const ix = this.ix;
     const E = this.deps.entities;
-    const vis = visibleForces(auth, ix, only);
+    const vis = visibleForces(auth, this.deps.entities.forceIds, only);
     const list = E.listOf(key);
     const ids: string[] = [];
     let otherForce = false;
     for (let i = 0; i < list.n; i++) {
-      const s = E.slotIn(ix, list.rids[i]!);
-      if (s < 0) continue;
-      if (vis[ix.force[s]!]) ids.push(E.idOf(list.rids[i]!));
+      if (vis[list.force[i]!]) ids.push(E.idOf(list.rids[i]!));
       else otherForce = true;
     }
     return { ids, otherForce };
@@ -282,12 +223,11 @@ export class EntityService {
     const slot = slotOf(ix, id);
     if (slot < 0 || !seesForce(auth.user, ix.forceAt(slot))) throw errors.notFound('Report');
     const admin = auth.user.role === 'police_admin';
-    const vis = visibleForces(auth, ix);
+    const vis = visibleForces(auth, this.deps.entities.forceIds);
     const self = E.ridOfId(id);
     const mentions = E.mentionsOf(id);
     const keys = [...new Set(mentions.map((m) => m.key))];
-    const viewer = viewerOf(auth);
-    const scans = new Map(keys.map((k) => [k, this.scan(vis, viewer, k, ix, self)]));
+    const scans = new Map(keys.map((k) => [k, this.scan(vis, k, self)]));
     const entities: ReportEntities['entities'] = mentions.map((m) => ({
       key: m.key,
       kind: E.kindOf(m.key),
@@ -305,15 +245,11 @@ export class EntityService {
     for (let j = 1; j < lists.length; j++) if (lists[j]!.n > lists[big]!.n) big = j;
     const tally = new Map<number, number>();
     let tallyInBig = 0;
-    const visible = (rid: number) => {
-      const s = E.slotIn(ix, rid);
-      return s >= 0 && vis[ix.force[s]!] === 1;
-    };
     lists.forEach((list, j) => {
       if (j === big) return;
       for (let i = 0; i < list.n; i++) {
         const rid = list.rids[i]!;
-        if (rid === self || tally.has(rid) || !visible(rid)) continue;
+        if (rid === self || tally.has(rid) || !vis[list.force[i]!]) continue;
         let c = 0;
         for (const other of lists) if (E.contains(other, rid)) c++;
         tally.set(rid, c);
@@ -346,7 +282,7 @@ export class EntityService {
     const nextOfBig = (): number => {
       for (; i >= 0; i--) {
         const rid = bigList.rids[i]!;
-        if (rid !== self && !tally.has(rid) && visible(rid)) return rid;
+        if (rid !== self && !tally.has(rid) && vis[bigList.force[i]!]) return rid;
       }
       return -1;
     };
@@ -361,8 +297,9 @@ export class EntityService {
 
     const rawOf = new Map<string, string>();
     for (const m of mentions) if (!rawOf.has(m.key)) rawOf.set(m.key, m.raw);
-    const linked = taken.map((rid) => {
+    const linked = taken.flatMap((rid) => {
       const s = E.slotIn(ix, rid);
+      if (s < 0) return [];
       const reasons: ReportEntities['linked'][number]['reasons'] = [];
       keys.forEach((key, j) => {
         if (!E.contains(lists[j]!, rid)) return;
@@ -407,8 +344,8 @@ export class EntityService {
     return out;
   }
 
-  private hit(vis: Uint8Array, viewer: string, key: string, matchedBy: EntityHit['matchedBy']): EntityHit | null {
-    const { count, otherForce, lastFrom } = this.scan(vis, viewer, key, this.ix);
+  private hit(vis: Uint8Array, key: string, matchedBy: EntityHit['matchedBy']): EntityHit | null {
+    const { count, otherForce, lastFrom } = this.scan(vis, key);
     if (count === 0) return null;
     return {
       key,
@@ -426,13 +363,12 @@ export class EntityService {
    * caller may see (a police_admin may narrow to one force with `only`). For the workspace search box (`matchedBy`).
    */
   search(auth: AuthContext, q: string, limit: number, only?: string): EntitySearchResult {
-    const vis = visibleForces(auth, this.ix, only);
-    const viewer = viewerOf(auth, only);
+    const vis = visibleForces(auth, this.deps.entities.forceIds, only);
     const items: EntityHit[] = [];
     const seen = new Set<string>();
     const exact = keyFromQuery(q);
     if (exact && this.deps.entities.has(exact)) {
-      const h = this.hit(vis, viewer, exact, 'exact');
+      const h = this.hit(vis, exact, 'exact');
       seen.add(exact);
       if (h) items.push(h);
     }
@@ -441,7 +377,7 @@ export class EntityService {
         if (items.length >= limit) break;
         if (seen.has(key)) continue;
         seen.add(key);
-        const h = this.hit(vis, viewer, key, 'prefix');
+        const h = this.hit(vis, key, 'prefix');
         if (h) items.push(h);
       }
     }
@@ -455,19 +391,21 @@ export class EntityService {
   reportsOf(auth: AuthContext, key: string): { ix: ReportIndex; slots: number[]; rids: number[]; otherForce: boolean } {
     const ix = this.ix;
     const E = this.deps.entities;
-    const vis = visibleForces(auth, ix);
+    const vis = visibleForces(auth, this.deps.entities.forceIds);
     const list = E.listOf(key);
     const slots: number[] = [];
     const rids: number[] = [];
     let otherForce = false;
     for (let i = 0; i < list.n; i++) {
       const rid = list.rids[i]!;
+      if (!vis[list.force[i]!]) {
+        otherForce = true;
+        continue;
+      }
       const s = E.slotIn(ix, rid);
       if (s < 0) continue;
-      if (vis[ix.force[s]!]) {
-        slots.push(s);
-        rids.push(rid);
-      } else otherForce = true;
+      slots.push(s);
+      rids.push(rid);
     }
     if (slots.length === 0) throw errors.notFound('Entity');
     return { ix, slots, rids, otherForce };
@@ -480,8 +418,8 @@ export class EntityService {
   detail(auth: AuthContext, key: string, page?: PageInput): EntityDetail {
     const ix = this.ix;
     const E = this.deps.entities;
-    const vis = visibleForces(auth, ix);
-    const sum = this.summary(vis, viewerOf(auth), key, ix);
+    const vis = visibleForces(auth, this.deps.entities.forceIds);
+    const sum = this.summary(vis, key);
     if (sum.count === 0) throw errors.notFound('Entity');
     const { limit, offset } = pageOf(page);
     // The page: a walk to its first report (skipping reports the caller may not see) and along it.
@@ -491,9 +429,9 @@ export class EntityService {
     let seen = 0;
     for (let i = 0; i < list.n && pageSlots.length < limit; i++) {
       const rid = list.rids[i]!;
+      if (!vis[list.force[i]!] || seen++ < offset) continue;
       const s = E.slotIn(ix, rid);
-      if (s < 0 || !vis[ix.force[s]!]) continue;
-      if (seen++ < offset) continue;
+      if (s < 0) continue;
       pageSlots.push(s);
       pageRids.push(rid);
     }
@@ -544,7 +482,7 @@ export class EntityService {
    */
   packLinks(auth: AuthContext, key: string, ix: ReportIndex): (rid: number) => string {
     const E = this.deps.entities;
-    const vis = visibleForces(auth, ix);
+    const vis = visibleForces(auth, this.deps.entities.forceIds);
     const seen = new Map<string, { refs: Array<[number, string]>; count: number }>();
     const summary = (k: string) => {
       let sum = seen.get(k);
@@ -553,10 +491,11 @@ export class EntityService {
       const list = E.listOf(k);
       for (let i = list.n - 1; i >= 0; i--) {
         const rid = list.rids[i]!;
-        const s = E.slotIn(ix, rid);
-        if (s < 0 || !vis[ix.force[s]!]) continue;
+        if (!vis[list.force[i]!]) continue;
         sum.count++;
-        if (sum.refs.length <= PACK_LINKS) sum.refs.push([rid, ix.referenceAt(s)]);
+        if (sum.refs.length > PACK_LINKS) continue;
+        const s = E.slotIn(ix, rid);
+        if (s >= 0) sum.refs.push([rid, ix.referenceAt(s)]);
       }
       seen.set(k, sum);
       return sum;
@@ -582,8 +521,7 @@ export class EntityService {
   network(auth: AuthContext, f: FilterInput, limit: number): EntityNetwork {
     const ix = this.ix;
     const E = this.deps.entities;
-    const vis = visibleForces(auth, ix);
-    const viewer = viewerOf(auth);
+    const vis = visibleForces(auth, this.deps.entities.forceIds);
     const selected = Array.from(ix.select(ix.compile(f)));
     // Only reports that mention something take part.
     const withEntities = selected.filter((s) => E.mentionsOf(ix.idAt(s)).length > 0);
@@ -611,7 +549,7 @@ export class EntityService {
         kind: E.kindOf(key),
         label: E.labelOf(key),
         reportIds,
-        otherForce: this.scan(vis, viewer, key, ix).otherForce,
+        otherForce: this.scan(vis, key).otherForce,
       }))
       .sort((a, b) => b.reportIds.length - a.reportIds.length || (a.key < b.key ? -1 : 1));
     return { reports, entities, truncated: withEntities.length > limit };

@@ -13,20 +13,48 @@ export interface HeldMention {
   partial?: boolean;
 }
 
-/** An entity's reports as report numbers (see EntityIndex), oldest observation first; read `rids[0..n)` only. */
+/**
+ * An entity's reports, oldest observation first, as parallel arrays (read `[0..n)` only): report numbers (see
+ * EntityIndex) and the facts an entity's summary needs, side by side so a summary is one sequential walk: observed
+ * from (ms), force (EntityIndex.forceIds code), indicator bits, place (EntityIndex place code).
+ */
 export interface ReportList {
   rids: Int32Array;
+  from: Float64Array;
+  force: Uint8Array;
+  ind: Uint32Array;
+  place: Int32Array;
   n: number;
-  /** Changes whenever a report joins or leaves the list, or one of its reports is upserted (facts may change). */
-  version: number;
 }
 
-const EMPTY: ReportList = { rids: new Int32Array(0), n: 0, version: 0 };
-/** Versions are unique across lists and index generations, so a cached summary can never match a newer list. */
-let versions = 0;
+/** What a report is, for entity summaries: its force, indicators and place. */
+export interface ReportFacts {
+  forceId: string;
+  indicators: readonly number[];
+  address: string | null;
+  lat: number;
+  lng: number;
+}
 
-/** 2: each report carries its observed-from and created times (the order of the per-entity lists). */
-const FORMAT = 2;
+/** One property: the address when given (trimmed, any case), else the position to ~10 m. */
+export function placeKeyOf(address: string | null | undefined, lat: number, lng: number): string {
+  return address?.trim() ? address.trim().toLowerCase() : `${(lat ?? 0).toFixed(4)},${(lng ?? 0).toFixed(4)}`;
+}
+
+const newList = (cap: number): ReportList => ({
+  rids: new Int32Array(cap),
+  from: new Float64Array(cap),
+  force: new Uint8Array(cap),
+  ind: new Uint32Array(cap),
+  place: new Int32Array(cap),
+  n: 0,
+});
+const EMPTY: ReportList = newList(0);
+
+/** 3: each report carries its observed-from and created times (the lists' order) and its facts (force, indicators, place). */
+const FORMAT = 3;
+/** A report in the snapshot section: id, mentions, observed from, created, force code, indicator bits, place code. */
+type SectionReport = [string, HeldMention[], number, number, number, number, number];
 
 const toMs = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v)));
 
@@ -36,9 +64,10 @@ const toMs = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v
  * section), so lookups never touch the reports collection:
  * - each report holding a mention gets a small report number (`rid`), its id, its mentions and its observed-from and
  *   created times in typed columns;
- * - each entity key holds its reports as an Int32Array of rids kept sorted by (observed from, created, rid): a
- *   report is inserted at its place by binary search, so no request ever sorts a hot entity's list, and "newest
- *   first" is a walk from the end;
+ * - each entity key holds its reports as parallel typed arrays (rid, observed from, force, indicators, place; see
+ *   ReportList) kept sorted by (observed from, created, rid): a report is inserted at its place by binary search, so
+ *   no request ever sorts a hot entity's list, "newest first" is a walk from the end, and an entity's summary is one
+ *   sequential walk (the facts come with every record the map index applies, and travel in the snapshot);
  * - `sortedKeys`: every key in order, rebuilt lazily after changes, for prefix search;
  * - a per-ReportIndex cache rid → slot (checked against the slot's id bytes), so reading a hot entity's reports'
  *   facts costs a few array reads per report instead of an id hash lookup.
@@ -57,6 +86,13 @@ export class EntityIndex implements IndexFollower {
   private cap = 0;
   private from = new Float64Array(0);
   private created = new Float64Array(0);
+  private forceOf = new Uint8Array(0);
+  private indOf = new Uint32Array(0);
+  private placeOf = new Int32Array(0);
+  private forces: string[] = [''];
+  private forceCodes = new Map<string, number>([['', 0]]);
+  private placeNames: string[] = [];
+  private placeCodes = new Map<string, number>();
   private idBytes = new Uint8Array(0);
   private slotCache = new Int32Array(0);
   private cacheIx: ReportIndex | null = null;
@@ -75,13 +111,20 @@ export class EntityIndex implements IndexFollower {
   }
 
   private grow(cap: number): void {
-    const grown = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T, per = 1): T => {
+    const grown = <T extends Float64Array | Int32Array | Uint8Array | Uint32Array>(
+      a: T,
+      make: (n: number) => T,
+      per = 1,
+    ): T => {
       const b = make(cap * per);
       b.set(a);
       return b;
     };
     this.from = grown(this.from, (n) => new Float64Array(n));
     this.created = grown(this.created, (n) => new Float64Array(n));
+    this.forceOf = grown(this.forceOf, (n) => new Uint8Array(n));
+    this.indOf = grown(this.indOf, (n) => new Uint32Array(n));
+    this.placeOf = grown(this.placeOf, (n) => new Int32Array(n));
     this.idBytes = grown(this.idBytes, (n) => new Uint8Array(n), ID_BYTES);
     const cache = new Int32Array(cap).fill(-1);
     cache.set(this.slotCache);
@@ -89,32 +132,77 @@ export class EntityIndex implements IndexFollower {
     this.cap = cap;
   }
 
+  /** Force ids by code (code 0: unknown). */
+  get forceIds(): readonly string[] {
+    return this.forces;
+  }
+  private forceCode(id: string): number {
+    let c = this.forceCodes.get(id);
+    if (c === undefined) {
+      c = this.forces.length;
+      if (c > 255) throw new Error('too many forces for the entity index');
+      this.forces.push(id);
+      this.forceCodes.set(id, c);
+    }
+    return c;
+  }
+  private placeCode(key: string): number {
+    let c = this.placeCodes.get(key);
+    if (c === undefined) {
+      c = this.placeNames.length;
+      this.placeNames.push(key);
+      this.placeCodes.set(key, c);
+    }
+    return c;
+  }
+
   upsert(r: IndexRecord & { entities?: EntityMention[] | null }): void {
     const id = typeof r._id === 'string' ? r._id : r._id.toString();
-    this.set(id, r.entities ?? [], toMs(r.observedFrom), toMs(r.createdAt));
+    this.set(id, r.entities ?? [], toMs(r.observedFrom), toMs(r.createdAt), r);
   }
 
   /**
-   * Replace one report's mentions and times (no mentions: forget it). Without times (0), an entity's reports are in
-   * report-number order, not observation order: for benches and tools only; the index itself always passes them.
+   * Replace one report's mentions, times and facts (no mentions: forget it). Without times (0), an entity's reports
+   * are in report-number order, not observation order, and without facts they count as no force's: for benches and
+   * tools only; the index itself always passes them.
    */
-  set(id: string, mentions: readonly (EntityMention | HeldMention)[], fromMs = 0, createdMs = 0): void {
+  set(
+    id: string,
+    mentions: readonly (EntityMention | HeldMention)[],
+    fromMs = 0,
+    createdMs = 0,
+    facts?: ReportFacts,
+  ): void {
+    const force = facts ? this.forceCode(facts.forceId) : 0;
+    let bits = 0;
+    for (const i of facts?.indicators ?? []) if (i >= 1 && i <= 32) bits |= 1 << (i - 1);
+    bits >>>= 0;
+    const place = this.placeCode(facts ? placeKeyOf(facts.address, facts.lat, facts.lng) : '');
+    this.put(id, mentions, fromMs, createdMs, force, bits, place);
+  }
+
+  private put(
+    id: string,
+    mentions: readonly (EntityMention | HeldMention)[],
+    fromMs: number,
+    createdMs: number,
+    force: number,
+    bits: number,
+    place: number,
+  ): void {
     const had = this.ridOf.get(id);
     if (had !== undefined) {
       const old = this.held[had]!;
       if (
         this.from[had] === fromMs &&
         this.created[had] === createdMs &&
+        this.forceOf[had] === force &&
+        this.indOf[had] === bits &&
+        this.placeOf[had] === place &&
         mentions.length === old.length &&
         mentions.every((m, i) => m.key === old[i]!.key)
-      ) {
-        // Same mentions: the report's other facts (force, place, indicators) may have changed.
-        for (const m of old) {
-          const list = this.lists.get(m.key);
-          if (list) list.version = ++versions;
-        }
+      )
         return;
-      }
       this.remove(id);
     }
     if (mentions.length === 0) return;
@@ -124,6 +212,9 @@ export class EntityIndex implements IndexFollower {
     this.ids[rid] = id;
     this.from[rid] = fromMs;
     this.created[rid] = createdMs;
+    this.forceOf[rid] = force;
+    this.indOf[rid] = bits;
+    this.placeOf[rid] = place;
     this.slotCache[rid] = -1;
     if (!hexToBytes(id, this.idBytes, rid * ID_BYTES)) this.idBytes.fill(0, rid * ID_BYTES, (rid + 1) * ID_BYTES);
     const held: HeldMention[] = [];
@@ -148,7 +239,7 @@ export class EntityIndex implements IndexFollower {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const o = list.rids[mid]!;
-      const of = this.from[o]!;
+      const of = list.from[mid]!;
       const before = of < f || (of === f && (this.created[o]! < c || (this.created[o] === c && o < rid)));
       if (before) lo = mid + 1;
       else hi = mid;
@@ -159,20 +250,34 @@ export class EntityIndex implements IndexFollower {
   private insert(key: string, rid: number): void {
     let list = this.lists.get(key);
     if (!list) {
-      list = { rids: new Int32Array(2), n: 0, version: 0 };
+      list = newList(2);
       this.lists.set(key, list);
       this.sortedKeys = null;
     }
     if (list.n === list.rids.length) {
-      const bigger = new Int32Array(list.rids.length * 2);
-      bigger.set(list.rids);
-      list.rids = bigger;
+      const bigger = newList(list.rids.length * 2);
+      bigger.rids.set(list.rids);
+      bigger.from.set(list.from);
+      bigger.force.set(list.force);
+      bigger.ind.set(list.ind);
+      bigger.place.set(list.place);
+      bigger.n = list.n;
+      list = bigger;
+      this.lists.set(key, list);
     }
     const at = this.lowerBound(list, rid);
-    list.rids.copyWithin(at + 1, at, list.n);
+    const { n } = list;
+    list.rids.copyWithin(at + 1, at, n);
+    list.from.copyWithin(at + 1, at, n);
+    list.force.copyWithin(at + 1, at, n);
+    list.ind.copyWithin(at + 1, at, n);
+    list.place.copyWithin(at + 1, at, n);
     list.rids[at] = rid;
+    list.from[at] = this.from[rid]!;
+    list.force[at] = this.forceOf[rid]!;
+    list.ind[at] = this.indOf[rid]!;
+    list.place[at] = this.placeOf[rid]!;
     list.n++;
-    list.version = ++versions;
   }
 
   /** True when report `rid` is in `list` (binary search). */
@@ -190,9 +295,13 @@ export class EntityIndex implements IndexFollower {
       if (!list) continue;
       const at = this.lowerBound(list, rid);
       if (at < list.n && list.rids[at] === rid) {
-        list.rids.copyWithin(at, at + 1, list.n);
+        const { n } = list;
+        list.rids.copyWithin(at, at + 1, n);
+        list.from.copyWithin(at, at + 1, n);
+        list.force.copyWithin(at, at + 1, n);
+        list.ind.copyWithin(at, at + 1, n);
+        list.place.copyWithin(at, at + 1, n);
         list.n--;
-        list.version = ++versions;
       }
       if (list.n === 0) {
         this.lists.delete(m.key);
@@ -313,11 +422,29 @@ export class EntityIndex implements IndexFollower {
     return out;
   }
 
-  /** The snapshot section: every report's mentions and times and every label, as deflated JSON (synchronous). */
+  /**
+   * The snapshot section: every report's mentions, times and facts (force, indicator bits and place as codes into
+   * the section's tables) and every label, as deflated JSON (captured synchronously).
+   */
   encode(): Buffer {
-    const reports: Array<[string, HeldMention[], number, number]> = [];
-    for (const [id, rid] of this.ridOf) reports.push([id, this.held[rid]!, this.from[rid]!, this.created[rid]!]);
-    const json = JSON.stringify({ format: FORMAT, labels: [...this.labels], reports });
+    const reports: SectionReport[] = [];
+    for (const [id, rid] of this.ridOf)
+      reports.push([
+        id,
+        this.held[rid]!,
+        this.from[rid]!,
+        this.created[rid]!,
+        this.forceOf[rid]!,
+        this.indOf[rid]!,
+        this.placeOf[rid]!,
+      ]);
+    const json = JSON.stringify({
+      format: FORMAT,
+      labels: [...this.labels],
+      forces: this.forces,
+      places: this.placeNames,
+      reports,
+    });
     return zlib.deflateRawSync(Buffer.from(json));
   }
 
@@ -332,6 +459,13 @@ export class EntityIndex implements IndexFollower {
     this.cap = 0;
     this.from = new Float64Array(0);
     this.created = new Float64Array(0);
+    this.forceOf = new Uint8Array(0);
+    this.indOf = new Uint32Array(0);
+    this.placeOf = new Int32Array(0);
+    this.forces = [''];
+    this.forceCodes = new Map([['', 0]]);
+    this.placeNames = [];
+    this.placeCodes = new Map();
     this.idBytes = new Uint8Array(0);
     this.slotCache = new Int32Array(0);
     this.cacheIx = null;
@@ -346,7 +480,9 @@ export class EntityIndex implements IndexFollower {
     const data = JSON.parse(zlib.inflateRawSync(section).toString()) as {
       format: number;
       labels: Array<[string, string]>;
-      reports: Array<[string, HeldMention[], number, number]>;
+      forces: string[];
+      places: string[];
+      reports: SectionReport[];
     };
     if (data.format !== FORMAT) {
       this.needsBackfill = true;
@@ -355,7 +491,10 @@ export class EntityIndex implements IndexFollower {
     this.labels = new Map(data.labels);
     // Oldest first, so each list grows at its end (the sort is a no-op insert at the tail).
     data.reports.sort((a, b) => a[2] - b[2] || a[3] - b[3]);
-    for (const [id, held, from, created] of data.reports) this.set(id, held, from, created);
+    const forces = data.forces.map((f) => this.forceCode(f));
+    const places = data.places.map((p) => this.placeCode(p));
+    for (const [id, held, from, created, force, bits, place] of data.reports)
+      this.put(id, held, from, created, forces[force] ?? 0, bits, places[place] ?? this.placeCode(''));
   }
 
   /** Everything forgotten (a full stream rebuild follows and re-adds what exists). */
