@@ -71,8 +71,8 @@ const toMs = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v
  * - `sortedKeys`: every key in order, rebuilt lazily after changes, for prefix search;
  * - a per-ReportIndex cache rid → slot (checked against the slot's id bytes), so reading a hot entity's reports'
  *   facts costs a few array reads per report instead of an id hash lookup.
- * Report facts (force, place, status) are read from the map index's ReportIndex by slot at query time, so a
- * report the map index no longer holds is never shown even if a mention of it lingers.
+ * The reports a request shows (a page) are read from the map index's ReportIndex by slot, so a report the map index
+ * no longer holds is never shown even if a mention of it lingers; counts and summaries come from the lists' facts.
  */
 export class EntityIndex implements IndexFollower {
   readonly name = 'entities';
