@@ -144,7 +144,9 @@ export class EntityService {
     const list = this.deps.entities.listOf(key);
     const indicators = new Uint32Array(32);
     const days = new DayRuns();
-    const places = new Set<number>();
+    const stamp = this.deps.entities.placeStamp();
+    const marks = this.deps.entities.placeMarks;
+    let properties = 0;
     let count = 0;
     let otherForce = false;
     let first = Number.POSITIVE_INFINITY;
@@ -166,14 +168,18 @@ export class EntityService {
         bits &= ~(1 << b);
       }
       days.add(f);
-      places.add(place[i]!);
+      const p = place[i]!;
+      if (marks[p] !== stamp) {
+        marks[p] = stamp;
+        properties++;
+      }
     }
     const byCount: Summary['indicators'] = [];
     indicators.forEach((n, b) => {
       if (n) byCount.push({ id: b + 1, count: n });
     });
     byCount.sort((x, y) => y.count - x.count || x.id - y.id);
-    return { count, otherForce, first, last, indicators: byCount, timeline: days.runs, properties: places.size };
+    return { count, otherForce, first, last, indicators: byCount, timeline: days.runs, properties };
   }
 
   /** How many of the entity's reports (other than `skipRid`) the caller sees, the newest seen, and others'. */

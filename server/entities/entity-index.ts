@@ -93,6 +93,8 @@ export class EntityIndex implements IndexFollower {
   private forceCodes = new Map<string, number>([['', 0]]);
   private placeNames: string[] = [];
   private placeCodes = new Map<string, number>();
+  private marks = new Uint32Array(0);
+  private stamp = 0;
   private idBytes = new Uint8Array(0);
   private slotCache = new Int32Array(0);
   private cacheIx: ReportIndex | null = null;
@@ -152,8 +154,28 @@ export class EntityIndex implements IndexFollower {
       c = this.placeNames.length;
       this.placeNames.push(key);
       this.placeCodes.set(key, c);
+      if (c >= this.marks.length) {
+        const grown = new Uint32Array(Math.max(1024, this.marks.length * 2));
+        grown.set(this.marks);
+        this.marks = grown;
+      }
     }
     return c;
+  }
+
+  /**
+   * Counting distinct places without a set: `marks[place] === stamp` once a place was seen in this count. Call
+   * `placeStamp()` for a fresh stamp per count (synchronous use only), then read `placeMarks`.
+   */
+  placeStamp(): number {
+    if (this.stamp === 0xffffffff) {
+      this.marks.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
+  }
+  get placeMarks(): Uint32Array {
+    return this.marks;
   }
 
   upsert(r: IndexRecord & { entities?: EntityMention[] | null }): void {
@@ -466,6 +488,8 @@ export class EntityIndex implements IndexFollower {
     this.forceCodes = new Map([['', 0]]);
     this.placeNames = [];
     this.placeCodes = new Map();
+    this.marks = new Uint32Array(0);
+    this.stamp = 0;
     this.idBytes = new Uint8Array(0);
     this.slotCache = new Int32Array(0);
     this.cacheIx = null;

@@ -410,11 +410,18 @@ describe('summaries of long lists', () => {
     const svc = new EntityService({ mapIndex: { index: ix } as unknown as MapIndex, entities });
     const officer = { user: { id: 'o', role: 'police', forceId: 'sussex' } } as unknown as Parameters<typeof svc.detail>[0];
     const first = svc.detail(officer, 'line:long');
-    expect(first).toMatchObject({ total: 300, otherForce: false, indicators: [{ id: 1, count: 300 }], next: '50' });
+    expect(first).toMatchObject({
+      total: 300,
+      properties: 300,
+      otherForce: false,
+      indicators: [{ id: 1, count: 300 }],
+      next: '50',
+    });
     expect(first.reports).toHaveLength(50);
 
-    apply(record(300, 'sussex', [1]));
-    expect(svc.detail(officer, 'line:long').total).toBe(301);
+    // A report at the place of another (the position to ~10 m) is not another property.
+    apply({ ...record(300, 'sussex', [1]), lat: 50.82 + 299 / 1e4 + 1e-6 });
+    expect(svc.detail(officer, 'line:long')).toMatchObject({ total: 301, properties: 300 });
     apply(record(7, 'surrey', [1]));
     expect(svc.detail(officer, 'line:long')).toMatchObject({ total: 300, otherForce: true });
     apply(record(8, 'sussex', [1, 5]));
