@@ -1,6 +1,6 @@
 import { EMERGING_LIMITS, EMERGING_PATTERNS, type EmergingCell, type EmergingResult } from '../../shared/schemas/emerging';
 import { ukDateKey, ukMonthKey, ukOffsetMinutes } from '../../shared/time';
-import { HttpError } from '../http/errors';
+import { errors } from '../http/errors';
 import { emergingHotSpots } from './analytics/emerging';
 import type { ReportIndex } from './report-index';
 
@@ -25,8 +25,6 @@ export function ukBinStart(b: number, step: EmergingStep): string {
   if (step === 'weekly') return new Date((b * 7 - 3) * DAY_MS).toISOString().slice(0, 10);
   return `${ukMonthKey(Date.UTC(Math.floor(b / 12), b % 12, 15))}-01`;
 }
-
-const tooBig = (path: string, message: string) => new HttpError(400, 'validation_failed', message, [{ path, message }]);
 
 const ORDER = new Map(EMERGING_PATTERNS.map((p, i) => [p, i]));
 
@@ -66,14 +64,14 @@ export function emergingFromIndex(
   const b0 = ukBinOf(startMs, step);
   const bins = ukBinOf(endMs, step) - b0 + 1;
   if (bins > EMERGING_LIMITS.maxBins)
-    throw tooBig(
-      'step',
+    throw errors.invalid(
       `${bins} ${step} time steps is more than ${EMERGING_LIMITS.maxBins}: choose a shorter period or monthly steps`,
+      'query.step',
     );
   if (bins < EMERGING_LIMITS.minBins)
-    throw tooBig(
-      'step',
+    throw errors.invalid(
       `${bins} ${step} time step(s) is too few for a trend (at least ${EMERGING_LIMITS.minBins}): choose a longer period or weekly steps`,
+      'query.step',
     );
   const [w, s, e, n] = box;
   const kx = mPerDegLng((s + n) / 2);
@@ -81,9 +79,9 @@ export function emergingFromIndex(
   const rows = Math.max(1, Math.ceil(((n - s) * M_PER_DEG_LAT) / cs));
   const cells = cols * rows;
   if (cells > EMERGING_LIMITS.maxCells || cells * bins > EMERGING_LIMITS.maxCubeBins)
-    throw tooBig(
-      'cellSize',
+    throw errors.invalid(
       `${cols} × ${rows} cells of ${cs} m over ${bins} time steps is too big (at most ${EMERGING_LIMITS.maxCells.toLocaleString('en-GB')} cells and ${EMERGING_LIMITS.maxCubeBins.toLocaleString('en-GB')} cell-steps): choose larger cells, a smaller area, a shorter period or monthly steps`,
+      'query.cellSize',
     );
   const counts = new Uint32Array(cells * bins);
   const totals = new Uint32Array(cells);
