@@ -128,7 +128,6 @@ export class VerificationService {
           queue,
           requestedAt: now,
           ownerNote: note?.trim() || null,
-          changedAt: now,
         };
       }),
     );
@@ -165,7 +164,6 @@ export class VerificationService {
           lettersIssued: v.lettersIssued + 1,
           lastLetterAt: now,
           lastLetterBy: user.id,
-          changedAt: now,
         };
       }),
     );
@@ -222,12 +220,11 @@ export class VerificationService {
           decidedAt: now,
           decidedBy: ownerId,
           note: null,
-          changedAt: now,
         };
       }
       outcome = 'wrong';
       attemptsLeft = VERIFICATION_LIMITS.codeAttempts - (letter.attempts + 1);
-      return { ...v, letter: { ...letter, attempts: letter.attempts + 1 }, changedAt: now };
+      return { ...v, letter: { ...letter, attempts: letter.attempts + 1 } };
     });
     if (outcome === 'none') {
       throw errors.conflict(
@@ -276,7 +273,6 @@ export class VerificationService {
         decidedAt: now,
         decidedBy: admin.id,
         note,
-        changedAt: now,
       };
     });
     if (before.queue) await dequeue(before.queue, [propertyId]);
@@ -297,7 +293,7 @@ export class VerificationService {
    * change): what was checked was another place, so it starts again as unverified. Null when nothing changes.
    */
   resetFor(v: StoredVerification, now: Date): StoredVerification | null {
-    return nextVerificationStatus(v.status, 'reset') ? { ...UNVERIFIED, changedAt: now } : null;
+    return nextVerificationStatus(v.status, 'reset') ? { ...UNVERIFIED } : null;
   }
 
   /** After a reset was written: the property leaves the queue, and the reset is audited. */
