@@ -10,7 +10,8 @@ import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import type { Logger } from '../logger';
 import { propertyImportRoutes } from './import.routes';
-import { type PropertyService, presentProperty } from './properties.service';
+import type { PropertyService } from './properties.service';
+import { presentProperty } from './property.presenter';
 import { verificationRoutes } from './verification.routes';
 
 /** An owner's own properties, deleting the owner's account with all its data, and ownership verification. */

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { ALERT_LIMITS, type PropertyCreate, type PropertyUpdate, type PropertyView } from '../../shared/schemas/alerts';
+import { ALERT_LIMITS, type PropertyCreate, type PropertyUpdate, } from '../../shared/schemas/alerts';
 import type { PropertyType } from '../../shared/taxonomy';
 import { readById, updateVersioned } from '../db/versioned';
 import { cellKeys } from '../geo/geohash';
@@ -9,7 +9,7 @@ import { asObjectId, closedAccount, eachLimited, IdList } from './id-list';
 import { type Property, PropertyModel } from './property.model';
 import { type GridProperty, PropertyGrid } from './property-grid';
 import { bumpPropertyVersion, currentPropertyVersion } from './property-version.model';
-import { presentVerification, type StoredVerification, verificationOf } from './verification';
+import { type StoredVerification, verificationOf } from './verification';
 import { type ForceLookup, VerificationService } from './verification.service';
 
 /** How often the background check compares the shared version counter (other instances, the seed script). */
@@ -23,20 +23,6 @@ type StoredProperty = Property & { _id: Types.ObjectId; rev?: number };
 
 function gridEntry(p: Pick<Property, 'ownerId' | 'lat' | 'lng' | 'type'> & { _id: Types.ObjectId }): GridProperty {
   return { id: String(p._id), ownerId: String(p.ownerId), lat: p.lat, lng: p.lng, type: p.type };
-}
-
-export function presentProperty(p: Property & { _id: Types.ObjectId }): PropertyView {
-  return {
-    id: String(p._id),
-    address: p.address,
-    lat: p.lat,
-    lng: p.lng,
-    type: p.type,
-    listingUrl: p.listingUrl ?? null,
-    verification: presentVerification(verificationOf(p)),
-    createdAt: new Date(p.createdAt).toISOString(),
-    updatedAt: new Date(p.updatedAt).toISOString(),
-  };
 }
 
 /** Hook the alerts feature registers: a property moved or was deleted. */
@@ -264,7 +250,7 @@ export class PropertyService {
         }
         resetFrom = null;
         if (moved || (input.address !== undefined && input.address !== cur.address)) {
-          const reset = this.verification.resetFor(verificationOf(cur), now);
+          const reset = this.verification.resetFor(verificationOf(cur));
           if (reset) {
             resetFrom = verificationOf(cur);
             set.verification = reset;

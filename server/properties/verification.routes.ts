@@ -15,7 +15,8 @@ import { errors } from '../http/errors';
 import { can, canOnObject } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { ReportModel } from '../reports/report.model';
-import { type PropertyService, presentProperty } from './properties.service';
+import type { PropertyService } from './properties.service';
+import { presentProperty } from './property.presenter';
 import { verificationOf } from './verification';
 
 /**

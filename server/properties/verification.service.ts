@@ -292,7 +292,7 @@ export class VerificationService {
    * The verification after the property moved or its address changed (called inside the property's own versioned
    * change): what was checked was another place, so it starts again as unverified. Null when nothing changes.
    */
-  resetFor(v: StoredVerification, now: Date): StoredVerification | null {
+  resetFor(v: StoredVerification): StoredVerification | null {
     return nextVerificationStatus(v.status, 'reset') ? { ...UNVERIFIED } : null;
   }
 
