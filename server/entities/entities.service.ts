@@ -14,6 +14,7 @@ import { seesForce } from '../http/policy';
 import type { MapIndex } from '../map/map-index';
 import type { FilterInput, ReportIndex } from '../map/report-index';
 import { appendAudit, auditEntry } from '../triage/audit-log';
+import { presentEntityReport } from './entities.presenter';
 import type { EntityIndex } from './entity-index';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -182,23 +183,7 @@ export class EntityService {
       const day = ukDateKey(from);
       days.set(day, (days.get(day) ?? 0) + 1);
       places.add(placeKey(ix, s));
-      return {
-        id,
-        reference: ix.referenceAt(s),
-        createdAt: iso(ix.createdMs[s]!),
-        observedFrom: iso(from),
-        observedTo: iso(ix.toMs[s]!),
-        observedFromUk: ukIsoWithOffset(from),
-        lat: ix.lat[s]!,
-        lng: ix.lng[s]!,
-        address: ix.addressAt(s),
-        propertyType: ix.typeAt(s),
-        indicators: ix.indicatorsAt(s),
-        status: ix.statusAt(s),
-        priority: ix.priorityAt(s),
-        ...(admin ? { forceId: ix.forceAt(s) } : {}),
-        raw: this.deps.entities.mentionsOf(id).find((m) => m.key === key)?.raw ?? '',
-      };
+      return presentEntityReport(ix, s, admin, this.deps.entities.mentionsOf(id).find((m) => m.key === key)?.raw ?? '');
     });
     const first = ix.fromMs[slots[0]!]!;
     const last = Math.max(...slots.map((s) => ix.fromMs[s]!));
