@@ -1,3 +1,4 @@
+import { M_PER_DEG } from '../../shared/geo';
 import type { ForceAreaPreview } from '../../shared/schemas/admin';
 import type { ForceBoundaries } from '../../shared/schemas/force-areas';
 import type { ForceView } from '../../shared/schemas/forces';
@@ -22,7 +23,7 @@ const fromStored = (p: StoredPolygon): Polygon => ({
 /** How far a simplified boundary may stray from the real one: invisible at the zooms a force is seen whole. */
 export const BOUNDARY_TOLERANCE_M = 100;
 const simplifyPolygon = (p: Polygon): Polygon => {
-  const tolerance = BOUNDARY_TOLERANCE_M / 111_320;
+  const tolerance = BOUNDARY_TOLERANCE_M / M_PER_DEG;
   return { outer: simplifyRing(p.outer, tolerance), holes: p.holes.map((h) => simplifyRing(h, tolerance)) };
 };
 
