@@ -36,3 +36,34 @@ export function distanceM(lat1: number, lng1: number, lat2: number, lng2: number
   const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * toRad) * Math.cos(lat2 * toRad) * Math.sin(dLng / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
 }
+
+/**
+ * A polygon ring standing for the circle of `radiusM` around `center`, as the alert and advisory forms send an area:
+ * `corners` points (not closed: the first is not repeated), clockwise from north, rounded to 6 decimals (~0.1 m).
+ * The ring is drawn around the circle, not inside it (corners at radius / cos(pi / corners)), so every point within
+ * the radius is inside the area.
+ */
+export function circleRing(center: { lat: number; lng: number }, radiusM: number, corners = 32): { lat: number; lng: number }[] {
+  const toRad = Math.PI / 180;
+  const d = radiusM / Math.cos(Math.PI / corners) / EARTH_RADIUS_M;
+  const phi1 = center.lat * toRad;
+  const lam1 = center.lng * toRad;
+  const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
+  const ring: { lat: number; lng: number }[] = [];
+  for (let i = 0; i < corners; i++) {
+    const t = (2 * Math.PI * i) / corners;
+    const phi2 = Math.asin(Math.sin(phi1) * Math.cos(d) + Math.cos(phi1) * Math.sin(d) * Math.cos(t));
+    const lam2 = lam1 + Math.atan2(Math.sin(t) * Math.sin(d) * Math.cos(phi1), Math.cos(d) - Math.sin(phi1) * Math.sin(phi2));
+    ring.push({ lat: round6(phi2 / toRad), lng: round6(((lam2 / toRad + 540) % 360) - 180) });
+  }
+  return ring;
+}
+
+/** A point typed as "latitude, longitude" ("50.8225, -0.1372"; a comma, a semicolon or spaces between), or null. */
+export function parseLatLng(text: string): { lat: number; lng: number } | null {
+  const m = /^\s*([+-]?\d{1,3}(?:\.\d+)?)\s*(?:[,;]|\s)\s*([+-]?\d{1,3}(?:\.\d+)?)\s*$/.exec(text);
+  if (!m) return null;
+  const lat = Number(m[1]);
+  const lng = Number(m[2]);
+  return Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? { lat, lng } : null;
+}

@@ -17,9 +17,11 @@ export function propertyImportRoutes(deps: { config: Config; logger: Logger; pro
       method: 'get',
       path: '/api/geocode',
       summary:
-        'Places for a postcode or town, through the configured postcodes.io-compatible geocoder; `available: false` when there is none (place the pin on the map)',
+        'Places for a postcode or town (a property, or the centre of an alert or advisory area), through the configured postcodes.io-compatible geocoder; `available: false` when there is none (place the pin on the map)',
       tags: ['properties'],
-      access: can('property.manage'),
+      // Whoever sets alert areas: owners and hosts place properties and area centres, officers centre alert and
+      // advisory areas on a postcode (the keyboard alternative to drawing).
+      access: can('alert.subscribe'),
       query: GeocodeQuery,
       response: GeocodeResults,
       errors: [400, 502],

@@ -70,7 +70,7 @@ export function presentDetail(
     })),
     notes: (r.notes ?? []).map((n) => ({ text: n.text, at: iso(n.at), by: userRef(n.by, names) })),
     questions: (r.questions ?? []).map((n) => ({ text: n.text, at: iso(n.at), by: userRef(n.by, names) })),
-    addenda: (r.addenda ?? []).map((a) => ({ text: a.text, at: iso(a.at) })),
+    addenda: (r.addenda ?? []).map((a) => ({ text: a.text, at: iso(a.at), answers: a.answers ?? null })),
     linkedReports: extra.linked.map((l) => ({ id: l._id.toString(), reference: l.reference, status: l.status })),
     suggestedProperty: extra.suggested,
     audit: extra.audit.map((a) => ({ action: a.action, at: iso(a.at), by: userRef(a.userId, names) })),

@@ -227,7 +227,8 @@ export const ReportDetail = ReportSummary.extend({
   ),
   notes: z.array(z.object({ text: z.string(), at: z.string(), by: UserRef.nullable() })),
   questions: z.array(z.object({ text: z.string(), at: z.string(), by: UserRef.nullable() })),
-  addenda: z.array(z.object({ text: z.string(), at: z.string() })),
+  /** `answers`: the index in `questions` of the question this reply answers, or null for information added on its own. */
+  addenda: z.array(z.object({ text: z.string(), at: z.string(), answers: z.number().nullable() })),
   linkedReports: z.array(z.object({ id: z.string(), reference: z.string(), status: ReportStatusEnum })),
   suggestedProperty: z
     .object({ id: z.string(), address: z.string(), distanceM: z.number(), verification: VerificationStatusEnum })

@@ -175,6 +175,9 @@ describe('the police map and list (officer)', () => {
     await page.getByTestId('notice-note').waitFor();
     expect(await page.getByTestId('notice-assign').count()).toBe(0);
     await page.waitForLoadState('networkidle');
+    // The page itself at the top (the note's form scrolled it): the ringed report on the map beside its detail.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForLoadState('networkidle');
     await shot(page, 'police-workspace-selected');
     expect(await seriousA11yViolations(page)).toEqual([]);
 

@@ -190,6 +190,29 @@ describe('new information from the reporter', () => {
   });
 });
 
+describe('replies to police questions', () => {
+  it('shows police which question each reply answers, and information added on its own as answering none', async () => {
+    const r = await fileReport('4 Reply Gardens, Brighton');
+    await sussex.c.patch(`/api/reports/${r.id}`, { question: 'How many people did you see?' });
+    await sussex.c.patch(`/api/reports/${r.id}`, { question: 'Was there a car outside?' });
+    const follow = { reference: r.reference, passphrase: r.passphrase };
+    for (const body of [
+      { text: 'A silver hatchback', answers: 1 },
+      { text: 'Loud music after midnight' },
+      { text: 'About six', answers: 0 },
+    ]) {
+      expect((await app.client().post('/api/reports/follow-up/addendum', { ...follow, ...body })).status).toBe(200);
+    }
+    const detail = await sussex.c.get(`/api/reports/${r.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.addenda.map((a: { text: string; answers: number | null }) => [a.text, a.answers])).toEqual([
+      ['A silver hatchback', 1],
+      ['Loud music after midnight', null],
+      ['About six', 0],
+    ]);
+  });
+});
+
 describe('police alert subscriptions', () => {
   it('are confirmed at once for staff, with no email, while owners still confirm by email', async () => {
     await mail.reset();

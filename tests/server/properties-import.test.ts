@@ -68,8 +68,18 @@ describe('finding an address or postcode', () => {
     expect((await o.get('/api/geocode?q=BN1')).body).toEqual({ available: false, results: [] });
   });
 
-  it('is for owners and hosts only', async () => {
+  it('is for the people who set alert areas: owners, hosts and officers, not admins or the public', async () => {
     expect((await app.client().get('/api/geocode?q=BN1')).status).toBe(401);
+    const signedIn = async (role: 'police' | 'police_admin') => {
+      const u = await createUser(app.services, role);
+      const c = app.client();
+      await c.login(u.email, u.password);
+      return c;
+    };
+    // An officer centres an alert or advisory area on a postcode (the keyboard alternative to drawing it).
+    const officer = await signedIn('police');
+    expect((await officer.get('/api/geocode?q=BN1 1AA')).body.results[0]).toMatchObject({ lat: 50.8225, lng: -0.1372 });
+    expect((await (await signedIn('police_admin')).get('/api/geocode?q=BN1')).status).toBe(403);
   });
 });
 

@@ -7,7 +7,17 @@ import { Field } from '../forms/Field';
  * Find a postcode or town through the deployment's geocoder (GET /api/geocode) and place the pin there. When the
  * deployment has none, or it fails, it says so: the map pin and the coordinates stay the way to place a property.
  */
-export function AddressFinder({ onFound }: { onFound: (r: GeocodeResult) => void }) {
+export function AddressFinder({
+  onFound,
+  id = 'finder-q',
+  placing = 'the pin',
+}: {
+  onFound: (r: GeocodeResult) => void;
+  /** The search field's id: give each finder on a page its own. */
+  id?: string;
+  /** What choosing a result places, in the messages ("the pin", "the centre of the area"). */
+  placing?: string;
+}) {
   const [q, setQ] = useState('');
   const [results, setResults] = useState<GeocodeResult[] | null>(null);
   const [message, setMessage] = useState('');
@@ -31,7 +41,7 @@ export function AddressFinder({ onFound }: { onFound: (r: GeocodeResult) => void
         setResults(r.results);
         setMessage(
           r.results.length
-            ? `${r.results.length} found. Choose one to place the pin.`
+            ? `${r.results.length} found. Choose one to place ${placing}.`
             : 'Nothing found. Check it, or place the pin on the map.',
         );
       }
@@ -48,10 +58,10 @@ export function AddressFinder({ onFound }: { onFound: (r: GeocodeResult) => void
   return (
     <div className="address-finder">
       <Field
-        id="finder-q"
+        id={id}
         label="Find a postcode or town"
         error={error}
-        hint="For example BN1 1AA or Hove. Then check the pin on the map."
+        hint={`For example BN1 1AA or Hove. Then check ${placing === 'the pin' ? 'the pin' : 'the area'} on the map.`}
       >
         {(p) => (
           <div className="inline-search">
@@ -84,7 +94,7 @@ export function AddressFinder({ onFound }: { onFound: (r: GeocodeResult) => void
                 onClick={() => {
                   onFound(r);
                   setResults(null);
-                  setMessage(`Pin placed at ${r.label}.`);
+                  setMessage(`${placing === 'the pin' ? 'Pin' : 'Centre'} placed at ${r.label}.`);
                 }}
               >
                 {r.label}

@@ -4,6 +4,7 @@ import type L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import { useEffect } from 'react';
 import { Circle, MapContainer, Polygon, Rectangle, useMap } from 'react-leaflet';
+import { circleBBox } from '../../../shared/geo';
 import { BaseTiles } from '../map/tiles';
 import type { Box } from './grid';
 
@@ -58,18 +59,25 @@ function DrawControl({ onDraw }: { onDraw: (ring: LatLngPoint[]) => void }) {
   return null;
 }
 
+/**
+ * Fits the map to the shapes whenever their geometry changes (a new drawing, a new centre or radius): to the shapes
+ * being made (not muted) when there are any, else to all of them.
+ */
 function FitTo({ shapes }: { shapes: Shape[] }) {
   const map = useMap();
-  const key = shapes.map((s) => s.id).join(',');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refit only when the set of shapes changes
-  useEffect(() => {
-    const pts: [number, number][] = [];
-    for (const s of shapes) {
-      for (const p of s.polygon ?? []) pts.push([p.lat, p.lng]);
-      if (s.center) pts.push([s.center.lat, s.center.lng]);
+  const active = shapes.some((s) => !s.muted) ? shapes.filter((s) => !s.muted) : shapes;
+  const pts: [number, number][] = [];
+  for (const s of active) {
+    for (const p of s.polygon ?? []) pts.push([p.lat, p.lng]);
+    if (s.center) {
+      const [w, south, e, n] = circleBBox(s.center.lat, s.center.lng, Math.max(s.radiusM ?? 0, 15));
+      pts.push([south, w], [n, e]);
     }
-    if (pts.length === 1) map.setView(pts[0]!, 14);
-    else if (pts.length > 1) map.fitBounds(pts, { padding: [24, 24], maxZoom: 15 });
+  }
+  const key = pts.map(([a, b]) => `${a},${b}`).join(';');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refit only when the geometry changes (`key` stands for `pts`)
+  useEffect(() => {
+    if (pts.length > 0) map.fitBounds(pts, { padding: [24, 24], maxZoom: 16 });
   }, [key, map]);
   return null;
 }

@@ -18,6 +18,7 @@ import { LocationPicker } from '../report/LocationPicker';
 import { AddressFinder } from './AddressFinder';
 import { AreaMap, type LatLngPoint, type Shape } from './AreaMap';
 import { SHADE_MAX, squaresTouched } from './grid';
+import { KeyboardArea } from './KeyboardArea';
 import { PropertyImport } from './PropertyImport';
 import './owner.css';
 
@@ -124,9 +125,20 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
   const [propertyId, setPropertyId] = useState(props.properties[0]?.id ?? '');
   const [radiusM, setRadiusM] = useState(500);
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
+  /** How the area was set without drawing ("500 m around BN1 1AA"), or '' when drawn. */
+  const [areaNote, setAreaNote] = useState('');
+  /** Counts saved alerts: the keyboard area starts afresh after each. */
+  const [saved, setSaved] = useState(0);
   const [mode, setMode] = useState<'instant' | 'daily'>('daily');
   const [error, setError] = useState('');
-  const handleDraw = useCallback((ring: LatLngPoint[]) => setPolygon(ring), []);
+  const handleDraw = useCallback((ring: LatLngPoint[]) => {
+    setPolygon(ring);
+    setAreaNote('');
+  }, []);
+  const handleKeyboardArea = useCallback((ring: LatLngPoint[], description: string) => {
+    setPolygon(ring);
+    setAreaNote(description);
+  }, []);
   // The first property registered after this form appeared becomes the default choice.
   const firstId = props.properties[0]?.id ?? '';
   useEffect(() => {
@@ -158,13 +170,19 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
     const body = kind === 'property' ? { kind, propertyId, radiusM, mode } : { kind, polygon: polygon ?? [], mode };
     const parsed = SubscriptionCreate.safeParse(body);
     if (!parsed.success) {
-      setError(kind === 'area' ? 'Draw the area on the map first (at least three corners).' : 'Choose one of your properties.');
+      setError(
+        kind === 'area'
+          ? 'Draw the area on the map first (at least three corners), or set a radius around a place.'
+          : 'Choose one of your properties.',
+      );
       return;
     }
     try {
       await api('POST', '/api/subscriptions', parsed.data);
       setError('');
       setPolygon(null);
+      setAreaNote('');
+      setSaved((n) => n + 1);
       props.onSaved('Check your email: we sent a link to confirm this alert. Nothing is sent until you confirm.');
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save');
@@ -219,11 +237,20 @@ function SubscriptionForm(props: { properties: PropertyView[]; existing: Shape[]
           </div>
         </>
       ) : (
-        <p className="hint">
-          Use the polygon or rectangle tool at the top left of the map to draw your area. You can draw up to{' '}
-          {ALERT_LIMITS.areasPerWeek} areas a week.
-          {polygon ? ` Area drawn (${polygon.length} corners).` : ''}
-        </p>
+        <>
+          <p className="hint" data-testid="area-note">
+            Use the polygon or rectangle tool at the top left of the map to draw your area. You can draw up to{' '}
+            {ALERT_LIMITS.areasPerWeek} areas a week.
+            {polygon ? (areaNote ? ` Area set: ${areaNote}.` : ` Area drawn (${polygon.length} corners).`) : ''}
+          </p>
+          <KeyboardArea
+            key={saved}
+            idPrefix="sub-area"
+            properties={props.properties}
+            maxRadiusM={ALERT_LIMITS.radiusMaxM}
+            onArea={handleKeyboardArea}
+          />
+        </>
       )}
       <p className="hint" id="sub-grid" data-testid="grid-note">
         Area alerts are about grid squares of {OWNER_GRID_LABEL}, never an exact place: you hear about concerns anywhere in every

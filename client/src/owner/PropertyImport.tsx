@@ -69,7 +69,7 @@ export function PropertyImport({ onDone }: { onDone: () => void }) {
       {progress && (
         <div className="import-progress">
           <label htmlFor="import-progress">
-            Imported rows {progress.done} of {progress.total}
+            Rows read: {progress.done} of {progress.total}
           </label>
           <progress id="import-progress" max={progress.total} value={progress.done} />
         </div>

@@ -4,11 +4,17 @@ import { AdvisoryCreate, type AdvisoryView, type SubscriptionView } from '../../
 import { formatUkDateTime } from '../../../shared/time';
 import { ApiError, api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
-import { AreaMap, type LatLngPoint } from '../owner/AreaMap';
+import { AreaMap, type LatLngPoint, type Shape } from '../owner/AreaMap';
+import { KeyboardArea } from '../owner/KeyboardArea';
 import '../owner/owner.css';
 
-function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
+/** The largest radius an officer can set by keyboard: areas must still lie inside the force, which the server checks. */
+const POLICE_RADIUS_MAX_M = 10_000;
+
+function SubscriptionForm({ existing, onSaved }: { existing: Shape[]; onSaved: (msg: string) => void }) {
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
+  /** Counts saved areas: the keyboard area starts afresh after each. */
+  const [saved, setSaved] = useState(0);
   const [minPriority, setMinPriority] = useState<'standard' | 'safeguarding'>('safeguarding');
   const [mode, setMode] = useState<'instant' | 'daily'>('daily');
   const [error, setError] = useState('');
@@ -17,14 +23,20 @@ function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
   async function handleSubmit(e: FormEvent) {
     e.preventDefault();
     if (!polygon) {
-      setError('Draw the area on the map first.');
+      setError('Draw the area on the map first, or set a radius around a place.');
       return;
     }
     try {
-      await api('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
+      const created = await api<SubscriptionView>('POST', '/api/subscriptions', { kind: 'area', polygon, mode, minPriority });
       setPolygon(null);
+      setSaved((n) => n + 1);
       setError('');
-      onSaved('Check your email to confirm the alert. Nothing is sent until you confirm.');
+      // Staff alerts are on at once (no email round trip); anyone else confirms by email first.
+      onSaved(
+        created.status === 'confirmed'
+          ? 'Area alert on: reports in this area reach you from now.'
+          : 'Check your email to confirm the alert. Nothing is sent until you confirm.',
+      );
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save');
     }
@@ -37,7 +49,12 @@ function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
         Draw an area inside your force with the polygon or rectangle tool.
         {polygon ? ` Area drawn (${polygon.length} corners).` : ''}
       </p>
-      <AreaMap shapes={polygon ? [{ id: 'new', polygon }] : []} onDraw={handleDraw} label="Draw an alert area" />
+      <KeyboardArea key={saved} idPrefix="pa-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
+      <AreaMap
+        shapes={[...existing.map((s) => ({ ...s, muted: true })), ...(polygon ? [{ id: 'new', polygon }] : [])]}
+        onDraw={handleDraw}
+        label="Draw an alert area"
+      />
       <div className="field">
         <label htmlFor="pa-priority">Which reports</label>
         <select
@@ -65,6 +82,8 @@ function SubscriptionForm({ onSaved }: { onSaved: (msg: string) => void }) {
 
 function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
   const [polygon, setPolygon] = useState<LatLngPoint[] | null>(null);
+  /** Counts saved areas: the keyboard area starts afresh after each. */
+  const [saved, setSaved] = useState(0);
   const [count, setCount] = useState<number | null>(null);
   const [subject, setSubject] = useState('');
   const [body, setBody] = useState('');
@@ -81,13 +100,18 @@ function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
     e.preventDefault();
     const parsed = AdvisoryCreate.safeParse({ polygon: polygon ?? [], subject, body });
     if (!parsed.success) {
-      setError(polygon ? 'Give a subject (3+ characters) and a message (10+ characters).' : 'Draw the area first.');
+      setError(
+        polygon
+          ? 'Give a subject (3+ characters) and a message (10+ characters).'
+          : 'Draw the area first, or set a radius around a place.',
+      );
       return;
     }
     if (!window.confirm(`Send this advisory to ${count ?? 0} owner(s)?`)) return;
     try {
       const res = await api<AdvisoryView>('POST', '/api/advisories', parsed.data);
       setPolygon(null);
+      setSaved((n) => n + 1);
       setSubject('');
       setBody('');
       setCount(null);
@@ -101,6 +125,7 @@ function AdvisoryForm({ onSent }: { onSent: (msg: string) => void }) {
   return (
     <form className="form card" onSubmit={handleSubmit} noValidate aria-label="New advisory">
       {error && <p className="alert alert-error">{error}</p>}
+      <KeyboardArea key={saved} idPrefix="adv-area" maxRadiusM={POLICE_RADIUS_MAX_M} onArea={handleDraw} />
       <AreaMap shapes={polygon ? [{ id: 'adv', polygon }] : []} onDraw={handleDraw} label="Draw the advisory area" />
       <p className="hint" aria-live="polite" data-testid="advisory-count">
         {polygon
@@ -182,6 +207,7 @@ export function PoliceAlertsPage() {
           </ul>
           {subs.length === 0 && <p>No area alerts yet.</p>}
           <SubscriptionForm
+            existing={subs.filter((s) => s.status !== 'unsubscribed').map((s) => ({ id: s.id, polygon: s.polygon }))}
             onSaved={(m) => {
               setNotice(m);
               void load();

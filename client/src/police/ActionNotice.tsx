@@ -1,7 +1,7 @@
 import type { ReportPatch } from '../../../shared/schemas/police';
 
 /** Which action of the detail panel a confirmation belongs to, so it shows next to that action, not at the top. */
-export type ActionKey = 'status' | 'assign' | 'release' | 'note' | 'question' | 'link' | 'unlink';
+export type ActionKey = 'status' | 'priority' | 'assign' | 'release' | 'note' | 'question' | 'link' | 'unlink';
 export interface Notice {
   text: string;
   at: ActionKey;
@@ -9,6 +9,7 @@ export interface Notice {
 
 export function actionOf(body: ReportPatch): ActionKey {
   if (body.status) return 'status';
+  if (body.priority) return 'priority';
   if (body.assignTo !== undefined) return 'assign';
   if (body.ownerAlert) return 'release';
   if (body.note) return 'note';

@@ -242,10 +242,10 @@ export function ReportDetailPanel({
         <dd>{TYPE_LABEL[detail.propertyType]}</dd>
         <dt>Observed</dt>
         <dd>
-          {formatDateTime(detail.observedFrom)} – {formatDateTime(detail.observedTo)} UTC
+          {formatDateTime(detail.observedFrom)} – {formatDateTime(detail.observedTo)}
         </dd>
         <dt>Received</dt>
-        <dd>{formatDateTime(detail.createdAt)} UTC</dd>
+        <dd>{formatDateTime(detail.createdAt)}</dd>
         <dt>Reporter</dt>
         <dd>{ROLE_LABEL[detail.reporterRole] ?? detail.reporterRole}</dd>
         <dt>Contact</dt>
@@ -283,7 +283,7 @@ export function ReportDetailPanel({
                 <div className="alert alert-warn">
                   <p>
                     Print this letter and post it to the property. The code <strong>{letter.code}</strong> is shown only now; it
-                    works until {formatDateTime(letter.expiresAt)} UTC.
+                    works until {formatDateTime(letter.expiresAt)}.
                   </p>
                   <pre className="pw-description">{letter.text}</pre>
                   <button type="button" className="button pw-small" onClick={() => printLetter(letter)}>
@@ -338,6 +338,7 @@ export function ReportDetailPanel({
         </form>
         <ActionNotice notice={notice} at="status" />
         <PriorityForm detail={detail} busy={busy} patch={patch} />
+        <ActionNotice notice={notice} at="priority" />
         <AssignForm detail={detail} busy={busy} patch={patch} />
 
         <div className="button-row">
@@ -516,14 +517,56 @@ export function ReportDetailPanel({
           text: `${STATUS_LABEL[h.status]}${h.note ? ` — ${h.note}` : ''}`,
         }))}
       />
-      <History title="Added by the reporter" items={detail.addenda.map((a) => ({ at: a.at, who: 'Reporter', text: a.text }))} />
+      <QuestionsAndReplies detail={detail} />
       <History
-        title="Questions to the reporter"
-        items={detail.questions.map((q) => ({ at: q.at, who: q.by?.name ?? 'Police', text: q.text }))}
+        title="Added by the reporter"
+        items={detail.addenda.filter((a) => a.answers === null).map((a) => ({ at: a.at, who: 'Reporter', text: a.text }))}
       />
       <History title="Police notes" items={detail.notes.map((n) => ({ at: n.at, who: n.by?.name ?? 'Police', text: n.text }))} />
       <History title="Audit trail" items={detail.audit.map((a) => ({ at: a.at, who: a.by?.name ?? 'System', text: a.action }))} />
     </section>
+  );
+}
+
+/** Each police question with the reporter's replies to it underneath (a reply says which question it answers). */
+function QuestionsAndReplies({ detail }: { detail: ReportDetail }) {
+  return (
+    <>
+      <h3>Questions to the reporter</h3>
+      {detail.questions.length ? (
+        <ol className="pw-history pw-questions">
+          {detail.questions.map((q, i) => {
+            const replies = detail.addenda.filter((a) => a.answers === i);
+            return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: append-only, and replies point at questions by index
+              <li key={i} aria-label={`Question ${i + 1}`}>
+                <span className="pw-history-meta">
+                  {formatDateTime(q.at)} · {q.by?.name ?? 'Police'}
+                </span>
+                <span>{q.text}</span>
+                {replies.length ? (
+                  <ul className="pw-replies" aria-label={`Replies to question ${i + 1}`}>
+                    {replies.map((a, k) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: append-only history, no stable id
+                      <li key={k}>
+                        <span className="pw-history-meta">
+                          {formatDateTime(a.at)} · Reporter’s reply
+                        </span>
+                        <span>{a.text}</span>
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  <span className="pw-history-meta">No reply yet.</span>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      ) : (
+        <p className="hint">None.</p>
+      )}
+    </>
   );
 }
 
