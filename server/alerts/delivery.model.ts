@@ -137,13 +137,12 @@ export interface DeliveryResult {
   _id: string;
   status: ResultStatus;
   at: Date;
-  nextAttemptAt: Date | null;
   error: string | null;
 }
 export const DeliveryResultModel: Model<DeliveryResult> = model<DeliveryResult>(
   'DeliveryResult',
   new Schema<DeliveryResult>(
-    { _id: String, status: String, at: Date, nextAttemptAt: Date, error: String },
+    { _id: String, status: String, at: Date, error: String },
     { versionKey: false },
   ),
 );
