@@ -69,9 +69,9 @@ interface Measured {
   startMs: number;
 }
 
-async function measure(dataDir: string, port: number): Promise<Measured> {
+async function measure(dataDir: string): Promise<Measured> {
   const t0 = Date.now();
-  const server = startServerProcess(port, { DATA_DIR: dataDir, NODE_ENV: 'development', SEED_DEMO: 'false', LOG_LEVEL: 'warn' });
+  const server = startServerProcess({ DATA_DIR: dataDir, NODE_ENV: 'development', SEED_DEMO: 'false', LOG_LEVEL: 'warn' });
   try {
     await waitForHealthy(server, 30 * 60_000);
     const startMs = Date.now() - t0;
@@ -123,10 +123,9 @@ async function measure(dataDir: string, port: number): Promise<Measured> {
 
 const bigDir = seeded(N);
 const smallDir = seeded(SMALL);
-const port = 47000 + Math.floor(Math.random() * 1000);
-const small = await measure(smallDir, port);
+const small = await measure(smallDir);
 console.log('small', small);
-const big = await measure(bigDir, port + 1);
+const big = await measure(bigDir);
 console.log('big', big);
 
 const fmt = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');

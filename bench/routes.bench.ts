@@ -293,7 +293,7 @@ async function measureExport(base: string, pid: number, cookie: string, format: 
 async function benchScale(scale: number, smtp: TestSmtp, env: NodeJS.ProcessEnv): Promise<ScaleResult> {
   const port = await TestSmtp.freePort();
   const t0 = performance.now();
-  server = startServerProcess(port, { ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+  server = startServerProcess({ ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
   const client = await waitForHealthy(server, 30 * 60_000);
   const startMs = performance.now() - t0;
   const health = (await client.get('/api/health')).body as { db: { engine: string; version: string; local: string } };

@@ -98,7 +98,8 @@ export function createApp(s: Services): { app: Express; routes: RouteDef[] } {
 
   if (fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
     app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));
-    app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(path.join(CLIENT_DIST, 'index.html')));
+    // Any path but the API and the built assets is a client route; a missing /assets/ file is a 404, not the app page.
+    app.get(/^\/(?!api\/|assets\/).*/, (_req, res) => res.sendFile(path.join(CLIENT_DIST, 'index.html')));
   }
 
   app.use(errorHandler(s.logger));

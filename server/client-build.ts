@@ -13,10 +13,14 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the web client when `dist/client` is missing or older than `client/` or `shared/`. Returns false on failure. */
+/** Builds the web client when `dist/client` is missing or older than `client/`, `shared/` or the vite config. Returns false on failure. */
 export function buildClientIfNeeded(log: (msg: string) => void): boolean {
   const built = path.join(root, 'dist/client/index.html');
-  const sources = Math.max(newestMtime(path.join(root, 'client')), newestMtime(path.join(root, 'shared')));
+  const sources = Math.max(
+    newestMtime(path.join(root, 'client')),
+    newestMtime(path.join(root, 'shared')),
+    fs.statSync(path.join(root, 'vite.config.ts')).mtimeMs,
+  );
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return true;
   log('Building the web client...');
   const res = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {

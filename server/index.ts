@@ -55,6 +55,9 @@ export async function main(
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://localhost:${port}`;
   logger.info({ url, engine: engine.kind }, `StayWatch is running at ${url} (loading the map index)`);
+  // A parent that started this process with an IPC channel (the tests, a supervisor) learns the port it got, PORT=0
+  // included, whatever the log level.
+  process.send?.({ type: 'listening', port });
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown') => {

@@ -1,5 +1,5 @@
 import './zod-config';
-import { lazy, StrictMode, Suspense } from 'react';
+import { lazy, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { AccountPage } from './auth/AccountPage';
@@ -11,18 +11,24 @@ import { FollowUpPage } from './follow-up/FollowUpPage';
 import { HomePage } from './home/HomePage';
 import { Layout } from './layout/Layout';
 import { NotFoundPage } from './layout/NotFoundPage';
-import { MyReportsPage } from './my-reports/MyReportsPage';
-import { OwnerPage } from './owner/OwnerPage';
-import { PoliceWorkspacePage } from './police/PoliceWorkspace';
-import { PoliceAlertsPage } from './police-alerts/PoliceAlertsPage';
-import { ReportPage } from './report/ReportPage';
+// Leaflet's stylesheet stays in the first stylesheet, before ours, so our rules still override it
+// (a lazily loaded copy would come after styles.css and win ties such as the map background).
+import 'leaflet/dist/leaflet.css';
 import './styles.css';
 
-// The admin console (and its map) loads only when an admin opens it.
-const AdminPage = lazy(() => import('./admin/AdminPage').then((m) => ({ default: m.AdminPage })));
-const loading = <p className="page">Loading…</p>;
-// Linked intelligence: an entity's page (police only), loaded when opened.
+// Pages with a map or for one role load when opened, so the first page does not carry leaflet, geoman
+// or the police workspace. Layout shows the loading state (Suspense) and a reload offer if a load fails.
+const ReportPage = lazy(() => import('./report/ReportPage').then((m) => ({ default: m.ReportPage })));
+const MyReportsPage = lazy(() => import('./my-reports/MyReportsPage').then((m) => ({ default: m.MyReportsPage })));
+const PoliceWorkspacePage = lazy(() =>
+  import('./police/PoliceWorkspace').then((m) => ({ default: m.PoliceWorkspacePage })),
+);
+const PoliceAlertsPage = lazy(() =>
+  import('./police-alerts/PoliceAlertsPage').then((m) => ({ default: m.PoliceAlertsPage })),
+);
 const EntityPage = lazy(() => import('./entities/EntityPage').then((m) => ({ default: m.EntityPage })));
+const OwnerPage = lazy(() => import('./owner/OwnerPage').then((m) => ({ default: m.OwnerPage })));
+const AdminPage = lazy(() => import('./admin/AdminPage').then((m) => ({ default: m.AdminPage })));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -39,23 +45,9 @@ createRoot(document.getElementById('root')!).render(
             <Route path="my-reports" element={<MyReportsPage />} />
             <Route path="police" element={<PoliceWorkspacePage />} />
             <Route path="police/alerts" element={<PoliceAlertsPage />} />
-            <Route
-              path="police/entities/:key"
-              element={
-                <Suspense fallback={loading}>
-                  <EntityPage />
-                </Suspense>
-              }
-            />
+            <Route path="police/entities/:key" element={<EntityPage />} />
             <Route path="owner" element={<OwnerPage />} />
-            <Route
-              path="admin"
-              element={
-                <Suspense fallback={loading}>
-                  <AdminPage />
-                </Suspense>
-              }
-            />
+            <Route path="admin" element={<AdminPage />} />
             <Route path="reset-password" element={<ResetPasswordPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>

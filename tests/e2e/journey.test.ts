@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
 import { TestClient } from '../support/http';
 import { type ServerProcess, startServerProcess, waitForHealthy } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 /**
  * The whole product, started as `npm start` starts it (development mode, embedded engine, demo data, local
@@ -13,8 +14,16 @@ import { type ServerProcess, startServerProcess, waitForHealthy } from '../suppo
  * and unsubscribes in one click.
  */
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'staywatch-journey-'));
-const port = 45000 + Math.floor(Math.random() * 2000);
-const base = `http://127.0.0.1:${port}`;
+/**
+ * Links in emails start with PUBLIC_URL, the address users reach the service at (in production a proxy in front of
+ * it); the server itself listens on a port the system picks. `local()` plays the proxy.
+ */
+const PUBLIC_URL = 'http://staywatch.journey.test';
+let base: string;
+const local = (url: string) => {
+  expect(url.startsWith(`${PUBLIC_URL}/`), url).toBe(true);
+  return base + url.slice(PUBLIC_URL.length);
+};
 const PASSWORD = 'demo-password-1';
 let server: ServerProcess;
 let browser: Browser;
@@ -33,28 +42,26 @@ async function signIn(page: Page, email: string): Promise<void> {
   await page.getByTestId('signed-in-as').waitFor();
 }
 
-/** Polls the development mail catcher for a message to `to` whose subject matches. */
+/** Reloads the development mail catcher until it lists a message to `to` whose subject matches, and opens it. */
 async function waitForMail(page: Page, to: string, subject: RegExp): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    await page.goto(`${base}/dev/mail`);
-    const link = page.locator('li', { hasText: to }).filter({ hasText: subject }).getByRole('link').first();
-    if ((await link.count()) > 0) {
-      await link.click();
-      await page.getByText('Message-ID').waitFor();
-      return;
-    }
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`no mail to ${to} matching ${subject}`);
+  const link = page.locator('li', { hasText: to }).filter({ hasText: subject }).getByRole('link').first();
+  await waitFor(
+    async () => {
+      await page.goto(`${base}/dev/mail`);
+      return (await link.count()) > 0;
+    },
+    { timeout: 60_000, interval: 250, message: `mail to ${to} matching ${subject}` },
+  );
+  await link.click();
+  await page.getByText('Message-ID').waitFor();
 }
 
 beforeAll(async () => {
   server = startServerProcess(
-    port,
     {
       NODE_ENV: 'development',
       DATA_DIR: dataDir,
-      PUBLIC_URL: base,
+      PUBLIC_URL,
       LOCAL_ENGINE: 'ferretdb',
       DEMO_REPORTS: '150',
       LOG_LEVEL: 'warn',
@@ -62,6 +69,7 @@ beforeAll(async () => {
     ['MONGODB_URI', 'SMTP_HOST'],
   );
   await waitForHealthy(server, 150_000);
+  base = server.base;
   browser = await launchBrowser();
 }, 180_000);
 
@@ -88,7 +96,8 @@ describe('the whole journey, as npm start runs it', () => {
 
     const mail = await openPage(browser, base, DESKTOP);
     await waitForMail(mail, 'owner@demo.test', /Confirm your StayWatch alert/);
-    await mail.getByRole('link', { name: /subscriptions\/confirm/ }).click();
+    const confirm = await mail.getByRole('link', { name: /subscriptions\/confirm/ }).getAttribute('href');
+    await mail.goto(local(confirm!));
     await check(mail, 'confirm-page');
     await mail.getByRole('button', { name: /Confirm/ }).click();
     await mail
@@ -154,7 +163,7 @@ describe('the whole journey, as npm start runs it', () => {
     ).toBe(unsubscribe);
     expect(unsubscribe).toMatch(/\/api\/subscriptions\/unsubscribe\?token=/);
     // As a mail client does it (RFC 8058): a bare POST, no cookie.
-    const oneClick = await fetch(unsubscribe!, {
+    const oneClick = await fetch(local(unsubscribe!), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'List-Unsubscribe=One-Click',

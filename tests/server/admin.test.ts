@@ -147,10 +147,11 @@ describe('the audit trail', () => {
   const officer = new mongoose.Types.ObjectId().toHexString();
   const other = new mongoose.Types.ObjectId().toHexString();
   const report = new mongoose.Types.ObjectId().toHexString();
+  // Computed once: the entries and the filters name the same days even if the run crosses midnight.
+  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 
   beforeAll(async () => {
-    const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     await appendAudit([
       auditEntry('report.read', report, officer, null, day(yesterday, 9)),
       auditEntry('report.status', report, officer, { from: 'new', to: '=HYPERLINK("http://x")' }, day(yesterday, 10)),
@@ -168,7 +169,6 @@ describe('the audit trail', () => {
   };
 
   it('filters by person, report, action and day', async () => {
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     expect(await actions(`userId=${officer}`)).toEqual([
       'reports.export:officer',
       'report.status:officer',

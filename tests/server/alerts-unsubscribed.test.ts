@@ -5,6 +5,7 @@ import { CONFIRM_TTL_MS } from '../../server/alerts/tokens';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
 import { TestSmtp } from '../support/smtp';
+import { waitFor } from '../support/wait';
 
 /**
  * Two app instances on one database, as in production behind a load balancer. Instance A runs the delivery worker
@@ -99,13 +100,11 @@ describe('an owner who unsubscribed', () => {
       const d = await DeliveryModel.findById(deliveryIdOf(`advisory:${adv.body.id}:${userId}`)).lean();
       return d ? (await deliveryState(d)).state : 'missing';
     };
-    for (
-      let i = 0;
-      i < 100 && ((await stateOf(unsubscribed.id)) === 'pending' || (await stateOf(deleted.id)) === 'pending');
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(async () => (await stateOf(unsubscribed.id)) !== 'pending' && (await stateOf(deleted.id)) !== 'pending', {
+      timeout: 20_000,
+      interval: 100,
+      message: 'both deliveries to be settled',
+    });
     expect(await stateOf(unsubscribed.id)).toBe('skipped');
     expect(await stateOf(deleted.id)).toBe('skipped');
     expect(smtp.to(unsubscribed.email).filter((m) => m.subject.includes('Cuckooing'))).toHaveLength(0);

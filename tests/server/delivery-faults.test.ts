@@ -7,6 +7,7 @@ import { deliveryState, recordDeliveries } from '../../server/alerts/outbox';
 import { DeliveryWorker, messageIdFor, type SmtpSettings, type WorkerOptions } from '../../server/alerts/worker';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { TestSmtp } from '../support/smtp';
+import { waitFor } from '../support/wait';
 
 const SECRET = 'fault-test-secret-0123456789abcdefgh';
 let app: TestApp;
@@ -99,15 +100,21 @@ describe('delivery under faults', { timeout: 400_000 }, () => {
     const worker = newWorker(port);
     worker.start();
     // Wait until attempts have failed and been recorded as retries.
-    for (let i = 0; i < 600 && (await DeliveryResultModel.countDocuments({ status: 'retry' })) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(await DeliveryResultModel.countDocuments({ status: 'retry' })).toBeGreaterThan(0);
+    await waitFor(async () => (await DeliveryResultModel.countDocuments({ status: 'retry' })) > 0, {
+      timeout: 60_000,
+      interval: 100,
+      message: 'a failed attempt recorded as a retry',
+    });
     expect(await states('down')).toEqual({ pending: 500 });
 
     const smtp = await startSmtp(port);
     await smtp.waitFor(() => smtp.countsByMessageId().size >= 500, 200_000);
-    await new Promise((r) => setTimeout(r, 500));
+    // Every outcome recorded: nothing is left that the worker could send (again); stop finishes any send in flight.
+    await waitFor(async () => JSON.stringify(await states('down')) === JSON.stringify({ sent: 500 }), {
+      timeout: 60_000,
+      interval: 100,
+      message: 'every delivery recorded as sent',
+    });
     await worker.stop();
     expect(arrivals(smtp, ids)).toEqual({ missing: [], duplicates: 0 });
     expect(smtp.messages).toHaveLength(500);
@@ -172,8 +179,13 @@ describe('delivery under faults', { timeout: 400_000 }, () => {
     const worker = newWorker(smtp.port, { leaseMs: 400, ledger: { store: failing } });
     worker.start();
     await smtp.waitFor(() => smtp.countsByMessageId().size >= 40, 60_000);
-    // Several leases and polls later: an attempt whose result was lost would have been taken over and sent again.
-    await new Promise((r) => setTimeout(r, 4_000));
+    // Wait until every attempt has its result in the database (a lost result never gets there: the wait times out)
+    // and no attempt is in flight (one taken over after its lease would be): only then could nothing be sent again.
+    await waitFor(
+      async () =>
+        JSON.stringify(await states(batch)) === JSON.stringify({ sent: 40 }) && (await attemptsInFlight(batch)) === 0,
+      { timeout: 60_000, interval: 100, message: 'every attempt recorded, none in flight' },
+    );
     await worker.stop();
     expect(failures).toBe(times);
     expect(arrivals(smtp, ids)).toEqual({ missing: [], duplicates: 0 });

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launcherPath, type RunningEngine, startFerretDb } from '../../server/db/ferretdb';
+import { waitFor } from '../support/wait';
 
 // The launcher keeps a unique index on FerretDB's exact `_id` pushdown expression
 // (`_ferretdb_sjson->'$._id'`), so `{_id: ...}` lookups search instead of scanning the table.
@@ -89,12 +90,14 @@ describe.skipIf(inject('engineKind') !== 'ferretdb')('the FerretDB launcher _id 
 
   it('makes an _id lookup an index search on a collection created after start', async () => {
     await client!.db(DB).collection('later').insertOne({ _id: new ObjectId(), n: 1 } as never);
-    const deadline = Date.now() + 2_000;
-    let plan = (await plans()).get('later');
-    while (!INDEX_SEARCH.test(plan ?? '') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      plan = (await plans()).get('later');
-    }
+    // Within 2 s of the collection's creation, as before.
+    const plan = await waitFor(
+      async () => {
+        const p = (await plans()).get('later');
+        return INDEX_SEARCH.test(p ?? '') && p;
+      },
+      { timeout: 2_000, interval: 100, message: 'an index search plan for the new collection' },
+    );
     expect(plan).toMatch(INDEX_SEARCH);
   });
 

@@ -13,6 +13,7 @@ import { claimLease, readHead } from '../../server/map/snapshot';
 import { MapSnapshotSeed } from '../../server/map/seed-snapshot';
 import { ReportModel } from '../../server/reports/report.model';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/wait';
 
 let app: TestApp;
 const quiet = createLogger({ level: 'silent' });
@@ -249,13 +250,13 @@ describe('snapshots after a burst of changes', () => {
     return { mapIndex, events, errors };
   }
 
+  /** Resolves once the snapshot head moves on from `before`; rejects after `withinMs`. */
   async function headChangesFrom(before: string | undefined, withinMs: number): Promise<boolean> {
-    const until = Date.now() + withinMs;
-    while (Date.now() < until) {
-      if ((await readHead())?.snapshotId !== before) return true;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return false;
+    return waitFor(async () => (await readHead())?.snapshotId !== before, {
+      timeout: withinMs,
+      interval: 100,
+      message: 'a new snapshot head',
+    });
   }
 
   it('are written as soon as enough changes are not in one, not on the next minute tick', async () => {

@@ -159,6 +159,7 @@ describe('other map analytics', () => {
     const top = locations[0];
     const same = await ReportModel.countDocuments({ forceId: 'sussex', lat: top.lat, lng: top.lng });
     expect(top.count).toBe(same);
+    expect(nearRepeats.length).toBeGreaterThan(0); // the loop below checks something
     for (const p of nearRepeats) {
       expect(p.distanceM).toBeLessThanOrEqual(200);
       expect(p.hours).toBeLessThanOrEqual(24 * 7);

@@ -6,11 +6,9 @@ import { TestClient } from '../support/http';
 import { startServerProcess, waitForHealthy } from '../support/server-process';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'staywatch-persist-'));
-const port = 43000 + Math.floor(Math.random() * 2000);
-const base = `http://127.0.0.1:${port}`;
 /** As `npm start` runs it: development mode, embedded engine in DATA_DIR, demo seed on an empty database. */
 const startServer = () =>
-  startServerProcess(port, { NODE_ENV: 'development', DATA_DIR: dataDir, LOCAL_ENGINE: 'ferretdb', DEMO_REPORTS: '50' }, [
+  startServerProcess({ NODE_ENV: 'development', DATA_DIR: dataDir, LOCAL_ENGINE: 'ferretdb', DEMO_REPORTS: '50' }, [
     'MONGODB_URI',
   ]);
 
@@ -21,7 +19,7 @@ describe('npm start on the embedded engine', () => {
     const first = startServer();
     let c = await waitForHealthy(first);
     expect((await c.login('officer@demo.test', 'demo-password-1')).status).toBe(200);
-    const reg = await new TestClient(base).post('/api/auth/register', {
+    const reg = await new TestClient(first.base).post('/api/auth/register', {
       email: 'kept@example.test',
       password: 'a-long-password-1',
       name: 'Kept',

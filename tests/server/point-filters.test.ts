@@ -22,6 +22,7 @@ import {
   World,
 } from '../support/route-walk';
 import { TestSmtp } from '../support/smtp';
+import { waitFor } from '../support/wait';
 
 /**
  * Issue 10's guard: on the local engine only `{_id: <value>}` filters use an index, so a request may touch a
@@ -166,19 +167,20 @@ beforeAll(async () => {
     forceId: 'sussex',
     centre: BRIGHTON,
     tokens: app.services.alerts.tokens,
-    async confirmToken(subscriptionId, email) {
-      for (let i = 0; i < 50; i++) {
-        await worker.drain();
-        for (const m of smtp.messages.filter((x) => x.to.includes(email))) {
-          for (const [, token] of m.text.matchAll(/\/api\/subscriptions\/confirm\?token=([^\s"<>&]+)/g)) {
-            const t = decodeURIComponent(token!);
-            if (t.split('.')[1] === subscriptionId) return t;
+    confirmToken: (subscriptionId, email) =>
+      waitFor(
+        async () => {
+          await worker.drain();
+          for (const m of smtp.messages.filter((x) => x.to.includes(email))) {
+            for (const [, token] of m.text.matchAll(/\/api\/subscriptions\/confirm\?token=([^\s"<>&]+)/g)) {
+              const t = decodeURIComponent(token!);
+              if (t.split('.')[1] === subscriptionId) return t;
+            }
           }
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`no confirmation email for subscription ${subscriptionId} to ${email}`);
-    },
+          return undefined;
+        },
+        { timeout: 20_000, interval: 100, message: `a confirmation email for subscription ${subscriptionId} to ${email}` },
+      ),
   });
   operations = await operationsOf(app.client());
   for (const op of operations) {

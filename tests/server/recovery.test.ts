@@ -12,9 +12,9 @@ import { createServices } from '../../server/services';
 import { dropTestDatabase } from '../support/app';
 import { TestClient } from '../support/http';
 import { numberedReport, type ServerProcess, startServerProcess, waitForHealthy } from '../support/server-process';
+import { waitFor } from '../support/wait';
 
 const dbName = `recovery_${randomBytes(4).toString('hex')}`;
-const port = 45000 + Math.floor(Math.random() * 2000);
 const env = {
   NODE_ENV: 'test',
   MONGODB_URI: inject('mongoUri'),
@@ -31,8 +31,8 @@ const NEW_REPORTS = 1_800;
 /** At test scale the server must answer health this soon after it is started again (the bound at 1M is 30 s). */
 const HEALTH_WITHIN_MS = 20_000;
 
-/** The real server, in its own process so it can be SIGKILLed, on a database that outlives it. */
-const startServer = () => startServerProcess(port, env);
+/** The real server, in its own process so it can be SIGKILLed, on a database that outlives it (a new port each start). */
+const startServer = () => startServerProcess(env);
 
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -70,13 +70,15 @@ async function queueTotal(c: TestClient, status: string): Promise<number> {
 
 /** The server's log line with `msg`, parsed (log lines are written in batches: waits up to 5 s for it). */
 async function logLine(server: ServerProcess, msg: string): Promise<Record<string, unknown> & { at: number }> {
-  for (let tries = 0; tries < 50; tries++) {
-    const lines = server.output().split('\n').slice(0, -1); // whole lines only
-    const at = lines.findIndex((l) => l.includes(msg));
-    if (at >= 0) return { ...JSON.parse(lines[at]!), at };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no log line "${msg}":\n${server.output().slice(-3000)}`);
+  const whole = () => server.output().split('\n').slice(0, -1); // whole lines only
+  const at = await waitFor(
+    () => {
+      const i = whole().findIndex((l) => l.includes(msg));
+      return i >= 0 ? { i } : undefined;
+    },
+    { timeout: 5_000, interval: 50, message: () => `log line "${msg}":\n${server.output().slice(-3000)}` },
+  );
+  return { ...JSON.parse(whole()[at.i]!), at: at.i };
 }
 
 async function signIn(server: ServerProcess): Promise<TestClient> {
@@ -170,10 +172,13 @@ describe('while the map index loads', () => {
   let server: Server;
   let base: string;
   let release: () => void;
+  /** How many requests have waited for the index so far. */
+  let waits = 0;
   const index: IndexReadiness & { ready: boolean } = {
     ready: false,
     whenReady: (ms) =>
       new Promise((resolve) => {
+        waits++;
         const t = setTimeout(() => resolve(false), ms);
         release = () => {
           clearTimeout(t);
@@ -209,8 +214,9 @@ describe('while the map index loads', () => {
   });
 
   it('lets a waiting request through as soon as the index is ready', async () => {
+    const waited = waits;
     const pending = fetch(`${base}/api/map/heat?zoom=5`);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => waits > waited, { message: 'the request to wait for the index' });
     release();
     const res = await pending;
     expect(res.status).toBe(200);

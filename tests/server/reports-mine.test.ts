@@ -5,6 +5,7 @@ import { ReportModel } from '../../server/reports/report.model';
 import { reportIdFor } from '../../server/reports/report-id';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
+import { ukDaySince } from '../support/uk-day';
 
 /** "My reports": what a signed-in host or owner filed, newest first, read by id from their own list. */
 
@@ -44,6 +45,7 @@ describe("a host's own reports", () => {
       filed.push({ reference, passphrase });
     }
     await app.client().post('/api/reports', report());
+    const since = Date.now();
     const added = await app.client().post('/api/reports/follow-up/addendum', { ...filed[1]!, text: 'They came back on Sunday.' });
     expect(added.status).toBe(200);
 
@@ -52,7 +54,7 @@ describe("a host's own reports", () => {
     expect(res.body.reports.map((r: { reference: string }) => r.reference)).toEqual(filed.map((f) => f.reference).reverse());
     expect(res.body.reports[2]).toMatchObject({
       status: 'received',
-      addenda: [{ text: 'They came back on Sunday.', on: new Date().toISOString().slice(0, 10) }],
+      addenda: [{ text: 'They came back on Sunday.', on: ukDaySince(since) }],
     });
   });
 

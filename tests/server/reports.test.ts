@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import mongoose, { trusted } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cellKeys } from '../../server/geo/geohash';
 import { PropertyModel } from '../../server/properties/property.model';
 import { bumpPropertyVersion } from '../../server/properties/property-version.model';
@@ -12,6 +12,8 @@ import { REFERENCE_REGEX, ReportCreate } from '../../shared/schemas/reports';
 import { RATE_LIMITS } from '../../server/http/rate-limit-store';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/factories';
+import { ukDaySince } from '../support/uk-day';
+import { waitFor } from '../support/wait';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -317,6 +319,7 @@ describe('follow-up by reference and passphrase', () => {
   }
 
   it('shows the public status, the date and the questions police asked, and nothing police-only', async () => {
+    const since = Date.now();
     const { reference, passphrase } = await file();
     await ReportModel.updateOne(
       { reference },
@@ -333,7 +336,7 @@ describe('follow-up by reference and passphrase', () => {
       reference,
       status: 'reviewed',
       statusText: 'Reviewed by police',
-      createdOn: new Date().toISOString().slice(0, 10),
+      createdOn: ukDaySince(since),
       questions: [{ text: 'Which flat number?', on: '2026-01-02' }],
       addenda: [],
     });
@@ -365,16 +368,31 @@ describe('follow-up by reference and passphrase', () => {
     app.services.events.on('report.updated', (e) => {
       if (e.report.reference === reference) changes.push(e.changes);
     });
-    await new Promise((r) => setTimeout(r, 10));
+    // updatedAt has millisecond resolution: let the clock pass the report's own before adding to it.
+    await waitFor(() => Date.now() > before.updatedAt.getTime());
+    const since = Date.now();
     const res = await app
       .client()
       .post('/api/reports/follow-up/addendum', { reference, passphrase, text: 'The car was a grey hatchback.' });
     expect(res.status).toBe(200);
-    expect(res.body.addenda).toEqual([{ text: 'The car was a grey hatchback.', on: new Date().toISOString().slice(0, 10), answers: null }]);
+    expect(res.body.addenda).toEqual([{ text: 'The car was a grey hatchback.', on: ukDaySince(since), answers: null }]);
     const after = (await ReportModel.findOne({ reference }).lean())!;
     expect(after.addenda).toHaveLength(1);
     expect(after.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime());
     expect(changes).toEqual([['addenda']]);
+  });
+
+  it('dates an addendum by the London calendar day, which just after midnight in summer is a day ahead of UTC', async () => {
+    const { reference, passphrase } = await file();
+    // 23:30 UTC on 15 June is 00:30 on 16 June in London (BST). Only Date is faked; it keeps ticking.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-06-15T23:30:00Z'), shouldAdvanceTime: true });
+    try {
+      const res = await app.client().post('/api/reports/follow-up/addendum', { reference, passphrase, text: 'Seen again.' });
+      expect(res.status).toBe(200);
+      expect(res.body.addenda).toEqual([{ text: 'Seen again.', on: '2026-06-16', answers: null }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses an addendum with a wrong passphrase and an empty one', async () => {

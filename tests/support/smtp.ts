@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { waitFor } from './wait';
 
 export interface ReceivedMail {
   messageId: string;
@@ -104,11 +105,7 @@ export class TestSmtp {
   }
 
   async waitFor(pred: () => boolean, timeoutMs = 20_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > until) throw new Error(`timed out waiting for mail (have ${this.messages.length})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(pred, { timeout: timeoutMs, interval: 50, message: () => `mail (have ${this.messages.length})` });
   }
 }
 

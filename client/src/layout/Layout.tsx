@@ -1,5 +1,7 @@
-import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { Suspense } from 'react';
+import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
+import { PageLoadBoundary, PageLoading } from './PageLoading';
 
 const ROLE_LABEL = {
   police: 'Police',
@@ -19,6 +21,7 @@ export function EmergencyBanner() {
 export function Layout() {
   const { user, signOut } = useAuth();
   const navigate = useNavigate();
+  const { pathname } = useLocation();
 
   async function handleSignOut() {
     await signOut();
@@ -62,7 +65,12 @@ export function Layout() {
       </header>
       <EmergencyBanner />
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        {/* Pages load lazily; a failed load is forgotten on the next navigation. */}
+        <PageLoadBoundary resetKey={pathname}>
+          <Suspense fallback={<PageLoading />}>
+            <Outlet />
+          </Suspense>
+        </PageLoadBoundary>
       </main>
       <footer className="site-footer">
         <p>

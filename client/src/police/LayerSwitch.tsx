@@ -1,6 +1,11 @@
-import { BANDWIDTHS, CELL_SIZES, MAP_LAYERS, type MapLayer, type ViewState } from './view-state';
+import { BANDWIDTHS, CELL_SIZES, EMERGING_CELL_SIZES, MAP_LAYERS, type MapLayer, type ViewState } from './view-state';
 
-const LAYER_LABEL: Record<MapLayer, string> = { clusters: 'Clusters', heat: 'Heat map', hotspots: 'Hotspots' };
+const LAYER_LABEL: Record<MapLayer, string> = {
+  clusters: 'Clusters',
+  heat: 'Heat map',
+  hotspots: 'Hotspots',
+  emerging: 'Emerging hot spots',
+};
 
 /** What the map draws: one of the report layers, and the force boundaries on top. Sits above the filters. */
 export function LayerSwitch({ view, onChange }: { view: ViewState; onChange: (patch: Partial<ViewState>) => void }) {
@@ -39,6 +44,40 @@ export function LayerSwitch({ view, onChange }: { view: ViewState; onChange: (pa
             ))}
           </select>
         </div>
+      )}
+      {view.layer === 'emerging' && (
+        <>
+          <fieldset className="field pw-layers">
+            <legend>Time step</legend>
+            {(['weekly', 'monthly'] as const).map((step) => (
+              <label key={step} className="choice">
+                <input
+                  type="radio"
+                  name="pw-step"
+                  value={step}
+                  checked={view.step === step}
+                  onChange={() => onChange({ step })}
+                />
+                {step === 'weekly' ? 'Weekly' : 'Monthly'}
+              </label>
+            ))}
+          </fieldset>
+          <div className="field">
+            <label htmlFor="pw-ecell">Emerging cell size</label>
+            <select
+              id="pw-ecell"
+              value={view.emergingCellSize}
+              onChange={(e) => onChange({ emergingCellSize: Number(e.target.value) })}
+            >
+              {EMERGING_CELL_SIZES.map((c) => (
+                <option key={c} value={c}>
+                  {c === 0 ? 'Fitted to the view' : c >= 1000 ? `${c / 1000} km` : `${c} m`}
+                </option>
+              ))}
+            </select>
+          </div>
+          <p className="hint">The time window below sets the period: at least 5 steps are needed for a trend.</p>
+        </>
       )}
       <label className="choice">
         <input type="checkbox" checked={view.boundaries} onChange={(e) => onChange({ boundaries: e.target.checked })} />

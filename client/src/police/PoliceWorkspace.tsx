@@ -3,6 +3,7 @@ import type L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { MapContainer, useMap } from 'react-leaflet';
 import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
+import type { EmergingResult } from '../../../shared/schemas/emerging';
 import type { ForceBoundaries } from '../../../shared/schemas/force-areas';
 import type { ForceView } from '../../../shared/schemas/forces';
 import type {
@@ -21,12 +22,15 @@ import { useAuth } from '../auth/AuthContext';
 import { EntityNetwork } from '../entities/EntityNetwork';
 import { BaseTiles } from '../map/tiles';
 import { HourWeekdayMatrix, TimelineChart } from './Charts';
+import { EmergingLegend, type EmergingState, emergingStatus } from './EmergingLegend';
+import { EmergingPanel } from './EmergingPanel';
 import { ExportButtons } from './ExportButtons';
+import { fitEmergingCellSize } from './emerging-patterns';
 import { FilterPanel } from './FilterPanel';
 import { ForceBoundaryLayer } from './ForceBoundaryLayer';
 import { HeatMethod, HotspotLegend } from './HotspotLegend';
 import { LayerSwitch } from './LayerSwitch';
-import { ClusterLayer, FlyTo, HeatLayer, HOTSPOT_STYLE, HotspotLayer, ViewWatcher } from './map-layers';
+import { ClusterLayer, EmergingLayer, FlyTo, HeatLayer, HotspotLayer, ViewWatcher } from './map-layers';
 import { NearRepeatPanel } from './NearRepeatPanel';
 import { RepeatList } from './RepeatList';
 import { ReportDetailPanel } from './ReportDetailPanel';
@@ -152,6 +156,24 @@ function PoliceWorkspace() {
       : null,
     250,
   );
+  // Emerging hot spots: the cell size chosen, or fitted to the view (so a whole force never asks for too many cells).
+  const emergingCellSize = map ? view.emergingCellSize || fitEmergingCellSize(map.bbox) : 0;
+  const emergingPath =
+    mapQuery !== null && view.layer === 'emerging'
+      ? `/api/map/emerging?${mapQuery}&step=${view.step}&cellSize=${emergingCellSize}`
+      : null;
+  const emergingGet = useApiGet<EmergingResult>(emergingPath, 250);
+  // A refusal (too few steps, too many cells) replaces the previous answer rather than leaving it on the map.
+  const emerging: EmergingState = {
+    data: emergingGet.error ? null : emergingGet.data,
+    error: emergingGet.error,
+    fitted: view.emergingCellSize === 0,
+  };
+  const [emergingCell, setEmergingCell] = useState<number | null>(null);
+  // A new answer is a new set of cells: the selection does not carry over.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on each new answer
+  useEffect(() => setEmergingCell(null), [emergingGet.data]);
+
   // The charts and repeat list wait for the map's first answer: on a force of a million reports they cost the
   // server more than the clusters do, and the map is what an officer looks at first.
   const mapShown = view.layer !== 'clusters' || clusters.data !== null || clusters.error !== null;
@@ -160,8 +182,9 @@ function PoliceWorkspace() {
 
   const boundaries = useApiGet<ForceBoundaries>(view.boundaries ? '/api/forces/areas' : null);
 
+  // The emerging layer's refusals are its "not enough data" state, shown in the legend and status, not as an error.
   const mapError = clusters.error ?? heat.error ?? hotspots.error;
-  const mapLoading = clusters.loading || heat.loading || hotspots.loading;
+  const mapLoading = clusters.loading || heat.loading || hotspots.loading || (view.layer === 'emerging' && emergingGet.loading);
 
   async function handleCopyLink() {
     try {
@@ -207,13 +230,15 @@ function PoliceWorkspace() {
               {mapError
                 ? ''
                 : view.layer === 'clusters' && clusters.data
-                  ? `${clusters.data.total.toLocaleString('en-GB')} reports in view, ${clusters.data.features.length} markers`
+                  ? `${clusters.data.total.toLocaleString('en-GB')} report${clusters.data.total === 1 ? '' : 's'} in view, ${clusters.data.features.length} marker${clusters.data.features.length === 1 ? '' : 's'}`
                   : view.layer === 'hotspots' && hotspots.data
                     ? (hotspots.data.meta.notEnough?.reason ??
                       `${hotspots.data.meta.significant} significant cells of ${hotspots.data.meta.tested.toLocaleString('en-GB')} tested (${hotspots.data.meta.correction})`)
                     : view.layer === 'heat' && heat.data
                       ? `Kernel density, bandwidth ${heat.data.bandwidthM} m`
-                      : ''}
+                      : view.layer === 'emerging'
+                        ? emergingStatus(emerging)
+                        : ''}
             </span>
             {mapLoading && <span className="hint"> Updating…</span>}
           </div>
@@ -244,10 +269,16 @@ function PoliceWorkspace() {
               {view.layer === 'clusters' && <ClusterLayer data={clusters.data} onSelect={handleSelect} />}
               {view.layer === 'heat' && <HeatLayer data={heat.data} />}
               {view.layer === 'hotspots' && <HotspotLayer data={hotspots.data} />}
+              {view.layer === 'emerging' && (
+                <EmergingLayer data={emerging.data} selected={emergingCell} onSelect={setEmergingCell} />
+              )}
               <SelectedReport id={view.report} point={view.report && selectedPoint?.id === view.report ? selectedPoint : null} />
             </MapContainer>
-            <Legend layer={view.layer} hotspots={hotspots.data} heat={heat.data} />
+            <Legend layer={view.layer} hotspots={hotspots.data} heat={heat.data} emerging={emerging} />
           </div>
+          {view.layer === 'emerging' && (
+            <EmergingPanel data={emerging.data} selected={emergingCell} onSelect={setEmergingCell} />
+          )}
         </section>
 
         <div className="pw-area-side">
@@ -318,7 +349,17 @@ function PoliceWorkspace() {
 /** Open on wide screens, folded on phones where it would cover the map. */
 const LEGEND_OPEN = typeof window !== 'undefined' && window.matchMedia('(min-width: 50rem)').matches;
 
-function Legend({ layer, hotspots, heat }: { layer: ViewState['layer']; hotspots: HotspotCollection | null; heat: HeatGrid | null }) {
+function Legend({
+  layer,
+  hotspots,
+  heat,
+  emerging,
+}: {
+  layer: ViewState['layer'];
+  hotspots: HotspotCollection | null;
+  heat: HeatGrid | null;
+  emerging: EmergingState;
+}) {
   return (
     <details className="pw-legend" open={LEGEND_OPEN}>
       <summary className="pw-legend-title">Legend</summary>
@@ -349,6 +390,7 @@ function Legend({ layer, hotspots, heat }: { layer: ViewState['layer']; hotspots
         </div>
       )}
       {layer === 'hotspots' && <HotspotLegend data={hotspots} />}
+      {layer === 'emerging' && <EmergingLegend state={emerging} />}
     </details>
   );
 }

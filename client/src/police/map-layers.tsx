@@ -1,7 +1,9 @@
 import L from 'leaflet';
 import { useEffect, useRef } from 'react';
 import { useMap } from 'react-leaflet';
+import type { EmergingResult } from '../../../shared/schemas/emerging';
 import type { Bbox, ClusterCollection, HeatGrid, HotspotCollection, HotspotFeature } from '../../../shared/schemas/police';
+import { patternLabel, patternStyle } from './emerging-patterns';
 
 /** Leaflet bounds as an API bbox, clamped to valid degrees. */
 export function boundsToBbox(b: L.LatLngBounds): Bbox {
@@ -219,6 +221,70 @@ function hotspotTooltip(p: HotspotFeature['properties']): string {
   if (p.z !== null) return `${label}: ${p.count} reports (z = ${p.z.toFixed(2)})`;
   const around = p.neighbourhood ?? p.count;
   return `${label}: ${around} reports in and around this cell, ${Math.round((p.expected ?? 0) * 10) / 10} expected by chance (${p.count} in the cell)`;
+}
+
+/**
+ * Emerging hot spot cells, coloured per pattern (path options are SVG attributes, which the CSP allows; the class
+ * names say the pattern to tests and styles). Selecting a cell (click, or the location list beside the map for the
+ * keyboard) outlines it and opens its time series.
+ */
+export function EmergingLayer({
+  data,
+  selected,
+  onSelect,
+}: {
+  data: EmergingResult | null;
+  selected: number | null;
+  onSelect: (index: number) => void;
+}) {
+  const map = useMap();
+  const onSelectRef = useRef(onSelect);
+  onSelectRef.current = onSelect;
+  useEffect(() => {
+    if (!data) return;
+    const group = L.layerGroup();
+    data.cells.forEach((cell, index) => {
+      const [w, s, e, n] = cell.bounds;
+      const st = patternStyle(cell.pattern);
+      const rect = L.rectangle(
+        [
+          [s, w],
+          [n, e],
+        ],
+        {
+          color: st.stroke,
+          weight: 0.8,
+          dashArray: st.dashArray ?? undefined,
+          fillColor: st.fill,
+          fillOpacity: 0.7,
+          className: `pw-em-cell pw-em-${cell.pattern}`,
+        },
+      );
+      rect.bindTooltip(`${patternLabel(cell.pattern)}: ${cell.total} reports. Select for its time series`);
+      rect.on('click', () => onSelectRef.current(index));
+      rect.addTo(group);
+    });
+    group.addTo(map);
+    return () => {
+      group.remove();
+    };
+  }, [data, map]);
+  useEffect(() => {
+    const cell = selected === null ? null : data?.cells[selected];
+    if (!cell) return;
+    const [w, s, e, n] = cell.bounds;
+    const outline = L.rectangle(
+      [
+        [s, w],
+        [n, e],
+      ],
+      { color: '#111', weight: 3, fill: false, interactive: false, className: 'pw-em-selected' },
+    ).addTo(map);
+    return () => {
+      outline.remove();
+    };
+  }, [data, selected, map]);
+  return null;
 }
 
 /** Moves the map when asked from outside (e.g. a repeat location in the list). */

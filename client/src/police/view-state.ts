@@ -5,8 +5,12 @@ import { ukDateKey, ukEndOfDay, ukStartOfDay } from '../../../shared/time';
 /** Time windows offered by the slider, in days; 0 = all time. */
 export const WINDOW_STOPS = [7, 30, 90, 180, 365, 0] as const;
 export type WindowDays = (typeof WINDOW_STOPS)[number];
-export type MapLayer = 'clusters' | 'heat' | 'hotspots';
-export const MAP_LAYERS: readonly MapLayer[] = ['clusters', 'heat', 'hotspots'];
+export type MapLayer = 'clusters' | 'heat' | 'hotspots' | 'emerging';
+export const MAP_LAYERS: readonly MapLayer[] = ['clusters', 'heat', 'hotspots', 'emerging'];
+/** Time step of the emerging hot spot layer's space-time bins. */
+export type EmergingStep = 'weekly' | 'monthly';
+/** Emerging hot spot cell sizes in metres; 0 = fitted to the view. */
+export const EMERGING_CELL_SIZES = [0, 250, 500, 1000, 2000, 5000] as const;
 export const BANDWIDTHS = [250, 500, 1000, 2000, 5000] as const;
 /** 0 = from the data. */
 export const CELL_SIZES = [0, 100, 250, 500, 1000, 2000] as const;
@@ -27,6 +31,10 @@ export interface ViewState {
   layer: MapLayer;
   bandwidth: number;
   cellSize: number;
+  /** Emerging hot spots: weekly or monthly time steps (`step=monthly`). */
+  step: EmergingStep;
+  /** Emerging hot spots: cell size in metres, 0 = fitted to the view (`ecell`). */
+  emergingCellSize: number;
   /** Limit the queue, charts and exports to the map view (on unless the link says `inview=0`). */
   inView: boolean;
   /** Force boundaries drawn on the map (on unless `fb=0`). */
@@ -62,6 +70,8 @@ export function readViewState(p: URLSearchParams): ViewState {
     bandwidth: num(p.get('bw')) ?? 1000,
     // 0: the cell size comes from the data.
     cellSize: num(p.get('cell')) ?? 0,
+    step: p.get('step') === 'monthly' ? 'monthly' : 'weekly',
+    emergingCellSize: num(p.get('ecell')) ?? 0,
     inView: p.get('inview') !== '0',
     boundaries: p.get('fb') !== '0',
     force: /^[a-z0-9-]{2,40}$/.test(p.get('force') ?? '') ? p.get('force') : null,
@@ -86,6 +96,8 @@ export function writeViewState(v: ViewState): URLSearchParams {
   if (v.layer !== 'clusters') p.set('layer', v.layer);
   if (v.bandwidth !== 1000) p.set('bw', String(v.bandwidth));
   if (v.cellSize !== 0) p.set('cell', String(v.cellSize));
+  if (v.step !== 'weekly') p.set('step', v.step);
+  if (v.emergingCellSize !== 0) p.set('ecell', String(v.emergingCellSize));
   if (!v.inView) p.set('inview', '0');
   if (!v.boundaries) p.set('fb', '0');
   if (v.force) p.set('force', v.force);
