@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { ALERT_LIMITS, type PropertyCreate, type PropertyUpdate, } from '../../shared/schemas/alerts';
+import { ALERT_LIMITS, type PropertyCreate, type PropertyUpdate, type PropertyView } from '../../shared/schemas/alerts';
 import type { PropertyType } from '../../shared/taxonomy';
 import { readById, updateVersioned } from '../db/versioned';
 import { cellKeys } from '../geo/geohash';
@@ -7,6 +7,7 @@ import { errors } from '../http/errors';
 import { ownedBy } from '../http/policy';
 import { asObjectId, closedAccount, eachLimited, IdList } from './id-list';
 import { type Property, PropertyModel } from './property.model';
+import { presentProperty } from './property.presenter';
 import { type GridProperty, PropertyGrid } from './property-grid';
 import { bumpPropertyVersion, currentPropertyVersion } from './property-version.model';
 import { type StoredVerification, verificationOf } from './verification';
@@ -166,6 +167,20 @@ export class PropertyService {
     const version = await bumpPropertyVersion();
     if (version === this.version + 1) this.version = version;
     else this.checkedAt = 0;
+  }
+
+  /** The routes' views of list, get, create and update (property.presenter.ts). */
+  async listView(ownerId: string): Promise<PropertyView[]> {
+    return (await this.list(ownerId)).map(presentProperty);
+  }
+  async getView(ownerId: string, id: string): Promise<PropertyView> {
+    return presentProperty(await this.get(ownerId, id));
+  }
+  async createView(ownerId: string, input: PropertyCreate): Promise<PropertyView> {
+    return presentProperty(await this.create(ownerId, input));
+  }
+  async updateView(ownerId: string, id: string, input: PropertyUpdate): Promise<PropertyView> {
+    return presentProperty(await this.update(ownerId, id, input));
   }
 
   /** The owner's properties, oldest first: the listed ids read one by one (a create still under way is skipped). */

@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import type { PropertyView } from '../../shared/schemas/alerts';
 import {
   VERIFICATION_LIMITS,
   type VerificationCase,
@@ -15,6 +16,7 @@ import { appendAudit, auditEntry } from '../triage/audit-log';
 import { userNames } from '../triage/user-names';
 import { asObjectId } from './id-list';
 import { type Property, PropertyModel } from './property.model';
+import { presentProperty } from './property.presenter';
 import {
   codeMatches,
   hashCode,
@@ -105,6 +107,14 @@ export class VerificationService {
       if (!(v?.status === 'pending' && v.queue === queue)) await dequeue(queue, [propertyId]).catch(() => undefined);
       throw err;
     }
+  }
+
+  /** The routes' views of request and submitCode (property.presenter.ts). */
+  async requestView(ownerId: string, propertyId: string, note: string | undefined): Promise<PropertyView> {
+    return presentProperty(await this.request(ownerId, propertyId, note));
+  }
+  async submitCodeView(ownerId: string, propertyId: string, typed: string): Promise<PropertyView> {
+    return presentProperty(await this.submitCode(ownerId, propertyId, typed));
   }
 
   /** The owner asks to be verified (optionally saying what documents they can show): → pending. */
