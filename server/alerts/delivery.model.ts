@@ -29,7 +29,6 @@ export interface Delivery {
   status: DeliveryStatus;
   /** Digest deliveries: the queued items they list (marked `digested` after the digest is recorded). */
   itemIds?: Types.ObjectId[];
-  digestId?: Types.ObjectId | null;
   /** Not sent (nor shown in the recipient's alerts) before this time: owner area notices wait a random delay. */
   notBefore?: Date | null;
   createdAt: Date;
@@ -50,7 +49,6 @@ const schema = new Schema<Delivery>(
     fill: { type: Schema.Types.Mixed, default: null },
     status: { type: String, required: true },
     itemIds: { type: [Schema.Types.ObjectId], default: undefined },
-    digestId: { type: Schema.Types.ObjectId, default: null },
     notBefore: { type: Date, default: undefined },
   },
   { timestamps: true },

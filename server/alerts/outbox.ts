@@ -211,7 +211,7 @@ export async function runDigests(now = new Date(), bodies = new BodyCache()): Pr
     // Only the items this digest lists; on a re-run the same day, newer items wait for tomorrow's digest.
     await DeliveryModel.collection.updateMany(
       { _id: { $in: digest.itemIds }, status: 'queued' },
-      { $set: { status: 'digested', digestId: digest._id } },
+      { $set: { status: 'digested' } },
     );
   }
   return made;
