@@ -14,6 +14,13 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export const NEIGHBOURHOOD = 'the cell and its 8 neighbours';
 
+/**
+ * The most grid cells the exact layer draws on: a whole force at the data's cell size would be ~200,000 cells,
+ * more than anyone can read on a map (and ~1.5 s to test and serialise at 1M reports). Above it the cell size
+ * grows until the grid fits, and the legend says the size was enlarged to keep the map readable.
+ */
+export const HOTSPOT_MAX_CELLS = 40_000;
+
 /** The polygon of cell (c, r) of a grid anchored at (w, s) with cells dLng × dLat degrees. */
 export function cellPolygon(w: number, s: number, dLng: number, dLat: number, c: number, r: number): HotspotFeature['geometry'] {
   const x0 = round6(w + c * dLng);
@@ -36,24 +43,31 @@ export function cellPolygon(w: number, s: number, dLng: number, dLat: number, c:
 
 /**
  * Hotspots by the exact count test over a grid on `box` (the view, or the reports' extent): the cell size
- * from the data unless chosen, grown until the grid has at most `maxCells` cells; fewer than
- * MIN_HOTSPOT_REPORTS reports give the not-enough state and no cells.
+ * from the data unless chosen, grown until the grid has at most `maxCells` cells (HOTSPOT_MAX_CELLS by
+ * default); only cells with a report in their neighbourhood are tested (the study area, see exactHotspots);
+ * fewer than MIN_HOTSPOT_REPORTS reports give the not-enough state and no cells.
  */
 export function exactHotspotLayer(
-  ix: ReportIndex,
+  ix: Pick<ReportIndex, 'lat' | 'lng'>,
   slots: Int32Array,
   box: Bbox | null,
   opts: { cellSizeM?: number; model: HotspotModel; fdr: number; maxCells?: number },
 ): HotspotCollection {
-  const maxCells = opts.maxCells ?? 400_000;
+  const maxCells = opts.maxCells ?? HOTSPOT_MAX_CELLS;
   const n = slots.length;
   const method = opts.model === 'negbin' ? 'Exact negative-binomial test' : 'Exact binomial test';
-  const meta = (cs: number, source: 'data' | 'chosen', nn: number | null, cells = 0, significant = 0) =>
+  const meta = (
+    cs: number,
+    source: 'data' | 'chosen',
+    nn: number | null,
+    grid = { cells: 0, tested: 0, significant: 0, enlargedFromM: null as number | null },
+  ) =>
     ({
       cellSizeM: Math.round(cs * 10) / 10,
-      cells,
-      tested: cells,
-      significant,
+      cells: grid.cells,
+      tested: grid.tested,
+      significant: grid.significant,
+      enlargedFromM: grid.enlargedFromM === null ? null : Math.round(grid.enlargedFromM * 10) / 10,
       method,
       correction: 'FDR (Benjamini-Hochberg)',
       fdr: opts.fdr,
@@ -84,8 +98,10 @@ export function exactHotspotLayer(
     ys[k] = (ix.lat[i]! - s) * M_PER_DEG;
   }
   const meanNn = opts.cellSizeM ? null : meanNearestNeighbourM(xs, ys, n);
-  let cs = opts.cellSizeM ?? defaultCellSizeM(meanNn);
-  while (Math.ceil(widthM / cs) * Math.ceil(heightM / cs) > maxCells) cs *= 1.5;
+  const asked = opts.cellSizeM ?? defaultCellSizeM(meanNn);
+  // The smallest size (to 1 %) whose grid fits in maxCells.
+  let cs = Math.max(asked, Math.sqrt((widthM * heightM) / maxCells));
+  while (Math.ceil(widthM / cs) * Math.ceil(heightM / cs) > maxCells) cs *= 1.01;
   const cols = Math.max(1, Math.ceil(widthM / cs));
   const rows = Math.max(1, Math.ceil(heightM / cs));
   const counts = new Float64Array(cols * rows);
@@ -110,5 +126,6 @@ export function exactHotspotLayer(
     },
   }));
   const source = opts.cellSizeM ? 'chosen' : 'data';
-  return { type: 'FeatureCollection', features, meta: meta(cs, source, meanNn, cols * rows, features.length) };
+  const grid = { cells: cols * rows, tested: result.tested, significant: features.length, enlargedFromM: cs > asked ? asked : null };
+  return { type: 'FeatureCollection', features, meta: meta(cs, source, meanNn, grid) };
 }

@@ -179,7 +179,7 @@ export class MapService {
   hotspots(
     f: FilterInput,
     opts: { cellSizeM?: number; method?: 'exact' | 'gistar'; model?: HotspotModel; fdr?: number },
-    maxCells = 400_000,
+    maxCells?: number,
   ): HotspotCollection {
     if ((opts.method ?? 'exact') === 'exact') {
       const slots = this.select(f);
@@ -190,7 +190,7 @@ export class MapService {
         maxCells,
       });
     }
-    return this.giStarHotspots(f, opts.cellSizeM ?? 250, maxCells);
+    return this.giStarHotspots(f, opts.cellSizeM ?? 250, maxCells ?? 400_000);
   }
 
   /** The former layer: Gi* z-scores with normal p-values (over-flags sparse counts; kept as a baseline). */
@@ -209,6 +209,7 @@ export class MapService {
         fdr: 0.1,
         reports: slots.length,
         cellSizeSource: 'chosen',
+        enlargedFromM: cs > cellSizeM ? cellSizeM : null,
         neighbourhood: NEIGHBOURHOOD,
         meanNearestNeighbourM: null,
         notEnough: null,

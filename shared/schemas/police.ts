@@ -353,6 +353,8 @@ const HotspotMetaExtra = z.object({
   fdr: z.number(),
   reports: z.number(),
   cellSizeSource: z.enum(['data', 'chosen']),
+  /** The cell size (m) before it was enlarged to keep the map readable (the grid's cell cap), or null. */
+  enlargedFromM: z.number().nullable(),
   neighbourhood: z.string(),
   meanNearestNeighbourM: z.number().nullable(),
   notEnough: z.object({ reason: z.string(), minReports: z.number() }).nullable(),

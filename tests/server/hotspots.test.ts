@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../server/demo/random';
 import { defaultCellSizeM, exactHotspots, meanNearestNeighbourM } from '../../server/map/analytics/exact-hotspots';
 import { giStar } from '../../server/map/analytics/gistar';
+import { exactHotspotLayer } from '../../server/map/hotspot-layer';
 import {
   benjaminiHochberg,
   binomialLower,
@@ -139,6 +140,71 @@ describe('a planted cluster', () => {
       expect(falseShare / REPLICATES).toBeLessThanOrEqual(0.1);
     });
   }
+});
+
+describe('the study area', () => {
+  it('is the cells with a report in their neighbourhood, so empty land and sea around one town is not "cold"', () => {
+    // A town of 5 × 5 cells (20 reports each) in the middle of a 200 × 200 grid that is otherwise empty.
+    const cols = 200;
+    const rows = 200;
+    const counts = new Float64Array(cols * rows);
+    for (let r = 98; r < 103; r++) for (let c = 98; c < 103; c++) counts[r * cols + c] = 20;
+    const { cells, tested } = exactHotspots(counts, cols, rows);
+    // The town and the ring of cells next to it: 7 × 7.
+    expect(tested).toBe(49);
+    const nearTown = (i: number) => Math.abs(Math.floor(i / cols) - 100) <= 3 && Math.abs((i % cols) - 100) <= 3;
+    expect(cells.filter((x) => !nearTown(x.index))).toEqual([]);
+    // The town centre still stands out from the places where reports happen.
+    expect(cells.find((x) => x.index === 100 * cols + 100)?.bin).toBe(99);
+  });
+
+  it('leaves a planted cluster as easy to find as before: most of a sparse background is outside the area', () => {
+    const rnd = new Random(41);
+    let found = 0;
+    for (let r = 0; r < REPLICATES; r++) {
+      const grid = csrGrid(rnd, COLS, ROWS, Math.round(0.05 * COLS * ROWS));
+      for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) grid[(20 + dr) * COLS + 20 + dc]! += 2;
+      const { cells, tested } = exactHotspots(grid, COLS, ROWS);
+      expect(tested).toBeLessThan(COLS * ROWS);
+      if (cells.some((x) => x.index === 20 * COLS + 20 && x.bin > 0)) found++;
+    }
+    expect(found / REPLICATES).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('the hotspot layer over a whole force', () => {
+  // Ten towns of 2,000 reports within about 1.5 km of their centres, in a 120 km × 70 km box (a force's extent).
+  const rnd = new Random(9);
+  const n = 20_000;
+  const lat = new Float64Array(n);
+  const lng = new Float64Array(n);
+  const towns = Array.from({ length: 10 }, () => [50.7 + rnd.next() * 0.5, -1.2 + rnd.next() * 1.4] as const);
+  for (let k = 0; k < n; k++) {
+    const [tLat, tLng] = towns[k % 10]!;
+    lat[k] = tLat + (rnd.next() + rnd.next() - 1) * 0.014;
+    lng[k] = tLng + (rnd.next() + rnd.next() - 1) * 0.02;
+  }
+  const slots = Int32Array.from({ length: n }, (_, k) => k);
+  const box = [-1.3, 50.6, 0.4, 51.3] as [number, number, number, number];
+
+  it("draws at most 40,000 cells, enlarging the data's cell size to keep the map readable, and says so", () => {
+    const layer = exactHotspotLayer({ lat, lng }, slots, box, { model: 'binomial', fdr: 0.05 });
+    const { meta } = layer;
+    expect(meta.cells).toBeLessThanOrEqual(40_000);
+    expect(meta.cellSizeSource).toBe('data');
+    expect(meta.enlargedFromM).not.toBeNull();
+    expect(meta.enlargedFromM!).toBeLessThan(meta.cellSizeM);
+    // Only the places near reports are tested, and nothing far from every town is drawn.
+    expect(meta.tested).toBeLessThan(meta.cells / 4);
+    expect(layer.features.length).toBeGreaterThan(0);
+    expect(layer.features.length).toBeLessThanOrEqual(meta.tested);
+  });
+
+  it("keeps the data's cell size when the grid fits, and says it was not enlarged", () => {
+    const meta = exactHotspotLayer({ lat, lng }, slots, box, { model: 'binomial', fdr: 0.05, maxCells: 10_000_000 }).meta;
+    expect(meta.enlargedFromM).toBeNull();
+    expect(meta.cellSizeM).toBe(defaultCellSizeM(meta.meanNearestNeighbourM));
+  });
 });
 
 describe('the default cell size', () => {

@@ -37,8 +37,12 @@ describe('GET /api/map/hotspots', () => {
     });
     expect(meta.reports).toBeGreaterThan(30);
     expect(meta.meanNearestNeighbourM).toBeGreaterThan(0);
-    // The data's cell size, unless the grid had to grow to stay under 400,000 cells.
+    // The data's cell size, unless the grid had to grow to stay under 40,000 cells (then it says from what).
     expect(meta.cellSizeM).toBeGreaterThanOrEqual(defaultCellSizeM(meta.meanNearestNeighbourM) - 0.1);
+    expect(meta.cells).toBeLessThanOrEqual(40_000);
+    if (meta.enlargedFromM !== null) expect(meta.enlargedFromM).toBe(defaultCellSizeM(meta.meanNearestNeighbourM));
+    // Only the study area (cells with a report in their neighbourhood) is tested.
+    expect(meta.tested).toBeLessThan(meta.cells);
     expect(meta.significant).toBe(features.length);
     // The generated reports cluster around towns, so the test finds hotspots.
     expect(features.length).toBeGreaterThan(0);

@@ -20,6 +20,27 @@ export function hotspotMethodLine(meta: HotspotCollection['meta']): string {
   return `Hotspots: ${method}, FDR ${pct(meta.fdr)}, ${km(meta.cellSizeM)} cells`;
 }
 
+/**
+ * Where the cell size came from (the data or the user), whether it was enlarged to keep the map readable,
+ * and what each cell is tested against.
+ */
+export function hotspotScaleLine(meta: HotspotCollection['meta']): string {
+  const enlarged =
+    meta.enlargedFromM !== null ? `, enlarged to ${km(meta.cellSizeM)} to keep the map readable` : '';
+  const source =
+    meta.cellSizeSource === 'data' && meta.meanNearestNeighbourM !== null
+      ? `Cell size from the data (twice the mean distance between neighbouring reports, ${km(meta.meanNearestNeighbourM)})${enlarged}.`
+      : meta.enlargedFromM !== null
+        ? `Cell size chosen (${km(meta.enlargedFromM)})${enlarged}.`
+        : 'Cell size chosen.';
+  const square = `${meta.neighbourhood} (${km(3 * meta.cellSizeM)} square)`;
+  const tested =
+    meta.method === 'Getis-Ord Gi*'
+      ? `Each cell is tested with ${square} against chance.`
+      : `Each of the ${meta.tested.toLocaleString('en-GB')} cells with a report in its neighbourhood is tested with ${square} against chance over those cells; empty land away from reports is not tested.`;
+  return `${source} ${tested}`;
+}
+
 /** The hotspot legend: method and scale, where the cell size came from, the bins drawn, or the not-enough state. */
 export function HotspotLegend({ data }: { data: HotspotCollection | null }) {
   if (!data) return <p className="pw-legend-method">Hotspots: loading…</p>;
@@ -34,12 +55,7 @@ export function HotspotLegend({ data }: { data: HotspotCollection | null }) {
         </p>
       ) : (
         <>
-          <p className="pw-legend-scale">
-            {meta.cellSizeSource === 'data' && meta.meanNearestNeighbourM !== null
-              ? `Cell size from the data (twice the mean distance between neighbouring reports, ${km(meta.meanNearestNeighbourM)}). `
-              : 'Cell size chosen. '}
-            Each cell is tested with {meta.neighbourhood} ({km(3 * meta.cellSizeM)} square) against chance.
-          </p>
+          <p className="pw-legend-scale">{hotspotScaleLine(meta)}</p>
           <ul>
             {bins.map((bin) => (
               <li key={bin}>
