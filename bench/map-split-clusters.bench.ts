@@ -5,8 +5,9 @@ import { polygonsFromGeoJson } from '../server/forces/geojson';
 import { ForceLocator } from '../server/geo/force-locator';
 import { MapService } from '../server/map/map.service';
 import type { MapIndex } from '../server/map/map-index';
-import { type FilterInput, latToY, lngToX, ReportIndex, xToLng, yToLat } from '../server/map/report-index';
+import { ReportIndex } from '../server/map/report-index';
 import { loadBaselineIndex } from './baseline';
+import { randomMapFilter, viewportAround } from './map-queries';
 /**
  * Cluster queries only, split map index vs pre-split (bench/baseline.ts), on the same generated reports and the same
  * 200 random viewports and filters per zoom (bench:map:split's generator), alternating which index goes first, timed
@@ -33,38 +34,13 @@ for (let i = 0; i < N; i++) {
 split.sortSpatially();
 base.sortSpatially();
 const rnd = new Random(7);
-function randomFilter(): FilterInput {
-  const f: FilterInput = { forceIds: rnd.chance(0.8) ? ['sussex'] : rnd.chance(0.5) ? ['surrey'] : null };
-  if (rnd.chance(0.4)) f.indicators = [rnd.int(1, 19), ...(rnd.chance(0.5) ? [rnd.int(1, 19)] : [])];
-  if (rnd.chance(0.3)) f.types = [rnd.pick(['H', 'S', 'R', 'U'])];
-  if (rnd.chance(0.3)) f.statuses = [rnd.pick(['new', 'triaged', 'under_investigation', 'actioned', 'closed', 'rejected'])];
-  if (rnd.chance(0.3)) f.priority = rnd.chance(0.5) ? 'safeguarding' : 'standard';
-  if (rnd.chance(0.5)) {
-    f.to = new Date(now.getTime() - rnd.int(0, 60) * 86_400_000);
-    f.from = new Date(f.to.getTime() - rnd.int(7, 366) * 86_400_000);
-  }
-  return f;
-}
-function vp(zoom: number): [number, number, number, number] {
-  const slot = rnd.int(0, split.n);
-  const world = 256 * 2 ** zoom;
-  const cx = lngToX(split.lng[slot]!);
-  const cy = latToY(split.lat[slot]!);
-  const [hw, hh] = [640 / world, 400 / world];
-  return [
-    Math.max(-180, xToLng(cx - hw)),
-    Math.max(-85, yToLat(cy + hh)),
-    Math.min(180, xToLng(cx + hw)),
-    Math.min(85, yToLat(cy - hh)),
-  ];
-}
 const svc = [
   { name: 'split', m: new MapService({ index: split } as unknown as MapIndex) },
   { name: 'base', m: new MapService({ index: base } as unknown as MapIndex) },
 ].filter((s) => who === 'both' || s.name === who);
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 for (const zoom of ZOOMS) {
-  const qs = Array.from({ length: 200 }, () => ({ ...randomFilter(), bbox: vp(zoom) }));
+  const qs = Array.from({ length: 200 }, () => ({ ...randomMapFilter(rnd, now), bbox: viewportAround(rnd, split, zoom) }));
   for (const s of svc) for (const q of qs.slice(0, 40)) s.m.clusters(q, zoom); // warm
   const t: Record<string, number[]> = {};
   for (let k = 0; k < qs.length; k++)
