@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import type { IndexRecord } from '../map/report-index';
+import { INDEX_PROJECTION, type IndexRecord } from '../map/report-index';
 import { ReportModel } from '../reports/report.model';
 import type { EntityIndex } from './entity-index';
 
@@ -15,7 +15,7 @@ export async function backfillEntities(entities: EntityIndex, logger: Logger): P
   const t0 = performance.now();
   let n = 0;
   try {
-    const cursor = ReportModel.collection.find({}, { projection: { entities: 1 }, batchSize: 5000 });
+    const cursor = ReportModel.collection.find({}, { projection: { ...INDEX_PROJECTION, entities: 1 }, batchSize: 5000 });
     for await (const doc of cursor) {
       if (doc.entities?.length) entities.upsert(doc as unknown as IndexRecord);
       n++;

@@ -7,6 +7,7 @@ import {
   EntitySearchResult,
   NetworkQuery,
   PackQuery,
+  PageQuery,
   ReportEntities,
 } from '../../shared/schemas/entities';
 import { ukDateKey } from '../../shared/time';
@@ -30,9 +31,10 @@ export function entityRoutes(deps: { entities: EntityService; entityIndex: Entit
       tags: ['entities'],
       access: can('entity.read'),
       params: IdParams,
+      query: PageQuery,
       response: ReportEntities,
       errors: [404],
-      handler: ({ params, auth }) => entities.linksFor(auth!, params.id),
+      handler: ({ params, query, auth }) => entities.linksFor(auth!, params.id, query),
     }),
     route({
       method: 'get',
@@ -57,15 +59,17 @@ export function entityRoutes(deps: { entities: EntityService; entityIndex: Entit
     route({
       method: 'get',
       path: '/api/entities/:key',
-      summary: 'One entity: its reports in your force, first and last seen, indicators, UK-time timeline (the read is audited)',
+      summary:
+        'One entity: first and last seen, indicators, UK-time timeline over its reports in your force, and those reports a page at a time (the read is audited)',
       tags: ['entities'],
       access: can('entity.read'),
       params: EntityKeyParams,
+      query: PageQuery,
       response: EntityDetail,
       errors: [404],
-      handler: async ({ params, auth }) => {
-        const detail = entities.detail(auth!, params.key);
-        await entities.audit(auth!, 'entity.read', { key: params.key, count: detail.reports.length });
+      handler: async ({ params, query, auth }) => {
+        const detail = entities.detail(auth!, params.key, query);
+        await entities.audit(auth!, 'entity.read', { key: params.key, count: detail.total });
         return detail;
       },
     }),
@@ -81,7 +85,9 @@ export function entityRoutes(deps: { entities: EntityService; entityIndex: Entit
       errors: [404],
       handler: async ({ params, query, auth, res }) => {
         const { key } = params;
-        const { ix, slots, otherForce } = entities.reportsOf(auth!, key);
+        const { ix, slots, rids, otherForce } = entities.reportsOf(auth!, key);
+        const ridAt = new Map(slots.map((s, i) => [s, rids[i]!]));
+        const linked = entities.packLinks(auth!, key, ix);
         const names = new Map((await forces.list()).map((f) => [f.id, f.name]));
         const input = {
           key,
@@ -91,8 +97,8 @@ export function entityRoutes(deps: { entities: EntityService; entityIndex: Entit
           slots,
           otherForce,
           forceName: (id: string) => names.get(id) ?? id,
-          linked: (s: number) => entities.linkedReferences(auth!, ix.idAt(s), ix),
-          raw: (s: number) => entityIndex.mentionsOf(ix.idAt(s)).find((m) => m.key === key)?.raw ?? '',
+          linked: (s: number) => linked(ridAt.get(s)!),
+          raw: (s: number) => entityIndex.rawOf(ridAt.get(s)!, key),
           generatedBy: auth!.user.name,
         };
         await entities.audit(auth!, 'entity.export', { key, format: query.format, count: slots.length });

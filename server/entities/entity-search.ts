@@ -14,8 +14,9 @@ export function entityMatcher(entities: EntityIndex): SearchMatcher {
       const key = keyFromQuery(q);
       if (!key || !entities.has(key)) return [];
       const slots: number[] = [];
-      for (const id of entities.reportsOf(key)) {
-        const slot = ix.slotOf(id);
+      const list = entities.listOf(key);
+      for (let i = 0; i < list.n; i++) {
+        const slot = entities.slotIn(ix, list.rids[i]!);
         if (slot >= 0 && visible(slot)) slots.push(slot);
       }
       return slots;

@@ -4,7 +4,7 @@ import { ENTITY_KIND_LABEL, type EntityKind } from '../../shared/entities';
 import { INDICATORS, PROPERTY_TYPES } from '../../shared/taxonomy';
 import { formatUkDateTime, ukIsoWithOffset } from '../../shared/time';
 import type { ReportIndex } from '../map/report-index';
-import { placeKey } from './entities.service';
+import { PlaceCounter } from './entities.service';
 
 /**
  * The evidence pack for one entity (a deal line, a vehicle, a listing): every report the officer may see, with
@@ -22,8 +22,11 @@ export interface PackInput {
   slots: number[];
   otherForce: boolean;
   forceName: (id: string) => string;
-  /** References of the other visible reports sharing an entity with this one. */
-  linked: (slot: number) => string[];
+  /**
+   * The other visible reports sharing another entity with this one ("AB12 CDE: SW-1 SW-2 (+3 more)"): reports linked
+   * only by the pack's own entity are all in the pack, so they are not repeated.
+   */
+  linked: (slot: number) => string;
   /** How this report wrote the entity. */
   raw: (slot: number) => string;
   generatedBy: string;
@@ -69,7 +72,7 @@ function rows(p: PackInput): string[][] {
     ix.statusAt(s),
     p.forceName(ix.forceAt(s)),
     p.raw(s),
-    p.linked(s).join(' '),
+    p.linked(s),
   ]);
 }
 
@@ -84,11 +87,11 @@ export function packSummary(p: PackInput): PackSummary {
   const { ix, slots } = p;
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
-  const places = new Set<string>();
+  const places = new PlaceCounter();
   for (const s of slots) {
     first = Math.min(first, ix.fromMs[s]!);
     last = Math.max(last, ix.fromMs[s]!);
-    places.add(placeKey(ix, s));
+    places.add(ix, s);
   }
   return { reports: slots.length, firstSeen: first, lastSeen: last, properties: places.size };
 }

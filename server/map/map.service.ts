@@ -185,7 +185,7 @@ export class MapService {
       const slots = this.select(f);
       return exactHotspotLayer(this.ix, slots, f.bbox ?? this.extentOf(slots), {
         cellSizeM: opts.cellSizeM,
-        model: opts.model ?? 'binomial',
+        model: opts.model ?? 'negbin',
         fdr: opts.fdr ?? 0.05,
         maxCells,
       });

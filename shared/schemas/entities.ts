@@ -40,10 +40,24 @@ export const ReportEntities = z
         otherForce: z.boolean(),
       }),
     ),
+    /** A page of linked reports: most shared entities first, then most recently observed. */
     linked: z.array(LinkedByEntity),
+    /** With more linked reports than one page (or a later page): how many there are in all. */
+    linkedTotal: z.number().optional(),
+    /** Cursor of the next page of linked reports (`?cursor=`), while more follow. */
+    next: z.string().optional(),
   })
   .meta({ id: 'ReportEntities' });
 export type ReportEntities = z.infer<typeof ReportEntities>;
+
+/** A page of a long list: `limit` items from the position `cursor` (the previous page's `next`). */
+export const PageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/, 'Not a cursor')
+    .optional(),
+});
 
 export const EntitySearchQuery = z.strictObject({
   q: z.string().trim().min(2).max(600),
@@ -90,7 +104,12 @@ export const EntityDetail = z
     key: z.string(),
     kind: EntityKindEnum,
     label: z.string(),
+    /** A page of its reports, oldest observation first. */
     reports: z.array(EntityReport),
+    /** Number of its reports you may see (the summary below counts them all). */
+    total: z.number(),
+    /** Cursor of the next page of reports (`?cursor=`), while more follow. */
+    next: z.string().optional(),
     firstSeen: z.string(),
     lastSeen: z.string(),
     firstSeenUk: z.string(),

@@ -148,8 +148,10 @@ export const HotspotsQuery = z.strictObject({
     .meta({ description: 'exact: count test valid on sparse data (default); gistar: the former Getis-Ord Gi* z-test' }),
   model: z
     .enum(['binomial', 'negbin'])
-    .default('binomial')
-    .meta({ description: 'exact only: binomial (randomness) or negative binomial (allows for overall clumping)' }),
+    .default('negbin')
+    .meta({
+      description: 'exact only: negative binomial (default; allows for the overall clumping of reports) or binomial (against an even spread)',
+    }),
   fdr: z.coerce.number().min(0.001).max(0.1).default(0.05).meta({ description: 'False discovery rate (exact only)' }),
 });
 export type HotspotsQuery = z.output<typeof HotspotsQuery>;

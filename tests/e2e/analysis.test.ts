@@ -40,7 +40,7 @@ describe('analysis an analyst can defend', () => {
     const legend = page.getByTestId('hotspot-legend');
     await expect
       .poll(() => legend.textContent(), { timeout: 20_000 })
-      .toMatch(/Hotspots: exact binomial test, FDR 5 %, [\d.]+ k?m cells/);
+      .toMatch(/Hotspots: exact negative-binomial test, FDR 5 %, [\d.]+ k?m cells/);
     expect(await legend.textContent()).toMatch(/Cell size from the data \(twice the mean distance between neighbouring reports/);
     expect(await legend.textContent()).toMatch(/cells with a report in its neighbourhood is tested/);
     await expect.poll(() => page.getByTestId('map-status').textContent(), { timeout: 15_000 }).toMatch(/significant cells of/);

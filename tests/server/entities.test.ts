@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityIndex } from '../../server/entities/entity-index';
@@ -216,9 +217,10 @@ describe('evidence pack', () => {
       Priority: 'standard',
       Force: 'Sussex Police',
       'Written as': '07700 900321',
-      'Linked reports': expect.stringContaining(b.reference),
+      // Linked by another entity (the vehicle), under its label; b, linked only by the pack's own number, is a row.
+      'Linked reports': `GH11 JKL: ${c.reference}`,
     });
-    expect(rows[0]!['Linked reports']).toContain(c.reference);
+    expect(rows[1]!['Linked reports']).toBe('');
     expect(rows[0]!['Observed from (UK time)']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[01]:00$/);
     expect(rows[1]!.Indicators).toContain(';');
 
@@ -241,6 +243,101 @@ describe('evidence pack', () => {
         { key: 'phone:+447700900321', format: 'html', count: 2 },
       ]),
     );
+  });
+});
+
+describe('long lists come a page at a time', () => {
+  it('pages an entity with more reports than a page, oldest first, with the total and a summary over all of them', async () => {
+    const filed = [];
+    for (let h = 6; h >= 2; h--) filed.push(await file({ phones: ['07700 900600'], indicators: [h] }, BRIGHTON, h * 24));
+    const pages: Array<{ total: number; next?: string; reports: Array<{ reference: string }> }> = [];
+    let cursor = '';
+    do {
+      const res = await sussex.get(`/api/entities/${key('phone:+447700900600')}?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ total: 5, properties: 5 });
+      expect(res.body.indicators).toHaveLength(5);
+      pages.push(res.body);
+      cursor = res.body.next ?? '';
+    } while (cursor);
+    expect(pages.map((p) => p.reports.length)).toEqual([2, 2, 1]);
+    expect(pages.flatMap((p) => p.reports.map((r) => r.reference))).toEqual(filed.map((f) => f.reference));
+    expect(pages.at(-1)!.next).toBeUndefined();
+    expect((await sussex.get(`/api/entities/${key('phone:+447700900600')}?limit=201`)).status).toBe(400);
+  });
+
+  it("pages a report's linked reports: most shared entities first, then newest, with the total", async () => {
+    const a = await file({ phones: ['07700 900700'], vehicles: ['LP19 ABC'] }, BRIGHTON, 100);
+    const older = await file({ phones: ['07700 900700'] }, BRIGHTON, 90);
+    const both = await file({ phones: ['07700 900700'], vehicles: ['LP19ABC'] }, BRIGHTON, 80);
+    const newer = await file({ phones: ['07700 900700'] }, BRIGHTON, 10);
+    const car = await file({ vehicles: ['LP19 ABC'] }, BRIGHTON, 50);
+    const first = await sussex.get(`/api/reports/${a.id}/entities?limit=2`);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body).toMatchObject({ linkedTotal: 4, next: '2' });
+    expect(first.body.entities.map((e: { reports: number }) => e.reports)).toEqual([3, 2]);
+    const second = await sussex.get(`/api/reports/${a.id}/entities?limit=2&cursor=${first.body.next}`);
+    expect(second.body.linkedTotal).toBe(4);
+    expect(second.body.next).toBeUndefined();
+    const order = [...first.body.linked, ...second.body.linked].map((l: { reference: string }) => l.reference);
+    expect(order).toEqual([both.reference, newer.reference, car.reference, older.reference]);
+    expect(first.body.linked[0].reasons.map((r: { key: string }) => r.key)).toEqual(['phone:+447700900700', 'vehicle:LP19ABC']);
+    // One page holds them all: the payload is as before, with no paging fields.
+    const whole = await sussex.get(`/api/reports/${a.id}/entities`);
+    expect(whole.body.linked).toHaveLength(4);
+    expect(whole.body).not.toHaveProperty('next');
+    expect(whole.body).not.toHaveProperty('linkedTotal');
+  });
+
+  it("caps a pack row's linked reports per entity and says how many more", async () => {
+    const row = await file({ lineNames: ['the Kilo line'], vehicles: ['KX70 KLM'] }, BRIGHTON, 200);
+    const sharing = [];
+    for (let h = 9; h >= 1; h--) sharing.push(await file({ vehicles: ['KX70KLM'] }, HOVE, h * 10));
+    const csv = await sussex.get(`/api/entities/${key('line:kilo')}/pack?format=csv`);
+    expect(csv.status).toBe(200);
+    const [only] = records(csv.text);
+    const newest = sharing.slice(-5).reverse().map((r) => r.reference);
+    expect(only!.Reference).toBe(row.reference);
+    expect(only!['Linked reports']).toBe(`KX70 KLM: ${newest.join(' ')} (+4 more)`);
+  });
+});
+
+describe('the entity index', () => {
+  const id = (n: number) => n.toString(16).padStart(24, '0');
+  const phone = {
+    key: 'phone:+447700900001',
+    kind: 'phone' as const,
+    label: '+44 7700 900001',
+    raw: '07700900001',
+    source: 'field' as const,
+  };
+
+  it("keeps each entity's reports in order of observation, however they arrive, move and leave", () => {
+    const ix = new EntityIndex();
+    ix.set(id(1), [phone], 3000, 1);
+    ix.set(id(2), [phone], 1000, 2);
+    ix.set(id(3), [phone], 2000, 3);
+    expect(ix.reportsOf(phone.key)).toEqual([id(2), id(3), id(1)]);
+    ix.set(id(2), [phone], 5000, 2);
+    expect(ix.reportsOf(phone.key)).toEqual([id(3), id(1), id(2)]);
+    ix.remove(id(1));
+    expect(ix.reportsOf(phone.key)).toEqual([id(3), id(2)]);
+    const copy = new EntityIndex();
+    copy.load(ix.encode());
+    expect(copy.reportsOf(phone.key)).toEqual([id(3), id(2)]);
+    expect(copy.labelOf(phone.key)).toBe('+44 7700 900001');
+    ix.remove(id(2));
+    ix.remove(id(3));
+    expect(ix.has(phone.key)).toBe(false);
+    expect(ix.reportCount).toBe(0);
+  });
+
+  it('asks for a backfill when a snapshot section is of the older format', () => {
+    const ix = new EntityIndex();
+    const old = zlib.deflateRawSync(Buffer.from(JSON.stringify({ format: 1, labels: [], reports: [[id(1), [phone]]] })));
+    ix.load(old);
+    expect(ix.needsBackfill).toBe(true);
+    expect(ix.reportCount).toBe(0);
   });
 });
 
@@ -277,5 +374,67 @@ describe('keeping the entity index', () => {
     const phone = (res.body.entities as Array<{ key: string; reportIds: string[] }>).find((e) => e.key === 'phone:+447700900123');
     expect(phone?.reportIds).toHaveLength(3);
     expect(res.body.reports.length).toBeGreaterThan(3);
+  });
+});
+
+describe('summaries of long lists', () => {
+  const hex = (n: number) => (0xabc000 + n).toString(16).padStart(24, '0');
+  const record = (n: number, forceId: string, indicators: number[]) => ({
+    _id: hex(n),
+    reference: `SW-TEST-${String(n).padStart(4, '0')}`,
+    lat: 50.82 + n / 1e4,
+    lng: -0.137,
+    address: null,
+    propertyType: 'S',
+    indicators,
+    priority: 'standard',
+    status: 'new',
+    forceId,
+    observedFrom: new Date(Date.UTC(2026, 5, 1) + n * 3_600_000),
+    observedTo: new Date(Date.UTC(2026, 5, 1) + n * 3_600_000 + 1_800_000),
+    createdAt: new Date(Date.UTC(2026, 6, 1) + n * 1000),
+    entities: [{ key: 'line:long', kind: 'line' as const, label: 'Long line', raw: 'long line', source: 'field' as const }],
+  });
+
+  it('follows every change to a long list: a report joining, leaving, changing force or indicators', async () => {
+    const { ReportIndex } = await import('../../server/map/report-index');
+    const { EntityService } = await import('../../server/entities/entities.service');
+    const ix = new ReportIndex(1024);
+    const entities = new EntityIndex();
+    // What MapIndex does with each record it applies: the report index, then its followers.
+    const apply = (r: ReturnType<typeof record>) => {
+      ix.upsert(r);
+      entities.upsert(r);
+    };
+    for (let n = 0; n < 300; n++) apply(record(n, 'sussex', [1]));
+    const svc = new EntityService({ mapIndex: { index: ix } as unknown as MapIndex, entities });
+    const officer = { user: { id: 'o', role: 'police', forceId: 'sussex' } } as unknown as Parameters<typeof svc.detail>[0];
+    const first = svc.detail(officer, 'line:long');
+    expect(first).toMatchObject({
+      total: 300,
+      properties: 300,
+      otherForce: false,
+      indicators: [{ id: 1, count: 300 }],
+      next: '50',
+    });
+    expect(first.reports).toHaveLength(50);
+
+    // A report at the place of another (the position to ~10 m) is not another property.
+    apply({ ...record(300, 'sussex', [1]), lat: 50.82 + 299 / 1e4 + 1e-6 });
+    expect(svc.detail(officer, 'line:long')).toMatchObject({ total: 301, properties: 300 });
+    apply(record(7, 'surrey', [1]));
+    expect(svc.detail(officer, 'line:long')).toMatchObject({ total: 300, otherForce: true });
+    apply(record(8, 'sussex', [1, 5]));
+    expect(svc.detail(officer, 'line:long').indicators).toEqual([
+      { id: 1, count: 300 },
+      { id: 5, count: 1 },
+    ]);
+    ix.remove(hex(9));
+    entities.remove(hex(9));
+    const last = svc.detail(officer, 'line:long', { cursor: '250' });
+    expect(last).toMatchObject({ total: 299 });
+    expect(last.reports).toHaveLength(49);
+    expect(last.next).toBeUndefined();
+    expect(last.reports.at(-1)!.reference).toBe('SW-TEST-0300');
   });
 });

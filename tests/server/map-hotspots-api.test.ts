@@ -28,7 +28,7 @@ describe('GET /api/map/hotspots', () => {
     expect(res.status).toBe(200);
     const { meta, features } = res.body;
     expect(meta).toMatchObject({
-      method: 'Exact binomial test',
+      method: 'Exact negative-binomial test',
       correction: 'FDR (Benjamini-Hochberg)',
       fdr: 0.05,
       cellSizeSource: 'data',
@@ -54,11 +54,21 @@ describe('GET /api/map/hotspots', () => {
     }
   });
 
-  it('keeps a chosen cell size, and offers the negative binomial and the former Gi*', async () => {
+  it('flags what stands out from the general clumping of real reports, not most of the places reports come from', async () => {
+    // Reports cluster around towns, so against an even spread (the binomial) nearly every tested cell differs
+    // from "expected"; the default allows for that clumping and keeps the map to the cells that stand out.
+    const byDefault = (await sussex.get('/api/map/hotspots')).body.meta;
+    const binomial = (await sussex.get('/api/map/hotspots?model=binomial')).body.meta;
+    expect(byDefault.significant).toBeLessThan(binomial.significant);
+    expect(byDefault.significant).toBeLessThanOrEqual(byDefault.tested / 4);
+  });
+
+  it('keeps a chosen cell size, and offers the binomial and the former Gi*', async () => {
     const chosen = (await sussex.get('/api/map/hotspots?cellSize=500')).body.meta;
     expect(chosen).toMatchObject({ cellSizeM: 500, cellSizeSource: 'chosen', meanNearestNeighbourM: null });
-    const binomial = (await sussex.get('/api/map/hotspots?cellSize=500')).body;
-    const negbin = (await sussex.get('/api/map/hotspots?cellSize=500&model=negbin')).body;
+    const binomial = (await sussex.get('/api/map/hotspots?cellSize=500&model=binomial')).body;
+    const negbin = (await sussex.get('/api/map/hotspots?cellSize=500')).body;
+    expect(binomial.meta.method).toBe('Exact binomial test');
     expect(negbin.meta.method).toBe('Exact negative-binomial test');
     // Allowing for overall clumping can only make the test stricter.
     expect(negbin.meta.significant).toBeLessThanOrEqual(binomial.meta.significant);

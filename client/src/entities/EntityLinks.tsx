@@ -4,6 +4,7 @@ import type { ReportEntities } from '../../../shared/schemas/entities';
 import { useApiGet } from '../api/useApiGet';
 import { StatusBadge } from '../police/badges';
 import { entityPath } from './entity-link';
+import { useMore } from './use-more';
 
 /**
  * In a report's detail (police only): the phones, vehicles, listings and line names it mentions, each linking to
@@ -11,6 +12,11 @@ import { entityPath } from './entity-link';
  */
 export function EntityLinks({ reportId, onOpen }: { reportId: string; onOpen: (id: string) => void }) {
   const { data, error } = useApiGet<ReportEntities>(`/api/reports/${reportId}/entities`);
+  const later = useMore(
+    data,
+    (page: ReportEntities) => page.linked,
+    (cursor) => `/api/reports/${reportId}/entities?cursor=${cursor}`,
+  );
   if (error) return <p className="hint">{error}</p>;
   if (!data) return <p className="hint">Loading…</p>;
   if (data.entities.length === 0) return <p className="hint">No phone numbers, vehicles, listings or line names found.</p>;
@@ -30,9 +36,11 @@ export function EntityLinks({ reportId, onOpen }: { reportId: string; onOpen: (i
       </ul>
       {data.linked.length > 0 && (
         <>
-          <h4 className="entity-subtitle">Reports sharing these</h4>
+          <h4 className="entity-subtitle">
+            Reports sharing these{data.linkedTotal !== undefined ? ` (${data.linkedTotal})` : ''}
+          </h4>
           <ul className="pw-plain-list">
-            {data.linked.map((l) => (
+            {[...data.linked, ...later.more].map((l) => (
               <li key={l.id}>
                 <button type="button" className="pw-linkish" onClick={() => onOpen(l.id)}>
                   {l.reference}
@@ -42,6 +50,12 @@ export function EntityLinks({ reportId, onOpen }: { reportId: string; onOpen: (i
               </li>
             ))}
           </ul>
+          {later.next && (
+            <button type="button" className="pw-linkish" disabled={later.busy} onClick={later.loadMore}>
+              Show more ({(data.linkedTotal ?? 0) - data.linked.length - later.more.length} not shown)
+            </button>
+          )}
+          {later.error && <p className="hint">{later.error}</p>}
         </>
       )}
     </div>

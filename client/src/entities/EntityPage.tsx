@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { CircleMarker, MapContainer, Tooltip, useMap } from 'react-leaflet';
 import { Link, Navigate, useLocation, useParams } from 'react-router-dom';
 import { ENTITY_KIND_LABEL } from '../../../shared/entities';
-import type { EntityDetail } from '../../../shared/schemas/entities';
+import type { EntityDetail, EntityReport } from '../../../shared/schemas/entities';
 import { INDICATORS, PROPERTY_TYPES } from '../../../shared/taxonomy';
 import { formatUkDateTime } from '../../../shared/time';
 import { ApiError, download } from '../api/client';
@@ -14,6 +14,7 @@ import { BaseTiles } from '../map/tiles';
 import { StatusBadge } from '../police/badges';
 import { TimelineChart } from '../police/Charts';
 import { packPath } from './entity-link';
+import { useMore } from './use-more';
 import './entities.css';
 
 const TYPE_LABEL = new Map<string, string>(PROPERTY_TYPES.map((t) => [t.id, t.label]));
@@ -34,10 +35,10 @@ export function EntityPage() {
       </div>
     );
   }
-  return <EntityView entityKey={key} />;
+  return <EntityView key={key} entityKey={key} />;
 }
 
-function FitReports({ reports }: { reports: EntityDetail['reports'] }) {
+function FitReports({ reports }: { reports: EntityReport[] }) {
   const map = useMap();
   useEffect(() => {
     if (!reports.length) return;
@@ -88,7 +89,13 @@ function PackButtons({ entityKey }: { entityKey: string }) {
 }
 
 function EntityView({ entityKey }: { entityKey: string }) {
-  const { data, error } = useApiGet<EntityDetail>(`/api/entities/${encodeURIComponent(entityKey)}`);
+  const path = `/api/entities/${encodeURIComponent(entityKey)}`;
+  const { data, error } = useApiGet<EntityDetail>(path);
+  const later = useMore(
+    data,
+    (page: EntityDetail) => page.reports,
+    (cursor) => `${path}?cursor=${cursor}`,
+  );
   if (error)
     return (
       <div className="page narrow">
@@ -98,6 +105,7 @@ function EntityView({ entityKey }: { entityKey: string }) {
       </div>
     );
   if (!data) return <p className="page">Loading…</p>;
+  const reports = [...data.reports, ...later.more];
   return (
     <div className="page entity-page">
       <p>
@@ -114,7 +122,7 @@ function EntityView({ entityKey }: { entityKey: string }) {
           <dt>Last seen</dt>
           <dd>{formatUkDateTime(data.lastSeen)}</dd>
           <dt>Reports</dt>
-          <dd>{data.reports.length}</dd>
+          <dd>{data.total}</dd>
           <dt>Properties involved</dt>
           <dd>{data.properties}</dd>
         </dl>
@@ -127,9 +135,9 @@ function EntityView({ entityKey }: { entityKey: string }) {
         <section className="card" aria-labelledby="entity-map-title">
           <h2 id="entity-map-title">Where</h2>
           <div className="entity-map">
-            <MapContainer center={[data.reports[0]!.lat, data.reports[0]!.lng]} zoom={13} className="entity-leaflet" keyboard>
+            <MapContainer center={[reports[0]!.lat, reports[0]!.lng]} zoom={13} className="entity-leaflet" keyboard>
               <BaseTiles />
-              {data.reports.map((r) => (
+              {reports.map((r) => (
                 <CircleMarker
                   key={r.id}
                   center={[r.lat, r.lng]}
@@ -139,9 +147,12 @@ function EntityView({ entityKey }: { entityKey: string }) {
                   <Tooltip>{`${r.reference}: ${r.address ?? 'no address'}`}</Tooltip>
                 </CircleMarker>
               ))}
-              <FitReports reports={data.reports} />
+              <FitReports reports={reports} />
             </MapContainer>
           </div>
+          {reports.length < data.total && (
+            <p className="hint">The map shows the {reports.length} reports listed below.</p>
+          )}
         </section>
         <section className="card" aria-labelledby="entity-when-title">
           <h2 id="entity-when-title">When (UK time)</h2>
@@ -157,7 +168,9 @@ function EntityView({ entityKey }: { entityKey: string }) {
         </section>
       </div>
       <section className="card" aria-labelledby="entity-reports-title">
-        <h2 id="entity-reports-title">Reports ({data.reports.length}, oldest first)</h2>
+        <h2 id="entity-reports-title">
+          Reports ({data.total}, oldest first{reports.length < data.total ? `; the first ${reports.length} shown` : ''})
+        </h2>
         <div className="table-scroll">
           <table className="entity-table">
             <thead>
@@ -171,7 +184,7 @@ function EntityView({ entityKey }: { entityKey: string }) {
               </tr>
             </thead>
             <tbody>
-              {data.reports.map((r) => (
+              {reports.map((r) => (
                 <tr key={r.id}>
                   <td>
                     <Link to={`/police?report=${r.id}`}>{r.reference}</Link>
@@ -188,6 +201,12 @@ function EntityView({ entityKey }: { entityKey: string }) {
             </tbody>
           </table>
         </div>
+        {later.next && (
+          <button type="button" className="button" disabled={later.busy} onClick={later.loadMore}>
+            Show the next reports ({data.total - reports.length} more)
+          </button>
+        )}
+        {later.error && <p className="hint">{later.error}</p>}
       </section>
     </div>
   );

@@ -14,7 +14,7 @@ export const HOTSPOT_BIN_LABEL: Record<number, string> = {
   [-99]: 'Cold spot, 99% confidence',
 };
 
-/** One line saying which method and scale produced the hotspot layer, e.g. "exact binomial test, FDR 5 %, 320 m cells". */
+/** One line saying which method and scale produced the hotspot layer, e.g. "exact negative-binomial test, FDR 5 %, 320 m cells". */
 export function hotspotMethodLine(meta: HotspotCollection['meta']): string {
   const method = meta.method === 'Getis-Ord Gi*' ? 'Getis-Ord Gi*' : meta.method.replace(/^Exact/, 'exact');
   return `Hotspots: ${method}, FDR ${pct(meta.fdr)}, ${km(meta.cellSizeM)} cells`;
