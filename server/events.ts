@@ -18,7 +18,8 @@ type Listener<K extends keyof AppEvents> = (payload: AppEvents[K]) => unknown;
 /**
  * In-process events between features (reports → map index, alerts matching). Listeners run after the
  * write has been committed; a failing listener is logged and never fails the request. Other app
- * instances catch up by polling `updatedAt`, so nothing depends on every event being seen.
+ * instances catch up by polling the report change log (map/change-log.ts), so nothing depends on every event
+ * being seen.
  */
 export class EventBus {
   private listeners = new Map<keyof AppEvents, Array<Listener<keyof AppEvents>>>();

@@ -36,7 +36,6 @@ export async function main(
   const services = createServices(config, logger, engine.kind);
   services.devMail = devMail;
   await services.forces.load();
-  await services.users.ensureKeys(); // once per database: email keys and staff roster for users from before them
   if (config.seedDemo) await seedDemoIfEmpty(services);
   // The property grid and the subscription index scan their collections once here, never on a request.
   await Promise.all([services.properties.ready(), services.alerts.ensureLoaded()]);

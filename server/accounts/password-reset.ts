@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { RESET_LINK_HOURS } from '../../shared/schemas/admin';
+import { type PasswordResetLink, RESET_LINK_HOURS } from '../../shared/schemas/admin';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
 import { errors } from '../http/errors';
@@ -9,6 +9,7 @@ import { hashPassword } from './password';
 import { checkPasswordPolicy } from './password-policy';
 import type { SessionService } from './sessions.service';
 import { UserModel } from './user.model';
+import { presentResetLink } from './user.presenter';
 
 /**
  * One-time password-reset links, made by an admin for a staff member (never a password in clear). Every step is a
@@ -47,7 +48,7 @@ export class PasswordResets {
   ) {}
 
   /** A new link for the user: stored hashed, emailed to them, and returned for the admin to pass on in person. */
-  async issue(userId: string, now = new Date()): Promise<{ url: string; expiresAt: Date; emailedTo: string }> {
+  async issue(userId: string, now = new Date()): Promise<PasswordResetLink> {
     const user = await UserModel.findById(userId, { email: 1, role: 1 }).lean();
     if (!user || (user.role !== 'police' && user.role !== 'police_admin')) throw errors.notFound('User');
     const token = randomBytes(32).toString('base64url');
@@ -57,7 +58,7 @@ export class PasswordResets {
     await retryBusy(() => resets().replaceOne({ _id: `latest:${userId}` }, { hash }, { upsert: true }));
     const url = `${this.publicUrl}/reset-password?token=${token}`;
     await this.mail.passwordReset(user, { url, expiresAt, hash });
-    return { url, expiresAt, emailedTo: user.email };
+    return presentResetLink(url, expiresAt, user.email);
   }
 
   /** Sets the password chosen on the reset page (under the password policy) and ends the user's sessions. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import mongoose, { trusted } from 'mongoose';
+import { trusted } from 'mongoose';
 import type { Config } from '../config';
 import { retryBusy } from '../db/insert';
 import { deleteVersioned, readById, updateVersioned } from '../db/versioned';

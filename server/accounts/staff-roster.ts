@@ -36,8 +36,6 @@ interface Roster {
   _id: string;
   rev?: number;
   members: RosterMember[];
-  /** Set once the roster (and every user's email key) has been built from all existing users. */
-  complete?: boolean;
 }
 
 interface UserLike {
@@ -114,22 +112,4 @@ export async function readRoster(): Promise<RosterMember[]> {
     if (user && isStaff(user.role)) out.push(memberOf(user));
   }
   return out.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
-}
-
-/** Whether the roster has been built from all users (see backfillAccountKeys). */
-export async function rosterComplete(): Promise<boolean> {
-  return (await readById<Roster>(ROSTERS, STAFF))?.complete === true;
-}
-
-/** Merges staff found by a scan of all users into the roster and marks it complete. */
-export async function completeRoster(staff: RosterMember[]): Promise<void> {
-  await updateVersioned<Roster>(
-    ROSTERS,
-    STAFF,
-    (cur) => {
-      const found = new Set(staff.map((m) => m.id));
-      return { members: [...(cur?.members ?? []).filter((m) => !found.has(m.id)), ...staff], complete: true };
-    },
-    { attempts: ATTEMPTS },
-  );
 }

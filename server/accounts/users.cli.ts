@@ -36,7 +36,6 @@ try {
   await connectDb(engine.uri, config.dbName);
   const s = createServices(config, createLogger({ level: 'warn' }), engine.kind);
   await s.forces.load();
-  await s.users.ensureKeys(); // a database from before the email keys gets them once
   if (command === 'create') {
     const password = values.password ?? randomBytes(12).toString('base64url');
     const input = CreateStaffBody.safeParse({

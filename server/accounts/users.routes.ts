@@ -82,7 +82,7 @@ export function userRoutes(deps: { config: Config; users: UserService; sessions:
       handler: async ({ auth, params }) => {
         const link = await resets.issue(params.id);
         await audit('user.password_reset', auth!.user.id, { userId: params.id });
-        return { url: link.url, expiresAt: link.expiresAt.toISOString(), emailedTo: link.emailedTo };
+        return link;
       },
     }),
     route({

@@ -19,12 +19,10 @@ import { dummyHash, hashPassword, verifyPassword } from './password';
 import type { SessionService } from './sessions.service';
 import {
   addPendingMember,
-  completeRoster,
   isStaff,
   memberOf,
   type RosterMember,
   readRoster,
-  rosterComplete,
   syncMember,
 } from './staff-roster';
 import { type User, UserModel } from './user.model';
@@ -215,45 +213,7 @@ export class UserService {
     await retryBusy(() => UserModel.updateOne({ _id: id }, { $set: { passwordHash } }));
   }
 
-  /** See ensureAccountKeys (startup and the CLIs, never a request). */
-  ensureKeys(): Promise<number | null> {
-    return ensureAccountKeys();
-  }
 }
-
-/**
- * Startup and seeding, never a request: gives every user an email key and builds the staff roster, once
- * per database (for users from before the keys existed). Scans the users in batches; returns how many it
- * read, or null when the database was already done.
- */
-export async function ensureAccountKeys(): Promise<number | null> {
-  if (await rosterComplete()) return null;
-  const staff: RosterMember[] = [];
-  let seen = 0;
-  let batch: UserRecord[] = [];
-  const flush = async () => {
-    await insertNew(
-      EmailKeyModel.collection,
-      batch.map((u) => newEmailKey(normaliseEmail(u.email), u._id, u.createdAt ?? new Date())),
-    );
-    seen += batch.length;
-    batch = [];
-  };
-  const cursor = UserModel.collection
-    .find({}, { projection: { email: 1, name: 1, role: 1, forceId: 1, disabled: 1, createdAt: 1 } })
-    .batchSize(1000);
-  for await (const doc of cursor) {
-    const u = doc as unknown as UserRecord;
-    if (isStaff(u.role)) staff.push(memberOf(u));
-    batch.push(u);
-    if (batch.length >= 1000) await flush();
-  }
-  await flush();
-  await completeRoster(staff);
-  return seen;
-}
-
-let keysReady: Promise<unknown> | undefined;
 
 /**
  * Bulk insert for seeding: claims the email keys first (a key without its user is reclaimable; a user
@@ -261,8 +221,6 @@ let keysReady: Promise<unknown> | undefined;
  * insertMany, it inserts what it can and then throws if any email was already taken.
  */
 export async function insertSeededUsers(users: Array<{ _id: Types.ObjectId; email: string }>): Promise<void> {
-  keysReady ??= ensureAccountKeys();
-  await keysReady;
   const keys = users.map((u) => newEmailKey(normaliseEmail(u.email), u._id));
   const claimed = new Set((await insertNew(EmailKeyModel.collection, keys)).map((k) => k._id));
   const free = users.filter((u) => claimed.has(normaliseEmail(u.email)));

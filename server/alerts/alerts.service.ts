@@ -54,12 +54,11 @@ const SAME_PROPERTY_M = 30;
 const OWNER_AREA_MAX_DEG = 0.3;
 /** Point deletes in flight at once (account deletion). */
 const DELETE_LANES = 8;
-/** Sent alerts shown in "my alerts", and the states listed there. */
+/** Sent alerts shown in "my alerts". */
 const MINE_LIMIT = 100;
-const MINE_STATES = new Set(['sent', 'queued', 'digested', 'pending', 'sending']);
 /** Background repair of the subscription lists starts this long after the server. */
 const REPAIR_DELAY_MS = 30_000;
-/** Account deletions whose background purge (deliveries recorded before the history logs, stragglers) is pending. */
+/** Account deletions whose background purge (stragglers another instance recorded meanwhile) is pending. */
 const ALERT_PURGES = 'alertpurges';
 /** The purge runs this many times, the later run after PURGE_AGAIN_MS (catches deliveries recorded meanwhile). */
 const PURGE_RUNS = 2;
@@ -486,8 +485,8 @@ export class AlertsService implements PropertyListener {
    * Account deletion: the subscription list is closed first (nothing can be added), then every listed subscription
    * and every delivery in the user's history (addresses; bodies are shared by all recipients of a message) is
    * deleted by `_id`. A delivery this process records for the account afterwards is deleted by the history writer;
-   * a background purge repeats the job by `userId` twice (after a minute and after ten), for deliveries recorded
-   * before the history existed and for stragglers from other instances.
+   * a background purge repeats the job by `userId` twice (after a minute and after ten), for stragglers from other
+   * instances.
    */
   async removeAllFor(userId: string): Promise<void> {
     const subs = (await this.lists.close(userId)).map(asObjectId).filter((id) => id !== null);
@@ -540,8 +539,8 @@ export class AlertsService implements PropertyListener {
   }
 
   /**
-   * Background, once after start: lists subscriptions missing from their user's list (written before the lists
-   * existed, or by a script) and deletes those of accounts whose deletion stopped midway. Scans.
+   * Background, once after start: lists subscriptions missing from their user's list (inserted by a script, not
+   * through `create`) and deletes those of accounts whose deletion stopped midway. Scans.
    */
   async repairLists(): Promise<{ listed: number; removed: number }> {
     const lists = await this.lists.scanAll();
@@ -880,16 +879,11 @@ export class AlertsService implements PropertyListener {
         (d): d is StoredDelivery =>
           !!d &&
           d.kind !== 'confirm' &&
-          MINE_STATES.has(d.status) &&
           String(d.userId) === userId &&
           // An owner area notice waiting for its delay is not shown either (it would tell when the report came).
           !(d.notBefore && new Date(d.notBefore).getTime() > now),
       )
       .sort((a, b) => byCreatedAt(b, a));
-    return Promise.all(
-      list.map(async (d) => {
-        return presentAlert(d, await deliveryState(d), (await bodyOf(d, this.bodies))?.text ?? '');
-      }),
-    );
+    return Promise.all(list.map(async (d) => presentAlert(d, await deliveryState(d), (await bodyOf(d, this.bodies))?.text ?? '')));
   }
 }

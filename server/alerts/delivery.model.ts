@@ -3,13 +3,12 @@ import type { ALERT_KINDS } from '../../shared/schemas/alerts';
 
 export type DeliveryKind = (typeof ALERT_KINDS)[number];
 /**
- * What was recorded: `pending` (to send), `queued` (waits for the daily digest, then `digested`), or `skipped`
- * (unsubscribed before its digest). A delivery document is never updated per send: on FerretDB an update by
- * `_id` scans the whole collection, so 10,000 status updates would cost 10,000 scans. What happened to a
- * pending delivery is in its append-only result rows; `deliveryState()` in outbox.ts reads it. `sending`,
- * `sent` and `failed` are only found on deliveries recorded by earlier versions.
+ * What was recorded: `pending` (to send) or `queued` (waits for the daily digest, then `digested`). A delivery
+ * document is never updated per send: on FerretDB an update by `_id` scans the whole collection, so 10,000 status
+ * updates would cost 10,000 scans. What happened to a pending delivery is in its append-only result rows;
+ * `deliveryState()` in outbox.ts reads it.
  */
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'queued' | 'digested';
+export type DeliveryStatus = 'pending' | 'queued' | 'digested';
 
 /**
  * One email we intend to send: recorded before sending, claimed per attempt, sent with Message-ID from `_id`.
@@ -28,10 +27,8 @@ export interface Delivery {
   /** Per-recipient values for the body's placeholders (see render.ts `fillBody`). */
   fill?: Record<string, string> | null;
   status: DeliveryStatus;
-  lastError?: string | null;
   /** Digest deliveries: the queued items they list (marked `digested` after the digest is recorded). */
   itemIds?: Types.ObjectId[];
-  digestId?: Types.ObjectId | null;
   /** Not sent (nor shown in the recipient's alerts) before this time: owner area notices wait a random delay. */
   notBefore?: Date | null;
   createdAt: Date;
@@ -51,9 +48,7 @@ const schema = new Schema<Delivery>(
     bodyId: { type: String, required: true },
     fill: { type: Schema.Types.Mixed, default: null },
     status: { type: String, required: true },
-    lastError: { type: String, default: null },
     itemIds: { type: [Schema.Types.ObjectId], default: undefined },
-    digestId: { type: Schema.Types.ObjectId, default: null },
     notBefore: { type: Date, default: undefined },
   },
   { timestamps: true },
@@ -140,13 +135,12 @@ export interface DeliveryResult {
   _id: string;
   status: ResultStatus;
   at: Date;
-  nextAttemptAt: Date | null;
   error: string | null;
 }
 export const DeliveryResultModel: Model<DeliveryResult> = model<DeliveryResult>(
   'DeliveryResult',
   new Schema<DeliveryResult>(
-    { _id: String, status: String, at: Date, nextAttemptAt: Date, error: String },
+    { _id: String, status: String, at: Date, error: String },
     { versionKey: false },
   ),
 );

@@ -60,11 +60,10 @@ export class DeliveryLedger {
 
   record(d: Sendable, attempt: number, status: ResultStatus, error: string | null, retryInMs?: number): void {
     const at = new Date();
-    const nextAttemptAt = retryInMs === undefined ? null : new Date(at.getTime() + retryInMs);
-    this.results.push({ _id: attemptId(d._id, attempt), status, at, nextAttemptAt, error });
-    if (nextAttemptAt) {
+    this.results.push({ _id: attemptId(d._id, attempt), status, at, error });
+    if (retryInMs !== undefined) {
       const next = attempt + 1;
-      this.retries.push({ _id: attemptId(d._id, next), items: [{ d, k: next }], dueAt: nextAttemptAt });
+      this.retries.push({ _id: attemptId(d._id, next), items: [{ d, k: next }], dueAt: new Date(at.getTime() + retryInMs) });
     }
     if (this.results.length >= this.flushEvery) void this.flush().catch(() => undefined);
     else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), 20);

@@ -151,10 +151,7 @@ export type DeliveryState = 'pending' | 'sent' | 'failed' | 'skipped' | 'queued'
  * (read by `_id`, attempt 0, 1, ... until one is missing).
  */
 export async function deliveryState(d: StoredDelivery): Promise<{ state: DeliveryState; at: Date | null; error: string | null }> {
-  if (d.status !== 'pending') {
-    const state = d.status === 'sending' ? 'pending' : d.status;
-    return { state, at: (d as { sentAt?: Date | null }).sentAt ?? null, error: d.lastError ?? null };
-  }
+  if (d.status !== 'pending') return { state: d.status, at: null, error: null };
   let last: { state: DeliveryState; at: Date | null; error: string | null } = { state: 'pending', at: null, error: null };
   for (let k = 0; k < 100; k++) {
     const r = await DeliveryResultModel.findById(`${String(d._id)}:${k}`).lean();
@@ -164,13 +161,11 @@ export async function deliveryState(d: StoredDelivery): Promise<{ state: Deliver
   return last;
 }
 
-/** What a delivery says, placeholders filled (deliveries recorded before bodies were shared carry their own). */
+/** What a delivery says, placeholders filled (null when its shared body is gone). */
 export async function bodyOf(
   d: Pick<StoredDelivery, 'bodyId' | 'fill'>,
   bodies: BodyCache,
 ): Promise<{ text: string; html: string } | null> {
-  const legacy = d as { text?: string; html?: string };
-  if (!d.bodyId) return legacy.text !== undefined ? { text: legacy.text, html: legacy.html ?? '' } : null;
   const body = await bodies.get(d.bodyId);
   return body && fillBody(body, d.fill);
 }
@@ -216,7 +211,7 @@ export async function runDigests(now = new Date(), bodies = new BodyCache()): Pr
     // Only the items this digest lists; on a re-run the same day, newer items wait for tomorrow's digest.
     await DeliveryModel.collection.updateMany(
       { _id: { $in: digest.itemIds }, status: 'queued' },
-      { $set: { status: 'digested', digestId: digest._id } },
+      { $set: { status: 'digested' } },
     );
   }
   return made;

@@ -92,31 +92,29 @@ export async function ensureFerretDbBuilt(say: Say): Promise<string> {
 }
 
 async function buildLauncher(bin: string, say: Say): Promise<string> {
-  {
-    const tmp = `${bin}.${process.pid}.tmp`;
-    fs.mkdirSync(path.dirname(bin), { recursive: true });
-    const args = ['build', '-trimpath', '-o', tmp, '.'];
-    const base = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
-    let res = await run('go', args, base);
-    if (res.code === -1) {
-      throw new EngineError(
-        `Go is needed to build the local database engine and was not found (${res.output.trim()}).\n` +
-          'Install Go 1.24 or newer, or set MONGODB_URI to a MongoDB server.',
-      );
-    }
-    if (res.code !== 0) {
-      say('Build with the installed Go failed; retrying with the go1.24.3 toolchain...');
-      res = await run('go', args, { ...base, GOTOOLCHAIN: 'go1.24.3' });
-    }
-    if (res.code !== 0) {
-      throw new EngineError(
-        `Building the FerretDB launcher failed:\n${res.output.slice(-3000)}\nSet MONGODB_URI to use a MongoDB server instead.`,
-      );
-    }
-    fs.renameSync(tmp, bin);
-    say('Local FerretDB engine built.');
-    return bin;
+  const tmp = `${bin}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  const args = ['build', '-trimpath', '-o', tmp, '.'];
+  const base = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+  let res = await run('go', args, base);
+  if (res.code === -1) {
+    throw new EngineError(
+      `Go is needed to build the local database engine and was not found (${res.output.trim()}).\n` +
+        'Install Go 1.24 or newer, or set MONGODB_URI to a MongoDB server.',
+    );
   }
+  if (res.code !== 0) {
+    say('Build with the installed Go failed; retrying with the go1.24.3 toolchain...');
+    res = await run('go', args, { ...base, GOTOOLCHAIN: 'go1.24.3' });
+  }
+  if (res.code !== 0) {
+    throw new EngineError(
+      `Building the FerretDB launcher failed:\n${res.output.slice(-3000)}\nSet MONGODB_URI to use a MongoDB server instead.`,
+    );
+  }
+  fs.renameSync(tmp, bin);
+  say('Local FerretDB engine built.');
+  return bin;
 }
 
 export interface RunningEngine {

@@ -14,6 +14,7 @@ import { seesForce } from '../http/policy';
 import type { MapIndex } from '../map/map-index';
 import type { FilterInput, ReportIndex } from '../map/report-index';
 import { appendAudit, auditEntry } from '../triage/audit-log';
+import { presentEntityReport } from './entities.presenter';
 import { type EntityIndex, placeKeyOf, type ReportList } from './entity-index';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -442,26 +443,7 @@ export class EntityService {
       pageRids.push(rid);
     }
     const admin = auth.user.role === 'police_admin';
-    const reports: EntityReport[] = pageSlots.map((s, k) => {
-      const from = ix.fromMs[s]!;
-      return {
-        id: E.idOf(pageRids[k]!),
-        reference: ix.referenceAt(s),
-        createdAt: iso(ix.createdMs[s]!),
-        observedFrom: iso(from),
-        observedTo: iso(ix.toMs[s]!),
-        observedFromUk: ukIsoWithOffset(from),
-        lat: ix.lat[s]!,
-        lng: ix.lng[s]!,
-        address: ix.addressAt(s),
-        propertyType: ix.typeAt(s),
-        indicators: ix.indicatorsAt(s),
-        status: ix.statusAt(s),
-        priority: ix.priorityAt(s),
-        ...(admin ? { forceId: ix.forceAt(s) } : {}),
-        raw: E.rawOf(pageRids[k]!, key),
-      };
-    });
+    const reports: EntityReport[] = pageSlots.map((s, k) => presentEntityReport(ix, s, admin, E.rawOf(pageRids[k]!, key)));
     const total = sum.count;
     return {
       key,

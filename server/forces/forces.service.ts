@@ -1,13 +1,15 @@
-import type { AreaShape, ForceAreaPreview } from '../../shared/schemas/admin';
+import { M_PER_DEG } from '../../shared/geo';
+import type { ForceAreaPreview } from '../../shared/schemas/admin';
 import type { ForceBoundaries } from '../../shared/schemas/force-areas';
 import type { ForceView } from '../../shared/schemas/forces';
 import { isDuplicateKey } from '../db/errors';
 import { retryBusy } from '../db/insert';
 import { ForceLocator } from '../geo/force-locator';
-import { bboxOf, type Polygon } from '../geo/polygon';
+import type { Polygon } from '../geo/polygon';
 import { simplifyRing } from '../geo/simplify';
 import { errors } from '../http/errors';
 import { type Force, ForceModel, type StoredPolygon } from './force.model';
+import { areaShape, presentForce } from './forces.presenter';
 
 const toStored = (p: Polygon): StoredPolygon => ({
   outer: p.outer,
@@ -18,33 +20,10 @@ const fromStored = (p: StoredPolygon): Polygon => ({
   holes: p.holes.map((h) => h.points.map(({ lat, lng }) => ({ lat, lng }))),
 });
 
-export function presentForce(f: Force): ForceView {
-  const points = f.polygons.flatMap((p) => p.outer);
-  return {
-    id: f._id,
-    name: f.name,
-    bbox: bboxOf(points),
-    polygonCount: f.polygons.length,
-    vertexCount: f.polygons.reduce((n, p) => n + p.outer.length + p.holes.reduce((m, h) => m + h.points.length, 0), 0),
-    updatedAt: f.updatedAt.toISOString(),
-  };
-}
-
-/** An area as the admin's map draws it: rings of [lat, lng], with its counts and bounding box. */
-export function areaShape(polygons: Polygon[]): AreaShape {
-  const ring = (points: Polygon['outer']) => points.map((p): [number, number] => [p.lat, p.lng]);
-  return {
-    polygons: polygons.map((p) => ({ outer: ring(p.outer), holes: p.holes.map(ring) })),
-    polygonCount: polygons.length,
-    vertexCount: polygons.reduce((n, p) => n + p.outer.length + p.holes.reduce((m, h) => m + h.length, 0), 0),
-    bbox: bboxOf(polygons.flatMap((p) => p.outer)),
-  };
-}
-
 /** How far a simplified boundary may stray from the real one: invisible at the zooms a force is seen whole. */
 export const BOUNDARY_TOLERANCE_M = 100;
 const simplifyPolygon = (p: Polygon): Polygon => {
-  const tolerance = BOUNDARY_TOLERANCE_M / 111_320;
+  const tolerance = BOUNDARY_TOLERANCE_M / M_PER_DEG;
   return { outer: simplifyRing(p.outer, tolerance), holes: p.holes.map((h) => simplifyRing(h, tolerance)) };
 };
 

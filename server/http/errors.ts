@@ -56,6 +56,8 @@ export const errors = {
   /** 429 with Retry-After. */
   rateLimited: (retryAfterSeconds: number, message = 'Too many attempts; try again later') =>
     new HttpError(429, 'rate_limited', message, undefined, { 'Retry-After': String(retryAfterSeconds) }),
+  /** 502: a service we depend on (the geocoder) is not answering. */
+  upstream: (message: string) => new HttpError(502, 'upstream_failed', message),
   /** 503: the database cannot answer (in time). */
   unavailable: (message = 'The database is not reachable') => new HttpError(503, 'db_unavailable', message),
   /** 500 without details. */

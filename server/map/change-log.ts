@@ -29,8 +29,6 @@ const MAX_BUFFER = 200_000;
 interface ChangeDoc {
   _id: Types.ObjectId;
   reportIds: Types.ObjectId[];
-  /** One id per entry, as written before entries were batched (read only). */
-  reportId?: Types.ObjectId;
   at: Date;
   by: string;
 }
@@ -166,7 +164,7 @@ export class ChangeLog {
     const polledAt = Date.now();
     const since = new Date((opts.sinceMs ?? this.cursorMs) - OVERLAP_MS);
     const filter = opts.all ? { at: { $gte: since } } : { at: { $gte: since }, by: { $ne: this.instance } };
-    const docs = await this.collection.find(filter, { projection: { reportIds: 1, reportId: 1, at: 1, by: 1 } }).toArray();
+    const docs = await this.collection.find(filter, { projection: { reportIds: 1, at: 1, by: 1 } }).toArray();
     const ids = new Set<string>();
     for (const d of docs) {
       const key = d._id.toHexString();
@@ -174,8 +172,7 @@ export class ChangeLog {
       const at = d.at.getTime();
       this.seen.set(key, at);
       if (!opts.all && d.by === this.instance) continue;
-      for (const id of d.reportIds ?? []) ids.add(id.toHexString());
-      if (d.reportId) ids.add(d.reportId.toHexString());
+      for (const id of d.reportIds) ids.add(id.toHexString());
     }
     // Everything written before this poll began is in its answer, give or take OVERLAP_MS. The cursor follows this
     // instance's clock, so an instance whose clock runs ahead cannot push it past others' entries.

@@ -1,12 +1,11 @@
+import { M_PER_DEG, metresPerDegLng } from '../../shared/geo';
 import { EMERGING_LIMITS, EMERGING_PATTERNS, type EmergingCell, type EmergingResult } from '../../shared/schemas/emerging';
 import { ukDateKey, ukMonthKey, ukOffsetMinutes } from '../../shared/time';
-import { HttpError } from '../http/errors';
+import { errors } from '../http/errors';
 import { emergingHotSpots } from './analytics/emerging';
 import type { ReportIndex } from './report-index';
 
 const DAY_MS = 86_400_000;
-const M_PER_DEG_LAT = 110_574;
-const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -25,8 +24,6 @@ export function ukBinStart(b: number, step: EmergingStep): string {
   if (step === 'weekly') return new Date((b * 7 - 3) * DAY_MS).toISOString().slice(0, 10);
   return `${ukMonthKey(Date.UTC(Math.floor(b / 12), b % 12, 15))}-01`;
 }
-
-const tooBig = (path: string, message: string) => new HttpError(400, 'validation_failed', message, [{ path, message }]);
 
 const ORDER = new Map(EMERGING_PATTERNS.map((p, i) => [p, i]));
 
@@ -66,24 +63,24 @@ export function emergingFromIndex(
   const b0 = ukBinOf(startMs, step);
   const bins = ukBinOf(endMs, step) - b0 + 1;
   if (bins > EMERGING_LIMITS.maxBins)
-    throw tooBig(
-      'step',
+    throw errors.invalid(
       `${bins} ${step} time steps is more than ${EMERGING_LIMITS.maxBins}: choose a shorter period or monthly steps`,
+      'query.step',
     );
   if (bins < EMERGING_LIMITS.minBins)
-    throw tooBig(
-      'step',
+    throw errors.invalid(
       `${bins} ${step} time step(s) is too few for a trend (at least ${EMERGING_LIMITS.minBins}): choose a longer period or weekly steps`,
+      'query.step',
     );
   const [w, s, e, n] = box;
-  const kx = mPerDegLng((s + n) / 2);
+  const kx = metresPerDegLng((s + n) / 2);
   const cols = Math.max(1, Math.ceil(((e - w) * kx) / cs));
-  const rows = Math.max(1, Math.ceil(((n - s) * M_PER_DEG_LAT) / cs));
+  const rows = Math.max(1, Math.ceil(((n - s) * M_PER_DEG) / cs));
   const cells = cols * rows;
   if (cells > EMERGING_LIMITS.maxCells || cells * bins > EMERGING_LIMITS.maxCubeBins)
-    throw tooBig(
-      'cellSize',
+    throw errors.invalid(
       `${cols} × ${rows} cells of ${cs} m over ${bins} time steps is too big (at most ${EMERGING_LIMITS.maxCells.toLocaleString('en-GB')} cells and ${EMERGING_LIMITS.maxCubeBins.toLocaleString('en-GB')} cell-steps): choose larger cells, a smaller area, a shorter period or monthly steps`,
+      'query.cellSize',
     );
   const counts = new Uint32Array(cells * bins);
   const totals = new Uint32Array(cells);
@@ -91,7 +88,7 @@ export function emergingFromIndex(
     const i = slots[k]!;
     const t = Math.min(bins - 1, Math.max(0, ukBinOf(Math.min(endMs, Math.max(startMs, ix.fromMs[i]!)), step) - b0));
     const c = Math.min(cols - 1, Math.max(0, Math.floor(((ix.lng[i]! - w) * kx) / cs)));
-    const r = Math.min(rows - 1, Math.max(0, Math.floor(((ix.lat[i]! - s) * M_PER_DEG_LAT) / cs)));
+    const r = Math.min(rows - 1, Math.max(0, Math.floor(((ix.lat[i]! - s) * M_PER_DEG) / cs)));
     counts[t * cells + r * cols + c]!++;
     totals[r * cols + c]!++;
   }
@@ -104,7 +101,7 @@ export function emergingFromIndex(
     .sort((a, b) => ORDER.get(a.pattern)! - ORDER.get(b.pattern)! || Math.abs(b.z[bins - 1]!) - Math.abs(a.z[bins - 1]!))
     .slice(0, EMERGING_LIMITS.maxShown);
   const dLng = cs / kx;
-  const dLat = cs / M_PER_DEG_LAT;
+  const dLat = cs / M_PER_DEG;
   const out: EmergingCell[] = ranked.map((loc) => {
     const r = Math.floor(loc.cell / cols);
     const c = loc.cell % cols;

@@ -1,3 +1,4 @@
+import { M_PER_DEG, metresPerDegLng } from '../../shared/geo';
 import type { Bbox, HotspotCollection, HotspotFeature } from '../../shared/schemas/police';
 import {
   defaultCellSizeM,
@@ -8,8 +9,6 @@ import {
 } from './analytics/exact-hotspots';
 import type { ReportIndex } from './report-index';
 
-const M_PER_DEG_LAT = 110_574;
-const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -88,15 +87,15 @@ export function exactHotspotLayer(
     return { type: 'FeatureCollection', features: [], meta: meta(opts.cellSizeM ?? 0, opts.cellSizeM ? 'chosen' : 'data', null) };
   }
   const [w, s, e, nn] = box;
-  const kx = mPerDegLng((s + nn) / 2);
+  const kx = metresPerDegLng((s + nn) / 2);
   const widthM = Math.max(1, (e - w) * kx);
-  const heightM = Math.max(1, (nn - s) * M_PER_DEG_LAT);
+  const heightM = Math.max(1, (nn - s) * M_PER_DEG);
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const i = slots[k]!;
     xs[k] = (ix.lng[i]! - w) * kx;
-    ys[k] = (ix.lat[i]! - s) * M_PER_DEG_LAT;
+    ys[k] = (ix.lat[i]! - s) * M_PER_DEG;
   }
   const meanNn = opts.cellSizeM ? null : meanNearestNeighbourM(xs, ys, n);
   const asked = opts.cellSizeM ?? defaultCellSizeM(meanNn);
@@ -113,7 +112,7 @@ export function exactHotspotLayer(
   }
   const result = exactHotspots(counts, cols, rows, { model: opts.model, fdr: opts.fdr });
   const dLng = cs / kx;
-  const dLat = cs / M_PER_DEG_LAT;
+  const dLat = cs / M_PER_DEG;
   const features: HotspotFeature[] = result.cells.map((cell) => ({
     type: 'Feature',
     geometry: cellPolygon(w, s, dLng, dLat, cell.index % cols, Math.floor(cell.index / cols)),

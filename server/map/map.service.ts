@@ -16,8 +16,8 @@ import { gridClusters } from './analytics/grid-clusters';
 import type { HotspotModel } from './analytics/exact-hotspots';
 import { kdeGrid } from './analytics/kde';
 import { type EmergingStep, emergingFromIndex } from './emerging';
-import { exactHotspotLayer, NEIGHBOURHOOD } from './hotspot-layer';
-import { KNOX_LIMITS, type NearRepeatOptions, nearRepeatTable } from './near-repeat';
+import { cellPolygon, exactHotspotLayer, NEIGHBOURHOOD } from './hotspot-layer';
+import { type KNOX_LIMITS, type NearRepeatOptions, nearRepeatTable } from './near-repeat';
 import type { MapIndex } from './map-index';
 import type { FilterInput, ReportIndex } from './report-index';
 
@@ -236,24 +236,9 @@ export class MapService {
     const features = result.cells.map((cell) => {
       const r = Math.floor(cell.index / cols);
       const c = cell.index % cols;
-      const x0 = round6(w + c * dLng);
-      const y0 = round6(s + r * dLat);
-      const x1 = round6(w + (c + 1) * dLng);
-      const y1 = round6(s + (r + 1) * dLat);
       return {
         type: 'Feature' as const,
-        geometry: {
-          type: 'Polygon' as const,
-          coordinates: [
-            [
-              [x0, y0],
-              [x1, y0],
-              [x1, y1],
-              [x0, y1],
-              [x0, y0],
-            ] as Array<[number, number]>,
-          ],
-        },
+        geometry: cellPolygon(w, s, dLng, dLat, c, r),
         properties: { count: cell.count, z: round3(cell.z), p: cell.p, bin: cell.bin },
       };
     });

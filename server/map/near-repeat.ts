@@ -1,9 +1,8 @@
+import { M_PER_DEG, metresPerDegLng } from '../../shared/geo';
 import type { NearRepeatCell, NearRepeatTable } from '../../shared/schemas/near-repeat';
 import { knoxTest } from './analytics/knox';
 import type { ReportIndex } from './report-index';
 
-const M_PER_DEG_LAT = 110_574;
-const mPerDegLng = (lat: number) => 111_320 * Math.cos((lat * Math.PI) / 180);
 const DAY_MS = 86_400_000;
 
 /** Bounds of one Knox request: reports analysed (the most recent), close pairs, pair visits, wall time. */
@@ -64,14 +63,14 @@ export function nearRepeatTable(ix: ReportIndex, slots: Int32Array, o: NearRepea
   for (;;) {
     const n = pool.length;
     const lat0 = n ? ix.lat[pool[0]!]! : 0;
-    const kx = mPerDegLng(lat0);
+    const kx = metresPerDegLng(lat0);
     const xs = new Float64Array(n);
     const ys = new Float64Array(n);
     const ts = new Float64Array(n);
     for (let k = 0; k < n; k++) {
       const i = pool[k]!;
       xs[k] = ix.lng[i]! * kx;
-      ys[k] = ix.lat[i]! * M_PER_DEG_LAT;
+      ys[k] = ix.lat[i]! * M_PER_DEG;
       ts[k] = ix.fromMs[i]!;
     }
     result = knoxTest(xs, ys, ts, n, opts);

@@ -35,7 +35,6 @@ interface Header {
   format: number;
   n: number;
   sortedN: number;
-  lastUpdatedMs: number;
   sections: Section[];
   forceIds: string[];
   addresses: Array<string | null>;
@@ -160,7 +159,6 @@ export async function encodeIndex(ix: ReportIndex): Promise<{ blob: Buffer; sha2
     format: FORMAT,
     n,
     sortedN: ix.sortedN,
-    lastUpdatedMs: ix.lastUpdatedMs,
     sections,
     forceIds: ix.forceIds,
     addresses: ix.addresses,
@@ -205,6 +203,6 @@ export async function decodeIndex(blob: Buffer, sha256?: string): Promise<Report
   for (const c of STORED) if (!decoded.has(c.name)) throw new Error(`snapshot lacks ${c.name}`);
   deriveSlots(ix, 0, n);
   ix.setTables(header);
-  ix.restored(n, header.sortedN, header.lastUpdatedMs);
+  ix.restored(n, header.sortedN);
   return ix;
 }

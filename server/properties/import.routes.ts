@@ -2,7 +2,7 @@ import { PropertyImportBody, PropertyImportResult } from '../../shared/schemas/a
 import { GeocodeQuery, GeocodeResults } from '../../shared/schemas/geocode';
 import type { Config } from '../config';
 import { geocoderFor } from '../geo/geocoder';
-import { HttpError } from '../http/errors';
+import { errors } from '../http/errors';
 import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import type { Logger } from '../logger';
@@ -31,7 +31,7 @@ export function propertyImportRoutes(deps: { config: Config; logger: Logger; pro
           return { available: true, results: await geocoder.search(query.q) };
         } catch (err) {
           deps.logger.warn({ err }, 'geocoder failed');
-          throw new HttpError(502, 'upstream_failed', 'The address finder is not answering; place the pin on the map instead');
+          throw errors.upstream('The address finder is not answering; place the pin on the map instead');
         }
       },
     }),

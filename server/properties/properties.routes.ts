@@ -10,7 +10,7 @@ import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import type { Logger } from '../logger';
 import { propertyImportRoutes } from './import.routes';
-import { type PropertyService, presentProperty } from './properties.service';
+import type { PropertyService } from './properties.service';
 import { verificationRoutes } from './verification.routes';
 
 /** An owner's own properties, deleting the owner's account with all its data, and ownership verification. */
@@ -31,7 +31,7 @@ export function propertyRoutes(deps: {
       tags: ['properties'],
       access: can('property.manage'),
       response: PropertyList,
-      handler: async ({ auth }) => ({ properties: (await properties.list(auth!.user.id)).map(presentProperty) }),
+      handler: async ({ auth }) => ({ properties: await properties.listView(auth!.user.id) }),
     }),
     route({
       method: 'post',
@@ -43,7 +43,7 @@ export function propertyRoutes(deps: {
       status: 201,
       response: PropertyView,
       errors: [409],
-      handler: async ({ auth, body }) => presentProperty(await properties.create(auth!.user.id, body)),
+      handler: async ({ auth, body }) => properties.createView(auth!.user.id, body),
     }),
     route({
       method: 'get',
@@ -54,7 +54,7 @@ export function propertyRoutes(deps: {
       params: IdParams,
       response: PropertyView,
       errors: [404],
-      handler: async ({ auth, params }) => presentProperty(await properties.get(auth!.user.id, params.id)),
+      handler: async ({ auth, params }) => properties.getView(auth!.user.id, params.id),
     }),
     route({
       method: 'patch',
@@ -66,7 +66,7 @@ export function propertyRoutes(deps: {
       body: PropertyUpdate,
       response: PropertyView,
       errors: [404, 409],
-      handler: async ({ auth, params, body }) => presentProperty(await properties.update(auth!.user.id, params.id, body)),
+      handler: async ({ auth, params, body }) => properties.updateView(auth!.user.id, params.id, body),
     }),
     route({
       method: 'delete',

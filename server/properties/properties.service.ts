@@ -7,9 +7,10 @@ import { errors } from '../http/errors';
 import { ownedBy } from '../http/policy';
 import { asObjectId, closedAccount, eachLimited, IdList } from './id-list';
 import { type Property, PropertyModel } from './property.model';
+import { presentProperty } from './property.presenter';
 import { type GridProperty, PropertyGrid } from './property-grid';
 import { bumpPropertyVersion, currentPropertyVersion } from './property-version.model';
-import { presentVerification, type StoredVerification, verificationOf } from './verification';
+import { type StoredVerification, verificationOf } from './verification';
 import { type ForceLookup, VerificationService } from './verification.service';
 
 /** How often the background check compares the shared version counter (other instances, the seed script). */
@@ -23,20 +24,6 @@ type StoredProperty = Property & { _id: Types.ObjectId; rev?: number };
 
 function gridEntry(p: Pick<Property, 'ownerId' | 'lat' | 'lng' | 'type'> & { _id: Types.ObjectId }): GridProperty {
   return { id: String(p._id), ownerId: String(p.ownerId), lat: p.lat, lng: p.lng, type: p.type };
-}
-
-export function presentProperty(p: Property & { _id: Types.ObjectId }): PropertyView {
-  return {
-    id: String(p._id),
-    address: p.address,
-    lat: p.lat,
-    lng: p.lng,
-    type: p.type,
-    listingUrl: p.listingUrl ?? null,
-    verification: presentVerification(verificationOf(p)),
-    createdAt: new Date(p.createdAt).toISOString(),
-    updatedAt: new Date(p.updatedAt).toISOString(),
-  };
 }
 
 /** Hook the alerts feature registers: a property moved or was deleted. */
@@ -182,6 +169,20 @@ export class PropertyService {
     else this.checkedAt = 0;
   }
 
+  /** The routes' views of list, get, create and update (property.presenter.ts). */
+  async listView(ownerId: string): Promise<PropertyView[]> {
+    return (await this.list(ownerId)).map(presentProperty);
+  }
+  async getView(ownerId: string, id: string): Promise<PropertyView> {
+    return presentProperty(await this.get(ownerId, id));
+  }
+  async createView(ownerId: string, input: PropertyCreate): Promise<PropertyView> {
+    return presentProperty(await this.create(ownerId, input));
+  }
+  async updateView(ownerId: string, id: string, input: PropertyUpdate): Promise<PropertyView> {
+    return presentProperty(await this.update(ownerId, id, input));
+  }
+
   /** The owner's properties, oldest first: the listed ids read one by one (a create still under way is skipped). */
   async list(ownerId: string): Promise<StoredProperty[]> {
     const ids = (await this.owners.ids(ownerId)).map(asObjectId).filter((id) => id !== null);
@@ -264,7 +265,7 @@ export class PropertyService {
         }
         resetFrom = null;
         if (moved || (input.address !== undefined && input.address !== cur.address)) {
-          const reset = this.verification.resetFor(verificationOf(cur), now);
+          const reset = this.verification.resetFor(verificationOf(cur));
           if (reset) {
             resetFrom = verificationOf(cur);
             set.verification = reset;

@@ -15,7 +15,7 @@ import { errors } from '../http/errors';
 import { can, canOnObject } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { ReportModel } from '../reports/report.model';
-import { type PropertyService, presentProperty } from './properties.service';
+import type { PropertyService } from './properties.service';
 import { verificationOf } from './verification';
 
 /**
@@ -37,7 +37,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       body: VerificationRequestBody,
       response: PropertyView,
       errors: [404, 409],
-      handler: async ({ auth, params, body }) => presentProperty(await verification.request(auth!.user.id, params.id, body.note)),
+      handler: async ({ auth, params, body }) => verification.requestView(auth!.user.id, params.id, body.note),
     }),
     route({
       method: 'post',
@@ -50,7 +50,7 @@ export function verificationRoutes(deps: { properties: PropertyService; alerts: 
       response: PropertyView,
       errors: [400, 404, 409],
       handler: async ({ auth, params, body }) =>
-        presentProperty(await verification.submitCode(auth!.user.id, params.id, body.code)),
+        verification.submitCodeView(auth!.user.id, params.id, body.code),
     }),
     route({
       method: 'post',

@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import type { PropertyView } from '../../shared/schemas/alerts';
 import {
   VERIFICATION_LIMITS,
   type VerificationCase,
@@ -15,6 +16,7 @@ import { appendAudit, auditEntry } from '../triage/audit-log';
 import { userNames } from '../triage/user-names';
 import { asObjectId } from './id-list';
 import { type Property, PropertyModel } from './property.model';
+import { presentProperty } from './property.presenter';
 import {
   codeMatches,
   hashCode,
@@ -107,6 +109,14 @@ export class VerificationService {
     }
   }
 
+  /** The routes' views of request and submitCode (property.presenter.ts). */
+  async requestView(ownerId: string, propertyId: string, note: string | undefined): Promise<PropertyView> {
+    return presentProperty(await this.request(ownerId, propertyId, note));
+  }
+  async submitCodeView(ownerId: string, propertyId: string, typed: string): Promise<PropertyView> {
+    return presentProperty(await this.submitCode(ownerId, propertyId, typed));
+  }
+
   /** The owner asks to be verified (optionally saying what documents they can show): → pending. */
   async request(ownerId: string, propertyId: string, note: string | undefined): Promise<StoredProperty> {
     const p = await this.read(propertyId);
@@ -128,7 +138,6 @@ export class VerificationService {
           queue,
           requestedAt: now,
           ownerNote: note?.trim() || null,
-          changedAt: now,
         };
       }),
     );
@@ -165,7 +174,6 @@ export class VerificationService {
           lettersIssued: v.lettersIssued + 1,
           lastLetterAt: now,
           lastLetterBy: user.id,
-          changedAt: now,
         };
       }),
     );
@@ -222,12 +230,11 @@ export class VerificationService {
           decidedAt: now,
           decidedBy: ownerId,
           note: null,
-          changedAt: now,
         };
       }
       outcome = 'wrong';
       attemptsLeft = VERIFICATION_LIMITS.codeAttempts - (letter.attempts + 1);
-      return { ...v, letter: { ...letter, attempts: letter.attempts + 1 }, changedAt: now };
+      return { ...v, letter: { ...letter, attempts: letter.attempts + 1 } };
     });
     if (outcome === 'none') {
       throw errors.conflict(
@@ -276,7 +283,6 @@ export class VerificationService {
         decidedAt: now,
         decidedBy: admin.id,
         note,
-        changedAt: now,
       };
     });
     if (before.queue) await dequeue(before.queue, [propertyId]);
@@ -296,8 +302,8 @@ export class VerificationService {
    * The verification after the property moved or its address changed (called inside the property's own versioned
    * change): what was checked was another place, so it starts again as unverified. Null when nothing changes.
    */
-  resetFor(v: StoredVerification, now: Date): StoredVerification | null {
-    return nextVerificationStatus(v.status, 'reset') ? { ...UNVERIFIED, changedAt: now } : null;
+  resetFor(v: StoredVerification): StoredVerification | null {
+    return nextVerificationStatus(v.status, 'reset') ? { ...UNVERIFIED } : null;
   }
 
   /** After a reset was written: the property leaves the queue, and the reset is audited. */

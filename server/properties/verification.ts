@@ -73,7 +73,6 @@ export interface StoredVerification {
   decidedBy: string | null;
   /** The admin's note on a documents check or a refusal (never shown to the owner). */
   note: string | null;
-  changedAt: Date;
 }
 
 export const UNVERIFIED: StoredVerification = {
@@ -89,7 +88,6 @@ export const UNVERIFIED: StoredVerification = {
   decidedAt: null,
   decidedBy: null,
   note: null,
-  changedAt: new Date(0),
 };
 
 export function verificationOf(p: { verification?: StoredVerification | null }): StoredVerification {

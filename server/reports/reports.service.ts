@@ -157,7 +157,7 @@ export class ReportService {
   private async authorise(body: FollowUpBody): Promise<LeanReport> {
     const found = await loadReport(reportIdFor(body.reference));
     const report = found?.reference === body.reference ? found : null;
-    const ok = await verifyPassphrase(body.passphrase, report?.passphraseHash ?? DUMMY_PASSPHRASE_HASH, body.reference);
+    const ok = verifyPassphrase(body.passphrase, report?.passphraseHash ?? DUMMY_PASSPHRASE_HASH, body.reference);
     if (!report || !ok) throw noSuchReport();
     return report;
   }

@@ -78,9 +78,8 @@ export function presentDetail(
   };
 }
 
-/** The same summary, read from the in-memory index slot. */
-export function summaryFromIndex(ix: ReportIndex, slot: number, names: UserNames): ReportSummary {
-  const assignee = ix.assigneeAt(slot);
+/** What every view of a report read from an in-memory index slot shows (the summary below, an entity's reports). */
+export function reportFieldsAt(ix: ReportIndex, slot: number) {
   return {
     id: ix.idAt(slot),
     reference: ix.referenceAt(slot),
@@ -94,6 +93,14 @@ export function summaryFromIndex(ix: ReportIndex, slot: number, names: UserNames
     indicators: ix.indicatorsAt(slot),
     priority: ix.priorityAt(slot),
     status: ix.statusAt(slot),
+  };
+}
+
+/** The same summary, read from the in-memory index slot. */
+export function summaryFromIndex(ix: ReportIndex, slot: number, names: UserNames): ReportSummary {
+  const assignee = ix.assigneeAt(slot);
+  return {
+    ...reportFieldsAt(ix, slot),
     forceId: ix.forceAt(slot),
     assignedTo: assignee ? { id: assignee, name: names.get(assignee) ?? 'Unknown user' } : null,
     ownerAlert: ix.released[slot] === 1 ? 'released' : 'withheld',

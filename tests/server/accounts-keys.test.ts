@@ -6,7 +6,7 @@ import { SessionModel } from '../../server/accounts/session.model';
 import { MAX_SESSIONS_PER_USER } from '../../server/accounts/sessions.service';
 import { addPendingMember, ROSTERS } from '../../server/accounts/staff-roster';
 import { UserModel } from '../../server/accounts/user.model';
-import { ensureAccountKeys, insertSeededUsers } from '../../server/accounts/users.service';
+import { insertSeededUsers } from '../../server/accounts/users.service';
 import { readById } from '../../server/db/versioned';
 import { dropTestDatabase, startTestApp, type TestApp } from '../support/app';
 import { createUser, TEST_PASSWORD } from '../support/factories';
@@ -25,13 +25,13 @@ const freshEmail = (tag: string) => `${tag}.${++n}.${Date.now()}@example.test`;
 const register = (email: string) =>
   app.client().post('/api/auth/register', { email, password: TEST_PASSWORD, name: 'Someone', role: 'owner' });
 
-/** A user inserted the way the database held them before email keys existed. */
-async function legacyUser(role: 'owner' | 'police' | 'police_admin', email: string) {
+/** A user document inserted directly, without its email key or roster entry (a creation that stopped midway). */
+async function insertedUser(role: 'owner' | 'police' | 'police_admin', email: string) {
   const _id = new Types.ObjectId();
   await UserModel.collection.insertOne({
     _id,
     email,
-    name: `Legacy ${role}`,
+    name: `Inserted ${role}`,
     passwordHash: await hashPassword(TEST_PASSWORD),
     role,
     forceId: role === 'police' ? 'sussex' : null,
@@ -94,27 +94,7 @@ describe('email keys', () => {
   });
 });
 
-describe('accounts from before the email keys', () => {
-  it('get their keys and staff roster once at startup, and can then sign in and be listed', async () => {
-    const ownerEmail = freshEmail('legacy.owner');
-    const pcEmail = freshEmail('legacy.pc');
-    await legacyUser('owner', ownerEmail);
-    const pcId = await legacyUser('police', pcEmail);
-    expect((await app.client().login(ownerEmail, TEST_PASSWORD)).status).toBe(401);
-
-    expect(await ensureAccountKeys()).toBeGreaterThanOrEqual(2);
-    expect(await ensureAccountKeys()).toBeNull();
-
-    expect((await app.client().login(ownerEmail, TEST_PASSWORD)).status).toBe(200);
-    expect((await app.client().login(pcEmail, TEST_PASSWORD)).status).toBe(200);
-    const admin = await createUser(app.services, 'police_admin');
-    const ac = app.client();
-    await ac.login(admin.email, admin.password);
-    const listed = (await ac.get('/api/users')).body.users as Array<{ id: string; email: string }>;
-    expect(listed.find((u) => u.id === pcId.toString())?.email).toBe(pcEmail);
-    expect(listed.some((u) => u.email === ownerEmail)).toBe(false);
-  });
-
+describe('seeded accounts', () => {
   it('seeded owners get their keys and can sign in; an already registered email is refused', async () => {
     const passwordHash = await hashPassword(TEST_PASSWORD);
     const taken = await createUser(app.services, 'owner');
@@ -170,11 +150,11 @@ describe('the staff roster', () => {
       createdAt: new Date(),
     });
     const landedEmail = freshEmail('landed');
-    const landed = await legacyUser('police', landedEmail);
+    const landed = await insertedUser('police', landedEmail);
     await addPendingMember({
       id: landed.toString(),
       email: landedEmail,
-      name: 'Legacy police',
+      name: 'Inserted police',
       role: 'police',
       forceId: 'sussex',
       disabled: false,

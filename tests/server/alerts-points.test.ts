@@ -135,9 +135,9 @@ describe('subscriptions', () => {
     expect((await owner.c.get('/api/subscriptions')).body.subscriptions.map((s: { id: string }) => s.id)).toEqual([area.id]);
   });
 
-  it('written before the lists existed are listed for their user after the background repair', async () => {
+  it('inserted by a script, outside the lists, are listed for their user after the background repair', async () => {
     const owner = await createUser(app.services, 'owner');
-    const [legacy] = await SubscriptionModel.insertMany([
+    const [scripted] = await SubscriptionModel.insertMany([
       {
         userId: owner.id,
         email: owner.email,
@@ -153,7 +153,7 @@ describe('subscriptions', () => {
     ]);
     expect(await app.services.alerts.list(owner.id)).toEqual([]);
     await app.services.alerts.repairLists();
-    expect((await app.services.alerts.list(owner.id)).map((s) => String(s._id))).toEqual([String(legacy!._id)]);
+    expect((await app.services.alerts.list(owner.id)).map((s) => String(s._id))).toEqual([String(scripted!._id)]);
   });
 });
 
@@ -241,18 +241,18 @@ describe('emerging hotspots', () => {
 });
 
 describe('the account purge', () => {
-  it('deletes, in the background, deliveries recorded before the alert history existed', async () => {
+  it('deletes, in the background, a delivery that is not in the user’s alert history (a straggler)', async () => {
     const owner = await signedIn('owner');
     await DeliveryModel.collection.insertOne({
       _id: new Types.ObjectId(),
-      key: `legacy:${owner.id}`,
+      key: `straggler:${owner.id}`,
       kind: 'area',
       subscriptionId: null,
       userId: new Types.ObjectId(owner.id),
       to: owner.email,
-      subject: 'An old notice',
-      bodyId: 'legacy-body',
-      status: 'sent',
+      subject: 'A notice recorded elsewhere',
+      bodyId: 'straggler-body',
+      status: 'pending',
       createdAt: new Date(),
     });
     expect((await owner.c.delete('/api/account')).status).toBe(200);

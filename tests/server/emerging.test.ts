@@ -235,9 +235,11 @@ describe('GET /api/map/emerging', () => {
     const tooMany = await sussex.get('/api/map/emerging?cellSize=100&bbox=-3,50,1,53&from=2026-01-01T00:00:00Z');
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toMatch(/larger cells/);
+    expect(tooMany.body.error.details.map((d: { path: string }) => d.path)).toEqual(['query.cellSize']);
     const tooLong = await sussex.get('/api/map/emerging?from=2000-01-01T00:00:00Z');
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.message).toMatch(/shorter period or monthly/);
+    expect(tooLong.body.error.details.map((d: { path: string }) => d.path)).toEqual(['query.step']);
     const tooShort = await sussex.get(`/api/map/emerging?step=monthly&from=${new Date(now - 20 * DAY).toISOString()}`);
     expect(tooShort.status).toBe(400);
     expect(tooShort.body.error.message).toMatch(/too few/);

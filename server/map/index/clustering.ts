@@ -1,17 +1,11 @@
+import type { GridCell } from '../analytics/grid-clusters';
 import { lowerBound, mortonKey, toQ } from '../morton';
 import { type CompiledFilter, cellInside, chunkEnd } from './filter';
 import { latToY, lngToX, xToLng, yToLat } from './projection';
 import type { ReportIndex } from './report-index';
 
-/** One cluster-grid cell's aggregate. */
-export interface CellAggregate {
-  count: number;
-  safeguarding: number;
-  lat: number;
-  lng: number;
-  bounds: [number, number, number, number];
-  firstSlot: number;
-}
+/** One cluster-grid cell's aggregate: the same cell the slot-list clustering (`gridClusters`) gives. */
+export type CellAggregate = GridCell;
 
 /**
  * Cluster cells without materialising slots: the grid of `cellPx = 60` cells at `zoom` (doubled

@@ -99,9 +99,9 @@ export function growColumns(dst: Columns, src: Columns, n: number, cap: number):
   }
 }
 
-/** The fields a lean report document needs for the index (every column's sources, plus `updatedAt`). */
+/** The fields a lean report document needs for the index (every column's sources). */
 export const INDEX_PROJECTION: Readonly<Record<string, 1>> = Object.fromEntries(
-  [...new Set(COLUMNS.flatMap((c) => c.from).filter((f) => f !== '_id')), 'updatedAt'].map((f) => [f, 1]),
+  [...new Set(COLUMNS.flatMap((c) => c.from).filter((f) => f !== '_id'))].map((f) => [f, 1]),
 );
 
 /** Recomputes the derived columns (x, y, minute windows, codes) of slots [lo, hi) from the stored ones. */

@@ -15,7 +15,6 @@ export interface IndexRecord {
   observedFrom: Date;
   observedTo: Date;
   createdAt: Date;
-  updatedAt?: Date;
   reporterRole?: string;
   ownerAlert?: string;
   assignedTo?: { toString(): string } | null;

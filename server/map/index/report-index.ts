@@ -57,9 +57,6 @@ export class ReportIndex {
   private readonly addressTable = new Interner({ nullCode: true, lower: true });
   private readonly assigneeTable = new Interner({ nullCode: true });
 
-  /** Latest `updatedAt` seen (ms), for reconciliation. */
-  lastUpdatedMs = 0;
-
   constructor(capacity = 1024) {
     Object.assign(this, allocColumns(0));
     this.grow(Math.max(16, capacity));
@@ -204,10 +201,6 @@ export class ReportIndex {
     const ref = r.reference;
     const ra = slot * REF_BYTES;
     for (let k = 0; k < REF_BYTES; k++) this.refs[ra + k] = k < ref.length ? ref.charCodeAt(k) & 0x7f : 0;
-    if (r.updatedAt) {
-      const u = time(r.updatedAt);
-      if (u > this.lastUpdatedMs) this.lastUpdatedMs = u;
-    }
   }
 
   /** Writes an id's 12 bytes at a slot. */
@@ -285,7 +278,6 @@ export class ReportIndex {
   compacted(): ReportIndex {
     const next = new ReportIndex(16);
     next.setTables({ forceIds: this.forceIds, addresses: this.addresses, assignees: this.assignees });
-    next.lastUpdatedMs = this.lastUpdatedMs;
     this.sortInto(next);
     return next;
   }
@@ -342,7 +334,7 @@ export class ReportIndex {
    * its string tables set): recompute Morton keys for the `sortedN` sorted slots, count the alive
    * ones and build the id table. Throws if the sorted part is not in order.
    */
-  restored(n: number, sortedN: number, lastUpdatedMs: number): void {
+  restored(n: number, sortedN: number): void {
     this.n = n;
     this.sortedN = sortedN;
     const mk = new Float64Array(sortedN);
@@ -354,7 +346,6 @@ export class ReportIndex {
     let alive = 0;
     for (let i = 0; i < n; i++) alive += this.alive[i]!;
     this.aliveCount = alive;
-    this.lastUpdatedMs = lastUpdatedMs;
     this.rehash();
     this.rebuildBitmaps();
     this.extentAt = -1;

@@ -1,3 +1,4 @@
+import { EMERGING_KINDS } from '../../../../shared/schemas/emerging';
 import type { Trend } from './mann-kendall';
 
 /**
@@ -18,16 +19,7 @@ import type { Trend } from './mann-kendall';
  * Order of the checks where the definitions overlap: a location hot now that was ever a cold spot is oscillating
  * (never new, consecutive or sporadic), as in the reference implementations (sfdep, xarray-spatial).
  */
-export const PATTERN_KINDS = [
-  'new',
-  'consecutive',
-  'intensifying',
-  'persistent',
-  'diminishing',
-  'sporadic',
-  'oscillating',
-  'historical',
-] as const;
+export const PATTERN_KINDS = EMERGING_KINDS;
 export type PatternKind = (typeof PATTERN_KINDS)[number];
 export type EmergingPattern = `${PatternKind}-hot` | `${PatternKind}-cold` | 'none';
 
