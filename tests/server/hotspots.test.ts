@@ -212,7 +212,10 @@ describe('the default cell size', () => {
     // A 100 m lattice, each point reported three times.
     const xs: number[] = [];
     const ys: number[] = [];
-    for (let i = 0; i < 30; i++) for (let j = 0; j < 30; j++) for (let r = 0; r < 3; r++) xs.push(i * 100), ys.push(j * 100);
+    for (let i = 0; i < 30; i++) for (let j = 0; j < 30; j++) for (let r = 0; r < 3; r++) {
+      xs.push(i * 100);
+      ys.push(j * 100);
+    }
     const nn = meanNearestNeighbourM(xs, ys, xs.length)!;
     expect(nn).toBeCloseTo(100, 6);
     expect(defaultCellSizeM(nn)).toBe(200);
