@@ -10,7 +10,7 @@ const MATCHED: Record<SearchMatchKind, string> = {
   entity: 'Linked entity',
 };
 
-/** One search box: a reference (spaces and case ignored) or address words; a single reference hit opens at once. */
+/** One search box: a reference (spaces and case ignored), address words or a linked entity; a single reference hit opens at once. */
 export function ReportSearch({ onSelect }: { onSelect: (id: string) => void }) {
   const [results, setResults] = useState<SearchResults | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -20,7 +20,7 @@ export function ReportSearch({ onSelect }: { onSelect: (id: string) => void }) {
     e.preventDefault();
     const q = String(new FormData(e.currentTarget).get('q') ?? '').trim();
     if (q.length < 2) {
-      setError('Type at least 2 characters: a reference such as SW-7K3P-9QXD, or part of an address.');
+      setError('Type at least 2 characters: a reference such as SW-7K3P-9QXD, part of an address, or a phone number, vehicle registration or listing.');
       setResults(null);
       return;
     }
@@ -50,7 +50,7 @@ export function ReportSearch({ onSelect }: { onSelect: (id: string) => void }) {
           name="q"
           type="search"
           autoComplete="off"
-          placeholder="Reference or address"
+          placeholder="Reference, address, phone, vehicle or listing"
           maxLength={200}
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? 'oa-search-error' : undefined}
