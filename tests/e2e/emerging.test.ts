@@ -79,7 +79,9 @@ describe('emerging hot spots in the police workspace', () => {
     expect(text).toContain('Emerging Hot Spot Analysis (space-time Gi*, Mann-Kendall)');
     expect(text).toMatch(/250 m cells \(fitted to the view\), weekly steps, (26|27) steps from /);
     expect(text).toMatch(/exact Poisson test per bin, FDR 5 %/);
-    expect(await page.getByTestId('map-status').textContent()).toMatch(/locations with a pattern of \d+ analysed over \d+ weekly steps/);
+    expect(await page.getByTestId('map-status').textContent()).toMatch(
+      /locations with a pattern of \d+ analysed over \d+ weekly steps/,
+    );
 
     // A planted cell on the map, coloured by its pattern, opens its series when clicked.
     const cell = page.locator(HOT_CELL).first();
@@ -128,8 +130,17 @@ describe('emerging hot spots in the police workspace', () => {
     // The same view over the default window, 90 days: three or four months.
     await page.goto(`${e2e.app.url}/police?layer=emerging&step=monthly&ecell=500&c=${SPOT.lat},${SPOT.lng}&z=11`);
     await expect
-      .poll(() => legend.getByRole('status').textContent().catch(() => ''), { timeout: 30_000 })
-      .toMatch(/^Not enough data for a trend here: \d monthly time step\(s\) is too few for a trend \(at least 5\): choose a longer period or weekly steps/);
+      .poll(
+        () =>
+          legend
+            .getByRole('status')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 30_000 },
+      )
+      .toMatch(
+        /^Not enough data for a trend here: \d monthly time step\(s\) is too few for a trend \(at least 5\): choose a longer period or weekly steps/,
+      );
     expect(await page.locator('path.pw-em-cell').count()).toBe(0);
     expect(await page.getByTestId('map-status').textContent()).toMatch(/too few for a trend/);
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -165,7 +176,7 @@ describe('emerging hot spots in the police workspace', () => {
     await page.locator('.pw-map').screenshot({ path: path.join(SHOTS, 'emerging-hotspots-force.png') });
     await page.goto(`${e2e.app.url}/police?layer=hotspots&window=0`);
     const legend = page.getByTestId('hotspot-legend');
-    await expect.poll(() => legend.textContent(), { timeout: 30_000 }).toMatch(/Hotspots: exact binomial test, FDR 5 %/);
+    await expect.poll(() => legend.textContent(), { timeout: 30_000 }).toMatch(/Hotspots: exact negative-binomial test, FDR 5 %/);
     await page.locator('.pw-legend').screenshot({ path: path.join(SHOTS, 'hotspot-legend.png') });
     await page.context().close();
   });
