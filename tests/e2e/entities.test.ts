@@ -110,6 +110,41 @@ describe('the entity page', () => {
     await detail.getByText('same number, written differently').first().waitFor();
     await detail.getByRole('link', { name: '+44 7700 900123' }).click();
     await page.waitForURL(/\/police\/entities\//);
+    // Polled on the page's text, so a failure shows what the page said instead (an error, "Loading…").
+    await expect
+      .poll(() => page.locator('main').textContent(), { timeout: 30_000 })
+      .toMatch(/\+44 7700 900123[\s\S]*First seen/);
     await page.getByRole('heading', { name: /\+44 7700 900123/ }).waitFor();
+  });
+  it('stays on the entity page a link opened while its code was loading, though the map moved meanwhile', async () => {
+    const page = await openPage(browser, app.url, DESKTOP);
+    await signIn(page, '/police');
+    const network = page.locator('.entity-network');
+    await network.getByRole('link', { name: '+44 7700 900123' }).waitFor({ timeout: 20_000 });
+    await network.getByRole('link', { name: '+44 7700 900123' }).locator('..').getByRole('button').first().click();
+    const detail = page.locator('.pw-detail');
+    await detail.getByText('same number, written differently').first().waitFor();
+    // A slow network: the entity page's code arrives only after the map has moved.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/assets/EntityPage-*.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await detail.getByRole('link', { name: '+44 7700 900123' }).click();
+    await page.waitForURL(/\/police\/entities\//);
+    // The workspace, still on screen, sees the map move: it asks for the clusters of the new view.
+    const mapMoved = page.waitForRequest(/\/api\/map\/clusters/);
+    await page.locator('.leaflet-container').first().focus();
+    await page.keyboard.press('ArrowRight');
+    await mapMoved;
+    release();
+    await expect
+      .poll(() => page.locator('main').textContent(), { timeout: 30_000 })
+      .toMatch(/\+44 7700 900123[\s\S]*First seen/);
+    expect(new URL(page.url()).pathname).toMatch(/^\/police\/entities\//);
+    await page.context().close();
   });
 });

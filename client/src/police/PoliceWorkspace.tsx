@@ -114,8 +114,12 @@ function PoliceWorkspace() {
     );
   }, []);
 
+  // The workspace's own address: once the officer has followed a link away (whose page may still be loading while
+  // this one stays on screen), a late map event must not write the view back and pull them back here.
+  const ownPath = useRef(window.location.pathname);
   const update = useCallback(
     (patch: Partial<ViewState>, opts: { push?: boolean } = {}) => {
+      if (window.location.pathname !== ownPath.current) return;
       // Commas left readable (c=50.9,-0.1&indicators=3,7) so a shared link is easy to read.
       const search = writeViewState({ ...viewRef.current, ...patch })
         .toString()
