@@ -195,6 +195,12 @@ export class EntityIndex implements IndexFollower {
     createdMs = 0,
     facts?: ReportFacts,
   ): void {
+    // Most reports mention nothing: forget any earlier mentions without interning their place (the place table is
+    // kept in memory and in the snapshot, so it must hold only places of reports that mention something).
+    if (mentions.length === 0) {
+      this.remove(id);
+      return;
+    }
     const force = facts ? this.forceCode(facts.forceId) : 0;
     let bits = 0;
     for (const i of facts?.indicators ?? []) if (i >= 1 && i <= 32) bits |= 1 << (i - 1);

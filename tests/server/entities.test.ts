@@ -332,6 +332,17 @@ describe('the entity index', () => {
     expect(ix.reportCount).toBe(0);
   });
 
+  it('keeps no place (in memory or in its snapshot section) for reports that mention nothing', () => {
+    const ix = new EntityIndex();
+    const facts = (n: number) => ({ forceId: 'sussex', indicators: [], address: `${n} Sea Road`, lat: 50.8, lng: -0.1 });
+    for (let n = 1; n <= 50; n++) ix.set(id(n), [], n, n, facts(n));
+    ix.set(id(51), [phone], 51, 51, facts(51));
+    const section = JSON.parse(zlib.inflateRawSync(ix.encode()).toString()) as { places: string[]; reports: unknown[] };
+    expect(section.reports).toHaveLength(1);
+    expect(section.places).toEqual(['51 sea road']);
+    expect(ix.reportsOf(phone.key)).toEqual([id(51)]);
+  });
+
   it('asks for a backfill when a snapshot section is of the older format', () => {
     const ix = new EntityIndex();
     const old = zlib.deflateRawSync(Buffer.from(JSON.stringify({ format: 1, labels: [], reports: [[id(1), [phone]]] })));
