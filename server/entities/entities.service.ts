@@ -199,20 +199,6 @@ export class EntityService {
     return { count, otherForce, lastFrom };
   }
 
-  /** Ids of the entity's live reports the caller sees (oldest observation first), and whether another force has one. */
-  visibleIds(auth: AuthContext, key: string, only?: string): { ids: string[]; otherForce: boolean } {
-    const E = this.deps.entities;
-    const vis = visibleForces(auth, this.deps.entities.forceIds, only);
-    const list = E.listOf(key);
-    const ids: string[] = [];
-    let otherForce = false;
-    for (let i = 0; i < list.n; i++) {
-      if (vis[list.force[i]!]) ids.push(E.idOf(list.rids[i]!));
-      else otherForce = true;
-    }
-    return { ids, otherForce };
-  }
-
   /** Newer first: observed from, then created, then report number (the lists' order, reversed). */
   private newerFirst = (a: number, b: number): number => {
     const E = this.deps.entities;
