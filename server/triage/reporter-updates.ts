@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import { UserModel } from '../accounts/user.model';
 import { recordDeliveries } from '../alerts/outbox';
 import { type Email, escapeHtml } from '../alerts/render';
@@ -28,26 +27,6 @@ export function reporterUpdateEmail(link: string): Email {
 
 export class ReporterUpdates {
   constructor(private readonly deps: { events: EventBus; publicUrl: string }) {}
-
-  /**
-   * Marks the report unread and, if it was read and someone is assigned, emails them the link.
-   * Called by every reporter path that adds information (reports.service addAddendum; replies to questions).
-   */
-  async markReporterUpdate(reportId: string | Types.ObjectId): Promise<void> {
-    let wasUnread = true;
-    const updated = await updateVersioned<LeanReport>(
-      reportsCollection(),
-      new Types.ObjectId(String(reportId)),
-      (cur) => {
-        wasUnread = cur?.unread === true;
-        return cur && !wasUnread ? { unread: true } : null;
-      },
-      { attempts: 16, conflictMessage: 'The report is being changed right now; please send it again' },
-    );
-    if (!updated || wasUnread) return;
-    await this.deps.events.emit('report.updated', { report: updated as StoredReport, changes: ['unread'], byUserId: null });
-    await this.announce(updated, wasUnread);
-  }
 
   /**
    * For a path that set `unread: true` in its own write (the addendum does, so one write and one event carry both):
