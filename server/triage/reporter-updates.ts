@@ -1,8 +1,8 @@
 import { UserModel } from '../accounts/user.model';
 import { recordDeliveries } from '../alerts/outbox';
-import { type Email, escapeHtml } from '../alerts/render';
 import { updateVersioned } from '../db/versioned';
 import type { EventBus, StoredReport } from '../events';
+import { compose, type Email } from '../mail/compose';
 import { type LeanReport, reportsCollection } from '../reports/report-reads';
 
 /**
@@ -13,16 +13,13 @@ import { type LeanReport, reportsCollection } from '../reports/report-reads';
  * marks it read.
  */
 export function reporterUpdateEmail(link: string): Email {
-  const p = [
-    'Hello,',
-    'The reporter has added new information to a StayWatch report assigned to you.',
-    'Open the report in the police workspace (you will be asked to sign in):',
-  ];
-  return {
-    subject: 'StayWatch: new information on a report assigned to you',
-    text: `${p.join('\n\n')}\n\nOpen the report: ${link}\n\nThis email does not contain any details of the report.`,
-    html: `<!doctype html><html><body>${p.map((x) => `<p>${escapeHtml(x)}</p>`).join('')}<p><a href="${escapeHtml(link)}">Open the report</a></p><p>This email does not contain any details of the report.</p></body></html>`,
-  };
+  return compose('StayWatch: new information on a report assigned to you', [
+    { p: 'Hello,' },
+    { p: 'The reporter has added new information to a StayWatch report assigned to you.' },
+    { p: 'Open the report in the police workspace (you will be asked to sign in):' },
+    { link: { href: link, label: 'Open the report' } },
+    { p: 'This email does not contain any details of the report.' },
+  ]);
 }
 
 export class ReporterUpdates {
