@@ -1,4 +1,6 @@
+import { normaliseReference as normaliseTypedReference } from '../../shared/follow-up-keys';
 import type { SearchMatchKind, SearchResults } from '../../shared/schemas/officer';
+import { REFERENCE_REGEX } from '../../shared/schemas/reports';
 import type { ReportIndex } from '../map/report-index';
 import { reportIdFor } from '../reports/report-id';
 import { addressSearchOf } from './address-search';
@@ -23,12 +25,13 @@ export interface SearchMatcher {
   match(q: string, ctx: SearchContext): number[] | Promise<number[]>;
 }
 
-/** `sw 7k3p 9qxd`, `SW-7K3P-9QXD`, `7k3p9qxd` → `SW-7K3P-9QXD`; null when it cannot be a reference. */
+/**
+ * `sw 7k3p 9qxd`, `SW-7K3P-9QXD`, `7k3p9qxd`, `sw/7k3p/9qxd` → `SW-7K3P-9QXD`; null when it cannot be a reference.
+ * The follow-up form's normalisation (shared/follow-up-keys.ts), over the query's letters and digits only.
+ */
 export function normaliseReference(q: string): string | null {
-  let s = q.toUpperCase().replace(/[^A-Z0-9]/g, '');
-  if (s.length === 10 && s.startsWith('SW')) s = s.slice(2);
-  if (s.length !== 8 || !/^[2-9A-HJKMNP-TV-Z]{8}$/.test(s)) return null;
-  return `SW-${s.slice(0, 4)}-${s.slice(4)}`;
+  const ref = normaliseTypedReference(q.toUpperCase().replace(/[^A-Z0-9]/g, ''));
+  return REFERENCE_REGEX.test(ref) ? ref : null;
 }
 
 /** A reference is the report's `_id` (reports/report-id.ts): one hash and one lookup in the index's id table. */
