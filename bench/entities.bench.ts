@@ -190,21 +190,8 @@ let packReports = 0;
 let htmlBytes = 0;
 for (let run = 0; run < 5; run++) {
   const t = performance.now();
-  const { slots, rids, otherForce } = svc.reportsOf(admin, bigKey);
-  const ridAt = new Map(slots.map((s, i) => [s, rids[i]!]));
-  const links = svc.packLinks(admin, bigKey, ix);
-  const input = {
-    key: bigKey,
-    kind: 'phone' as const,
-    label: entities.labelOf(bigKey),
-    ix,
-    slots,
-    otherForce,
-    forceName: (id: string) => id,
-    linked: (s: number) => links(ridAt.get(s)!),
-    raw: (s: number) => entities.rawOf(ridAt.get(s)!, bigKey),
-    generatedBy: 'Bench',
-  };
+  const input = svc.packInput(admin, bigKey, { forceName: (id) => id, generatedBy: 'Bench' });
+  const { slots } = input;
   const html = packHtml(input);
   packCsv(input);
   packMs.push(performance.now() - t);
@@ -218,17 +205,9 @@ let oldPackMs = 0;
 let oldHtmlBytes = 0;
 {
   const t = performance.now();
-  const { slots, rids, otherForce } = svc.reportsOf(admin, bigKey);
-  const ridAt = new Map(slots.map((s, i) => [s, rids[i]!]));
   const idsOf = new Map<string, string[]>();
   const input = {
-    key: bigKey,
-    kind: 'phone' as const,
-    label: entities.labelOf(bigKey),
-    ix,
-    slots,
-    otherForce,
-    forceName: (id: string) => id,
+    ...svc.packInput(admin, bigKey, { forceName: (id) => id, generatedBy: 'Bench' }),
     linked: (s: number) => {
       const id = ix.idAt(s);
       const out = new Set<string>();
@@ -243,8 +222,6 @@ let oldHtmlBytes = 0;
       }
       return [...out].join(' ');
     },
-    raw: (s: number) => entities.rawOf(ridAt.get(s)!, bigKey),
-    generatedBy: 'Bench',
   };
   oldHtmlBytes = packHtml(input).length;
   packCsv(input);

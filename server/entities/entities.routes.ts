@@ -21,7 +21,7 @@ import { PACK_STYLE_HASH, packCsv, packHtml } from './pack';
 
 /** Linked intelligence routes (police only; see EntityService for the force boundary). Fixed paths before `:key`. */
 export function entityRoutes(deps: { entities: EntityService; entityIndex: EntityIndex; forces: ForceService }): RouteDef[] {
-  const { entities, entityIndex, forces } = deps;
+  const { entities, forces } = deps;
   return [
     route({
       method: 'get',
@@ -85,22 +85,12 @@ export function entityRoutes(deps: { entities: EntityService; entityIndex: Entit
       errors: [404],
       handler: async ({ params, query, auth, res }) => {
         const { key } = params;
-        const { ix, slots, rids, otherForce } = entities.reportsOf(auth!, key);
-        const ridAt = new Map(slots.map((s, i) => [s, rids[i]!]));
-        const linked = entities.packLinks(auth!, key, ix);
         const names = new Map((await forces.list()).map((f) => [f.id, f.name]));
-        const input = {
-          key,
-          kind: entityIndex.kindOf(key),
-          label: entityIndex.labelOf(key),
-          ix,
-          slots,
-          otherForce,
-          forceName: (id: string) => names.get(id) ?? id,
-          linked: (s: number) => linked(ridAt.get(s)!),
-          raw: (s: number) => entityIndex.rawOf(ridAt.get(s)!, key),
+        const input = entities.packInput(auth!, key, {
+          forceName: (id) => names.get(id) ?? id,
           generatedBy: auth!.user.name,
-        };
+        });
+        const { slots } = input;
         await entities.audit(auth!, 'entity.export', { key, format: query.format, count: slots.length });
         const stem = `staywatch-pack-${key.replace(/[^A-Za-z0-9+]+/g, '-')}-${ukDateKey(Date.now())}`;
         res.status(200);

@@ -16,6 +16,7 @@ import type { FilterInput, ReportIndex } from '../map/report-index';
 import { appendAudit, auditEntry } from '../triage/audit-log';
 import { presentEntityReport } from './entities.presenter';
 import { type EntityIndex, placeKeyOf, type ReportList } from './entity-index';
+import type { PackInput } from './pack';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -402,6 +403,29 @@ export class EntityService {
     }
     if (slots.length === 0) throw errors.notFound('Entity');
     return { ix, slots, rids, otherForce };
+  }
+
+  /**
+   * The evidence pack of one entity as the caller may see it (see `reportsOf` and `packLinks`), ready for packCsv or
+   * packHtml; 404 when the caller sees none of its reports.
+   */
+  packInput(auth: AuthContext, key: string, opts: { forceName: (id: string) => string; generatedBy: string }): PackInput {
+    const E = this.deps.entities;
+    const { ix, slots, rids, otherForce } = this.reportsOf(auth, key);
+    const ridAt = new Map(slots.map((s, i) => [s, rids[i]!]));
+    const linked = this.packLinks(auth, key, ix);
+    return {
+      key,
+      kind: E.kindOf(key),
+      label: E.labelOf(key),
+      ix,
+      slots,
+      otherForce,
+      forceName: opts.forceName,
+      linked: (s) => linked(ridAt.get(s)!),
+      raw: (s) => E.rawOf(ridAt.get(s)!, key),
+      generatedBy: opts.generatedBy,
+    };
   }
 
   /**
