@@ -1,6 +1,6 @@
 /** The officer's daily actions (issue 13): one search box, the force's officers to assign to. */
 import { z } from 'zod';
-import { ReportSummary } from './police';
+import { ReportSummary, reportFilterShape } from './police';
 
 /**
  * How a search result was found. Every matcher of server/triage/search.ts has one kind; a new matcher (the linked
@@ -13,11 +13,7 @@ export type SearchMatchKind = z.infer<typeof SearchMatchKind>;
 export const SearchQuery = z.strictObject({
   q: z.string().trim().min(2).max(200).meta({ description: 'A reference (spaces, hyphens and case ignored) or address words' }),
   limit: z.coerce.number().int().min(1).max(50).default(20),
-  force: z
-    .string()
-    .regex(/^[a-z0-9-]{2,40}$/)
-    .optional()
-    .meta({ description: 'police_admin only: restrict to one force (default: all)' }),
+  force: reportFilterShape.force,
 });
 export type SearchQuery = z.output<typeof SearchQuery>;
 
