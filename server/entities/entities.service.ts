@@ -520,10 +520,13 @@ export class EntityService {
     const ix = this.ix;
     const E = this.deps.entities;
     const vis = visibleForces(auth, this.deps.entities.forceIds);
-    const selected = Array.from(ix.select(ix.compile(f)));
-    // Only reports that mention something take part.
-    const withEntities = selected.filter((s) => E.mentionsOf(ix.idAt(s)).length > 0);
-    withEntities.sort((a, b) => ix.createdMs[b]! - ix.createdMs[a]!);
+    // Only reports that mention something take part: those of the entity index that are in the selection (not every
+    // selected report's id looked up, which cost ~1 µs a report: about a second for a force-wide selection at 1M).
+    const inSelection = new Uint8Array(ix.n);
+    for (const s of ix.select(ix.compile(f))) inSelection[s] = 1;
+    const withEntities = E.liveSlots(ix).filter((s) => inSelection[s] === 1);
+    // Newest first; equal times in slot order (the selection's own order).
+    withEntities.sort((a, b) => ix.createdMs[b]! - ix.createdMs[a]! || a - b);
     const taken = withEntities.slice(0, limit);
     const byKey = new Map<string, string[]>();
     const reports = taken.map((s) => {

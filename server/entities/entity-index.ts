@@ -431,6 +431,16 @@ export class EntityIndex implements IndexFollower {
     return live;
   }
 
+  /** The live slots in `ix` of every report that mentions something (any order; slots through the cache of `slotIn`). */
+  liveSlots(ix: ReportIndex): number[] {
+    const out: number[] = [];
+    for (const rid of this.ridOf.values()) {
+      const s = this.slotIn(ix, rid);
+      if (s >= 0) out.push(s);
+    }
+    return out;
+  }
+
   /**
    * Keys starting with `prefix` (a normalised key prefix like `phone:+44770`, `vehicle:AB12`), in key order: a
    * binary search into the sorted keys, then a walk of at most `limit` matches.
