@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import { SMTPServer } from 'smtp-server';
 import type { Logger } from '../logger';
-import { escapeHtml } from './render';
+import { escapeHtml } from '../mail/compose';
 
 export interface CaughtMail {
   id: number;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { ALERT_LIMITS } from '../../shared/schemas/alerts';
 import { insertNew } from '../db/insert';
+import type { Email } from '../mail/compose';
 import { BodyCache, storeBodies } from './bodies';
 import {
   type DeliveryKind,
@@ -13,7 +14,7 @@ import {
   type StoredDelivery,
 } from './delivery.model';
 import { historyWriter, queueHistory } from './history';
-import { digestEmail, type Email, fillBody, fillSubject } from './render';
+import { digestEmail, fillBody, fillSubject } from './render';
 
 export interface NewDelivery {
   key: string;

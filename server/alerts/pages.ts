@@ -1,4 +1,4 @@
-import { escapeHtml } from './render';
+import { escapeHtml } from '../mail/compose';
 
 /** Small server-rendered pages for email links: escaped content, our stylesheet, no script (CSP-safe). */
 export const PAGE_CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f5f7fa;color:#1f2933;margin:0;line-height:1.5}

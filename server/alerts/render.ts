@@ -3,8 +3,6 @@ import { geohashCell } from '../geo/geohash';
 import { compose, type Email, escapeHtml, headerSafe, type Part, withUnsubscribeFooter } from '../mail/compose';
 
 /** Email bodies: plain text and HTML built from the same parts (server/mail/compose.ts). Everything user-given is escaped. */
-export type { Email };
-export { escapeHtml, headerSafe };
 
 const OWNER_GUIDANCE = [
   'Many short visits or callers at all hours, or cars and bikes pulling up briefly and often',

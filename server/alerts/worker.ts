@@ -6,6 +6,7 @@ import { noteFailedDelivery } from '../admin/outbox-failures';
 import type { Config } from '../config';
 import { insertNew } from '../db/insert';
 import type { Logger } from '../logger';
+import { headerSafe } from '../mail/compose';
 import { BodyCache } from './bodies';
 import {
   type DeliveryClaim,
@@ -18,7 +19,7 @@ import {
 } from './delivery.model';
 import { attemptId, DeliveryLedger, type LedgerOptions } from './ledger';
 import { bodyOf, runDigests } from './outbox';
-import { headerSafe, withFooter } from './render';
+import { withFooter } from './render';
 import { SubscriptionModel } from './subscription.model';
 import type { TokenSigner } from './tokens';
 

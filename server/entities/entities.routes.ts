@@ -16,11 +16,10 @@ import { can } from '../http/policy';
 import { type RouteDef, route } from '../http/route';
 import { filterInput } from '../map/scope';
 import type { EntityService } from './entities.service';
-import type { EntityIndex } from './entity-index';
 import { PACK_STYLE_HASH, packCsv, packHtml } from './pack';
 
 /** Linked intelligence routes (police only; see EntityService for the force boundary). Fixed paths before `:key`. */
-export function entityRoutes(deps: { entities: EntityService; entityIndex: EntityIndex; forces: ForceService }): RouteDef[] {
+export function entityRoutes(deps: { entities: EntityService; forces: ForceService }): RouteDef[] {
   const { entities, forces } = deps;
   return [
     route({

@@ -1,5 +1,5 @@
 import { VERIFICATION_LIMITS } from '../../shared/schemas/verification';
-import { escapeHtml } from '../alerts/render';
+import { escapeHtml } from '../mail/compose';
 
 const longDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long' });
 
