@@ -22,14 +22,12 @@ export interface MailUser {
   email: string;
 }
 
-const build = compose;
-
 const SIGN_OFF = 'StayWatch will never ask for your password by email, and this email does not contain it.';
 const FORGOTTEN =
   'If you have forgotten your password, police officers can ask their force’s StayWatch administrator; property owners and hosts can contact the StayWatch team that runs your area’s pilot.';
 
 export function signInLockedEmail(input: { until: Date; signInUrl: string }): Email {
-  return build('Sign-in to your StayWatch account is paused', [
+  return compose('Sign-in to your StayWatch account is paused', [
     { p: 'Hello,' },
     {
       p: 'There were many failed sign-in attempts to your StayWatch account with a wrong password, possibly from several places. To protect the account, we have locked sign-in for a short time.',
@@ -45,7 +43,7 @@ export function signInLockedEmail(input: { until: Date; signInUrl: string }): Em
 }
 
 export function registrationAttemptEmail(input: { signInUrl: string }): Email {
-  return build('Someone tried to register a StayWatch account with your email', [
+  return compose('Someone tried to register a StayWatch account with your email', [
     { p: 'Hello,' },
     {
       p: 'Someone tried to register a new StayWatch account with this email address. You already have an account, so nothing was created or changed.',
@@ -58,7 +56,7 @@ export function registrationAttemptEmail(input: { signInUrl: string }): Email {
 }
 
 export function passwordResetEmail(input: { url: string; expiresAt: Date }): Email {
-  return build('Set a new StayWatch password', [
+  return compose('Set a new StayWatch password', [
     { p: 'Hello,' },
     { p: 'Your StayWatch administrator has made a link for you to choose a new password. Open it and choose a new password:' },
     { link: { href: input.url, label: 'Choose a new password' } },
@@ -69,7 +67,7 @@ export function passwordResetEmail(input: { url: string; expiresAt: Date }): Ema
 }
 
 export function welcomeEmail(input: { signInUrl: string }): Email {
-  return build('Welcome to StayWatch', [
+  return compose('Welcome to StayWatch', [
     { p: 'Hello,' },
     { p: 'Your StayWatch account has been created with this email address. Sign in with the password you chose:' },
     { link: { href: input.signInUrl, label: 'Sign in to StayWatch' } },

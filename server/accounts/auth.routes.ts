@@ -74,6 +74,23 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
     return csrfToken;
   }
 
+  /**
+   * Checks a password for `email` under the per-account limit; sign-in and password change both come here, so a
+   * wrong guess counts the same wherever it is made. Throws 429 while the account is slowed down or locked.
+   */
+  async function checkPassword(email: string, password: string) {
+    const before = await guard.verdict(email);
+    if (!before.ok) throw tooManyAttempts(before.retryAfterMs);
+    const user = await users.verifyCredentials(email, password);
+    // Decided again after the check, the same way whether the password was right or wrong, and before this
+    // attempt's own failure counts: of a burst of guesses checked at once only the first few are answered,
+    // and a 429 never tells a right password from a wrong one.
+    const after = await guard.verdict(email);
+    if (!user && (await guard.recordFailure(email)) === SIGNIN_LOCK_AFTER) await notifyLocked(email);
+    if (!after.ok) throw tooManyAttempts(after.retryAfterMs);
+    return user;
+  }
+
   return [
     route({
       method: 'post',
@@ -87,16 +104,7 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
       errors: [401, 429],
       before: [loginLimiter],
       handler: async ({ body, res, auth }) => {
-        const email = body.email; // normalised by the schema
-        const before = await guard.verdict(email);
-        if (!before.ok) throw tooManyAttempts(before.retryAfterMs);
-        const user = await users.verifyCredentials(email, body.password);
-        // Decided again after the check, the same way whether the password was right or wrong, and before this
-        // attempt's own failure counts: of a burst of guesses checked at once only the first few are answered,
-        // and a 429 never tells a right password from a wrong one.
-        const after = await guard.verdict(email);
-        if (!user && (await guard.recordFailure(email)) === SIGNIN_LOCK_AFTER) await notifyLocked(email);
-        if (!after.ok) throw tooManyAttempts(after.retryAfterMs);
+        const user = await checkPassword(body.email, body.password); // the email is normalised by the schema
         if (!user) throw errors.invalidCredentials();
         const csrfToken = await startSession(res, user._id.toString(), auth);
         return { user: users.view(user), csrfToken };
@@ -146,7 +154,7 @@ export function authRoutes(deps: { config: Config; logger: Logger; sessions: Ses
       before: [loginLimiter],
       handler: async ({ body, res, auth }) => {
         const me = auth!.user;
-        const user = await users.verifyCredentials(me.email, body.currentPassword);
+        const user = await checkPassword(me.email, body.currentPassword);
         if (!user || user._id.toString() !== me.id) {
           throw errors.invalidCredentials(
             'Your current password is wrong',

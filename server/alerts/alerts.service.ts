@@ -288,16 +288,16 @@ export class AlertsService implements PropertyListener {
     return r.ring;
   }
 
-  /**
-   * Checks the input, lists the new id in the user's list (the limit is checked there, so concurrent requests cannot
-   * pass it together), inserts the subscription, then checks that neither the account deletion (the list closed)
-   * nor the property's deletion happened meanwhile without seeing it, and records the confirmation email.
-   */
   /** `create`, as the API shows the new subscription. */
   async createView(user: AuthUser, input: SubscriptionCreate): Promise<SubscriptionView> {
     return presentSubscription(await this.create(user, input));
   }
 
+  /**
+   * Checks the input, lists the new id in the user's list (the limit is checked there, so concurrent requests cannot
+   * pass it together), inserts the subscription, then checks that neither the account deletion (the list closed)
+   * nor the property's deletion happened meanwhile without seeing it, and records the confirmation email.
+   */
   async create(user: AuthUser, input: SubscriptionCreate) {
     const userId = new Types.ObjectId(user.id);
     const police = user.role === 'police' || user.role === 'police_admin';
@@ -381,12 +381,12 @@ export class AlertsService implements PropertyListener {
     return sub.toObject() as StoredSubscription;
   }
 
-  /** The user's subscriptions, oldest first: the listed ids read one by one (a create under way is skipped). */
   /** The user's subscriptions as the API shows them. */
   async listViews(userId: string): Promise<SubscriptionView[]> {
     return (await this.list(userId)).map(presentSubscription);
   }
 
+  /** The user's subscriptions, oldest first: the listed ids read one by one (a create under way is skipped). */
   async list(userId: string): Promise<StoredSubscription[]> {
     const ids = (await this.lists.ids(userId)).map(asObjectId).filter((id) => id !== null);
     const found = (await Promise.all(ids.map((id) => SubscriptionModel.findById(id).lean()))) as Array<StoredSubscription | null>;

@@ -6,8 +6,6 @@ import { compose, type Email, escapeHtml, headerSafe, type Part, withUnsubscribe
 export type { Email };
 export { escapeHtml, headerSafe };
 
-const build = compose;
-
 const OWNER_GUIDANCE = [
   'Many short visits or callers at all hours, or cars and bikes pulling up briefly and often',
   'Guests with little luggage who pay in cash, extend day by day, or whose name does not match the booking',
@@ -19,7 +17,7 @@ const SAFETY =
   'Do not confront guests or anyone you suspect. If someone is in danger now, call 999. To pass on information, use StayWatch, call 101, or call Crimestoppers anonymously on 0800 555 111.';
 
 export function confirmEmail(input: { url: string; what: string; audience: 'owner' | 'police' }): Email {
-  return build('Confirm your StayWatch alert', [
+  return compose('Confirm your StayWatch alert', [
     { p: `Please confirm that you want StayWatch alerts for ${input.what}.` },
     { link: { href: input.url, label: 'Confirm this alert' } },
     {
@@ -60,7 +58,7 @@ export function ownerAreaEmail(input: {
     several ? `we write only once at least ${input.minReports} concerns share a grid square` : '',
     input.delayed ? `we wait a while after ${several ? 'the latest one' : 'a report'}` : '',
   ].filter(Boolean);
-  return build(`StayWatch: ${several ? 'concerns were' : 'a concern was'} reported near ${input.areaName}`, [
+  return compose(`StayWatch: ${several ? 'concerns were' : 'a concern was'} reported near ${input.areaName}`, [
     {
       p: `${several ? 'Concerns' : 'A concern'} about possible county-lines activity ${several ? 'have' : 'has'} been reported to police in ${area.label}, a grid square that touches your alert area for ${input.areaName}.`,
     },
@@ -80,7 +78,7 @@ export function ownerAreaEmail(input: {
 /** Property-specific notice, only after police release it. Indicator categories, no text, reporter or times. */
 export function ownerReleasedEmail(input: { address: string; indicators: number[]; propertyType: string }): Email {
   const labels = input.indicators.map((id) => indicatorById(id)?.label).filter((l): l is string => Boolean(l));
-  return build(`StayWatch: police have shared a concern about ${input.address}`, [
+  return compose(`StayWatch: police have shared a concern about ${input.address}`, [
     {
       p: `Police have reviewed a concern reported about your property at ${input.address} and decided to let you know.`,
     },
@@ -113,7 +111,7 @@ export function policeReportEmail(input: {
     return i ? `${i.safeguarding ? '★ ' : ''}${i.label}` : `Indicator ${id}`;
   });
   const tag = input.priority === 'safeguarding' ? 'SAFEGUARDING' : 'New report';
-  return build(`[StayWatch] ${tag}: ${input.reference} in your alert area`, [
+  return compose(`[StayWatch] ${tag}: ${input.reference} in your alert area`, [
     { p: `${tag}: report ${input.reference} (${type}) was filed inside one of your alert areas.` },
     { h: 'Indicators' },
     { list: labels },
@@ -124,7 +122,7 @@ export function policeReportEmail(input: {
 
 export function hotspotEmail(input: { count: number; radiusM: number; days: number; g6: string; link: string }): Email {
   const area = coarseArea(input.g6);
-  return build(`[StayWatch] Emerging hotspot: ${input.count} reports within ${input.radiusM} m`, [
+  return compose(`[StayWatch] Emerging hotspot: ${input.count} reports within ${input.radiusM} m`, [
     {
       p: `${input.count} reports within ${input.radiusM} m of each other in the last ${input.days} days, around ${area.lat}, ${area.lng}. This area has crossed the emerging-hotspot threshold.`,
     },
@@ -133,7 +131,7 @@ export function hotspotEmail(input: { count: number; radiusM: number; days: numb
 }
 
 export function advisoryEmail(input: { subject: string; body: string; forceName: string }): Email {
-  return build(`Police advisory: ${input.subject}`, [
+  return compose(`Police advisory: ${input.subject}`, [
     { p: `A message from ${input.forceName} to property owners in your area:` },
     { p: input.body },
     { p: SAFETY },
@@ -149,7 +147,7 @@ export function digestEmail(items: Array<{ subject: string; text: string }>, cap
     parts.push({ p: item.text });
   });
   if (more > 0) parts.push({ p: `… and ${more} more. Sign in to StayWatch to see every alert.` });
-  return build(`StayWatch daily digest: ${items.length} alert${items.length === 1 ? '' : 's'}`, parts);
+  return compose(`StayWatch daily digest: ${items.length} alert${items.length === 1 ? '' : 's'}`, parts);
 }
 
 /** A per-recipient value in a body shared by many recipients; `fillBody` puts the value in at send time. */

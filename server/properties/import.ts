@@ -1,4 +1,5 @@
 import { PropertyCreate, type PropertyImportBody, type PropertyImportResult } from '../../shared/schemas/alerts';
+import type { GeocodeResult } from '../../shared/schemas/geocode';
 import { PROPERTY_TYPES, type PropertyType } from '../../shared/taxonomy';
 import type { Geocoder } from '../geo/geocoder';
 import { HttpError } from '../http/errors';
@@ -46,6 +47,17 @@ export async function importProperties(
   body: PropertyImportBody,
 ): Promise<PropertyImportResult> {
   const result: PropertyImportResult = { created: [], rejected: [] };
+  // One geocoder call per postcode in the batch: an agency's file often lists several flats of one building.
+  const placed = new Map<string, Promise<GeocodeResult[] | null>>();
+  const place = (geocoder: Geocoder, postcode: string) => {
+    const key = postcode.toUpperCase().replace(/\s+/g, '');
+    let found = placed.get(key);
+    if (!found) {
+      found = geocoder.search(postcode, 1).catch(() => null);
+      placed.set(key, found);
+    }
+    return found;
+  };
   for (const { line, values } of body.rows) {
     const reject = (message: string) => result.rejected.push({ line, message });
     const postcode = pick(values, COLUMNS.postcode);
@@ -76,7 +88,7 @@ export async function importProperties(
         reject('Give the latitude and longitude: this StayWatch has no postcode finder');
         continue;
       }
-      const found = await deps.geocoder.search(postcode, 1).catch(() => null);
+      const found = await place(deps.geocoder, postcode);
       if (!found) {
         reject('The postcode finder is not answering; try again later or give the latitude and longitude');
         continue;

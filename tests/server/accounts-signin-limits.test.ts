@@ -110,6 +110,24 @@ describe('the per-account sign-in limit', () => {
     expect(waits[2]).toBeGreaterThan(waits[1]!);
   });
 
+  it('counts wrong current passwords at a password change like failed sign-ins, so a stolen session cannot guess freely', async () => {
+    const owner = await createUser(app.services, 'owner');
+    const c = app.client();
+    expect((await c.login(owner.email, owner.password)).status).toBe(200);
+    const change = (currentPassword: string) =>
+      c.post(
+        '/api/auth/password',
+        { currentPassword, newPassword: 'a-brand-new-secret-9' },
+        { headers: { 'x-forwarded-for': freshAddress() } },
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await change(`wrong-guess-${i}-x`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    // The account is now slowed down, for sign-in and for the next guess at its password alike.
+    expect((await change('wrong-guess-5-x')).status).toBe(429);
+    expect((await signIn(app, owner.email, owner.password)).status).toBe(429);
+  });
+
   it('lets the right password in once the wait is over, and not before', async () => {
     const owner = await createUser(app.services, 'owner');
     await failSignIns(owner.email, 5);

@@ -118,6 +118,24 @@ describe('importing properties from a CSV file', () => {
     });
   });
 
+  it('asks the geocoder once per postcode of a batch, however the rows write it', async () => {
+    const c = await owner();
+    const before = geo.requests.length;
+    const res = await c.post('/api/properties/import', {
+      rows: [
+        { line: 2, values: { address: 'Flat 1, 5 Hove Street', postcode: 'BN3 2PA', type: 'S' } },
+        { line: 3, values: { address: 'Flat 2, 5 Hove Street', postcode: 'bn32pa', type: 'S' } },
+      ],
+    });
+    expect(res.body.created.map((r: { line: number }) => r.line)).toEqual([2, 3]);
+    expect(geo.requests.slice(before).filter((r) => r.startsWith('/postcodes'))).toHaveLength(1);
+    const placed = (await c.get('/api/properties')).body.properties;
+    expect(placed.map((p: { lat: number; lng: number }) => [p.lat, p.lng])).toEqual([
+      [50.8279, -0.1683],
+      [50.8279, -0.1683],
+    ]);
+  });
+
   it('refuses a batch over 50 rows and rows without coordinates when there is no geocoder', async () => {
     const c = await owner();
     const many = Array.from({ length: 51 }, (_, i) => ({ line: i + 2, values: { address: `${i} Road`, type: 'S' } }));

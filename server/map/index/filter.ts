@@ -2,7 +2,7 @@ import { lowerBound, mortonKey, toQ } from '../morton';
 import type { Columns } from './columns';
 import type { Interner } from './interner';
 import { latToY, lngToX } from './projection';
-import { STATUS_CODE, TYPE_CODE } from './record';
+import { STATUS_CODE, slotCode, TYPE_CODE } from './record';
 
 /**
  * Filters: compiled once per request to codes and masks, then tested slot by slot over runs of
@@ -77,14 +77,18 @@ export function compileFilter(f: FilterInput, forces: Interner, addresses: Inter
     for (let c = 1; c < lower.length; c++) if (lower[c]!.includes(q)) addrMatch[c] = 1;
   }
   const pr = f.priority === 'safeguarding' ? 1 : f.priority === 'standard' ? 0 : -1;
+  // The allowed (type, status, priority) codes of force 0, then OR-ed with each allowed force's (slotCode's layout).
   const codes: number[] = [];
   for (let t = 0; t < 4; t++)
     for (let st = 0; st < 8; st++)
       for (let p = 0; p < 2; p++)
-        if ((typeMask >> t) & 1 && (statusMask >> st) & 1 && (pr < 0 || pr === p)) codes.push(64 | t | (st << 2) | (p << 5));
+        if ((typeMask >> t) & 1 && (statusMask >> st) & 1 && (pr < 0 || pr === p)) codes.push(slotCode(0, t, st, p));
   const allowed = new Uint8Array(256 << 7);
   const forceList = forceCodes ?? Array.from({ length: 256 }, (_, k) => k);
-  for (const fc of forceList) for (const c of codes) allowed[(fc << 7) | c] = 1;
+  for (const fc of forceList) {
+    const force = slotCode(fc, 0, 0, 0);
+    for (const c of codes) allowed[force | c] = 1;
+  }
   const fromMs = f.from ? f.from.getTime() : -Infinity;
   const toMs = f.to ? f.to.getTime() : Infinity;
   return {

@@ -1,4 +1,4 @@
-import { EMERGING_KINDS } from '../../../../shared/schemas/emerging';
+import type { EMERGING_KINDS, EmergingPatternName } from '../../../../shared/schemas/emerging';
 import type { Trend } from './mann-kendall';
 
 /**
@@ -19,9 +19,8 @@ import type { Trend } from './mann-kendall';
  * Order of the checks where the definitions overlap: a location hot now that was ever a cold spot is oscillating
  * (never new, consecutive or sporadic), as in the reference implementations (sfdep, xarray-spatial).
  */
-export const PATTERN_KINDS = EMERGING_KINDS;
-export type PatternKind = (typeof PATTERN_KINDS)[number];
-export type EmergingPattern = `${PatternKind}-hot` | `${PatternKind}-cold` | 'none';
+type PatternKind = (typeof EMERGING_KINDS)[number];
+export type EmergingPattern = EmergingPatternName | 'none';
 
 /** Share of time steps a location must be significant in for the persistent/intensifying/... patterns. */
 export const MOST_OF_THE_TIME = 0.9;

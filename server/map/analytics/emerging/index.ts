@@ -2,7 +2,7 @@ import { classifyLocation, type EmergingPattern } from './classify';
 import { mannKendall, type Trend } from './mann-kendall';
 import { SIGNIFICANCE, type SpaceTimeCube, spaceTimeGiStar } from './space-time-gistar';
 
-export { type EmergingPattern, PATTERN_KINDS, type PatternKind } from './classify';
+export type { EmergingPattern } from './classify';
 export { mannKendall, type Trend } from './mann-kendall';
 export { SIGNIFICANCE, type SpaceTimeCube, spaceTimeGiStar } from './space-time-gistar';
 
