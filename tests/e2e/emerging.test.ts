@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReports } from '../../server/demo/generate';
 import { insertReports } from '../../server/demo/insert';
 import { cellKeys } from '../../server/geo/geohash';
-import { DESKTOP, openPage, PHONE, screenshot, seriousA11yViolations } from '../support/browser';
+import { DESKTOP, openPage, PHONE, screenshot, seriousA11yViolations, signInToWorkspace, watchCsp } from '../support/browser';
 import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
 
@@ -38,29 +38,7 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-async function signIn(page: Page, to: string): Promise<void> {
-  await page.goto(e2e.app.url + to);
-  await page.waitForURL(/\/sign-in/);
-  await page.getByLabel('Email').fill(officer.email);
-  await page.getByLabel('Password').fill(officer.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/police/);
-  await page.getByRole('heading', { name: 'Police workspace' }).waitFor();
-}
-
-/** Every Content-Security-Policy violation: `securitypolicyviolation` events and console errors about refusals. */
-async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
-  const console: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) console.push(m.text());
-  });
-  await page.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective}: ${e.sourceFile}`));
-  });
-  return async () => [...console, ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp))];
-}
+const signIn = (page: Page, to: string) => signInToWorkspace(page, e2e.app.url + to, officer);
 
 const PLANTED = /(New|Consecutive) hot spot/;
 const HOT_CELL = 'path.pw-em-new-hot, path.pw-em-consecutive-hot';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReports } from '../../server/demo/generate';
 import { insertReports } from '../../server/demo/insert';
 import { reportIdFor } from '../../server/reports/report-id';
-import { ARTIFACTS, DESKTOP, openPage, seriousA11yViolations } from '../support/browser';
+import { ARTIFACTS, DESKTOP, openPage, seriousA11yViolations, signInVia, watchCsp } from '../support/browser';
 import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
 import { startTestMail, type TestMail } from '../support/mail-worker';
@@ -82,26 +82,8 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-/** Every Content-Security-Policy violation on the page (events recorded from before any script, and console errors). */
-async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
-  });
-  await page.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective}: ${e.sourceFile}`));
-  });
-  return async () => [...errors, ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp))];
-}
-
 async function signIn(page: Page, who: { email: string; password: string }, to: string): Promise<void> {
-  await page.goto(e2e.app.url + to);
-  await page.waitForURL(/\/sign-in/);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInVia(page, e2e.app.url + to, who);
   await page.waitForURL((u) => u.pathname === to.split('?')[0]);
 }
 
@@ -219,14 +201,16 @@ describe('the officer’s actions in the workspace', () => {
 
     // Assign to a colleague of the same force (not to oneself); officers of other forces are not offered.
     const officers = page.getByLabel('Officer', { exact: true });
-    await expect.poll(() => officers.locator('option:not([disabled])').allTextContents()).toEqual(['Blake Colleague', 'Pat Officer']);
+    await expect
+      .poll(() => officers.locator('option:not([disabled])').allTextContents())
+      .toEqual(['Blake Colleague', 'Pat Officer']);
     await officers.selectOption({ label: 'Blake Colleague' });
     await page.getByRole('button', { name: 'Assign', exact: true }).click();
     await expect.poll(() => page.getByTestId('notice-assign').textContent()).toBe('Assigned to Blake Colleague.');
     await expect(page.locator('.pw-details').textContent()).resolves.toContain('Blake Colleague');
-    await expect.poll(() => officers.locator('option:checked, option[disabled]').allTextContents()).toContain(
-      'Blake Colleague (assigned)',
-    );
+    await expect
+      .poll(() => officers.locator('option:checked, option[disabled]').allTextContents())
+      .toContain('Blake Colleague (assigned)');
 
     // A question for the reporter.
     await page.getByLabel('Ask the reporter a question').fill('How many people did you see going in?');
@@ -330,7 +314,9 @@ describe('the officer’s actions in the workspace', () => {
     await expectOpenOnMap(page, entityReport.reference);
     const officers = page.getByLabel('Officer', { exact: true });
     // Officers of the report's force only: not the Surrey officer, not the admin.
-    await expect.poll(() => officers.locator('option:not([disabled])').allTextContents()).toEqual(['Blake Colleague', 'Pat Officer']);
+    await expect
+      .poll(() => officers.locator('option:not([disabled])').allTextContents())
+      .toEqual(['Blake Colleague', 'Pat Officer']);
     await officers.selectOption({ label: 'Pat Officer' });
     await page.getByRole('button', { name: 'Assign', exact: true }).click();
     await expect.poll(() => page.getByTestId('notice-assign').textContent()).toBe('Assigned to Pat Officer.');

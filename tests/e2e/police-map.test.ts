@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReports } from '../../server/demo/generate';
 import { insertReports } from '../../server/demo/insert';
-import { DESKTOP, openPage, PHONE, seriousA11yViolations } from '../support/browser';
+import { DESKTOP, openPage, PHONE, seriousA11yViolations, signInToWorkspace, watchCsp } from '../support/browser';
 import { type E2e, startE2e } from '../support/e2e';
 import { createUser } from '../support/factories';
 
@@ -33,32 +33,8 @@ async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 }
 
-/**
- * Every Content-Security-Policy violation on the page: the browser's `securitypolicyviolation` events (recorded from
- * before any script runs) and its console errors about refused styles or scripts.
- */
-async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
-  const console: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) console.push(m.text());
-  });
-  await page.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective}: ${e.sourceFile}`));
-  });
-  return async () => [...console, ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp))];
-}
-
-async function signIn(page: Page, who: { email: string; password: string }, to: string): Promise<void> {
-  await page.goto(e2e.app.url + to);
-  await page.waitForURL(/\/sign-in/);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/police/);
-  await page.getByRole('heading', { name: 'Police workspace' }).waitFor();
-}
+const signIn = (page: Page, who: { email: string; password: string }, to: string) =>
+  signInToWorkspace(page, e2e.app.url + to, who);
 
 const zoomOf = (page: Page) => Number(new URL(page.url()).searchParams.get('z'));
 const centreOf = (page: Page) => (new URL(page.url()).searchParams.get('c') ?? '').split(',').map(Number) as [number, number];

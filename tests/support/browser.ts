@@ -70,3 +70,36 @@ export async function openPage(browser: Browser, origin: string, viewport: { wid
   await offlineOnly(page, origin);
   return page;
 }
+
+/**
+ * Every Content-Security-Policy violation on the page: the browser's `securitypolicyviolation` events (recorded from
+ * before any script runs) and its console errors about refused styles or scripts.
+ */
+export async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
+  });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective}: ${e.sourceFile}`));
+  });
+  return async () => [...errors, ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp))];
+}
+
+/** Opens `url`, which sends a signed-out visitor to the sign-in page, and signs in as `who` (the caller waits for where it lands). */
+export async function signInVia(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(url);
+  await page.waitForURL(/\/sign-in/);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** signInVia, then waits for the police workspace. */
+export async function signInToWorkspace(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+  await signInVia(page, url, who);
+  await page.waitForURL(/\/police/);
+  await page.getByRole('heading', { name: 'Police workspace' }).waitFor();
+}

@@ -1,5 +1,5 @@
 import 'leaflet/dist/leaflet.css';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { CircleMarker, MapContainer, Tooltip, useMap } from 'react-leaflet';
 import { Link, Navigate, useLocation, useParams } from 'react-router-dom';
 import { ENTITY_KIND_LABEL } from '../../../shared/entities';
@@ -96,6 +96,8 @@ function EntityView({ entityKey }: { entityKey: string }) {
     (page: EntityDetail) => page.reports,
     (cursor) => `${path}?cursor=${cursor}`,
   );
+  // One array while nothing changes: the map fits itself to the reports again only when more of them arrive.
+  const reports = useMemo(() => (data ? [...data.reports, ...later.more] : []), [data, later.more]);
   if (error)
     return (
       <div className="page narrow">
@@ -105,7 +107,6 @@ function EntityView({ entityKey }: { entityKey: string }) {
       </div>
     );
   if (!data) return <p className="page">Loading…</p>;
-  const reports = [...data.reports, ...later.more];
   return (
     <div className="page entity-page">
       <p>
@@ -150,9 +151,7 @@ function EntityView({ entityKey }: { entityKey: string }) {
               <FitReports reports={reports} />
             </MapContainer>
           </div>
-          {reports.length < data.total && (
-            <p className="hint">The map shows the {reports.length} reports listed below.</p>
-          )}
+          {reports.length < data.total && <p className="hint">The map shows the {reports.length} reports listed below.</p>}
         </section>
         <section className="card" aria-labelledby="entity-when-title">
           <h2 id="entity-when-title">When (UK time)</h2>

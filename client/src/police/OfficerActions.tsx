@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import type { OfficerList } from '../../../shared/schemas/officer';
 import type { ReportDetail, ReportPatch } from '../../../shared/schemas/police';
 import { useApiGet } from '../api/useApiGet';
+import { Field } from '../forms/Field';
 import './officer-actions.css';
 
 type Patch = (body: ReportPatch, done: string) => Promise<boolean>;
@@ -27,22 +28,14 @@ export function PriorityForm({ detail, busy, patch }: { detail: ReportDetail; bu
       <h4 id="oa-priority-title" className="oa-title">
         Priority
       </h4>
-      <div className="field">
-        <label htmlFor="oa-priority-reason">Reason for changing to {next === 'safeguarding' ? 'Safeguarding' : 'Standard'}</label>
-        <input
-          id="oa-priority-reason"
-          name="priorityReason"
-          type="text"
-          maxLength={500}
-          aria-invalid={reasonError ? true : undefined}
-          aria-describedby={reasonError ? 'oa-priority-error' : undefined}
-        />
-        {reasonError && (
-          <p id="oa-priority-error" className="field-error">
-            {reasonError}
-          </p>
-        )}
-      </div>
+      <Field
+        id="oa-priority-reason"
+        label={`Reason for changing to ${next === 'safeguarding' ? 'Safeguarding' : 'Standard'}`}
+        error={reasonError}
+        errorId="oa-priority-error"
+      >
+        {(p) => <input {...p} name="priorityReason" type="text" maxLength={500} />}
+      </Field>
       <button type="submit" className="button" disabled={busy}>
         {next === 'safeguarding' ? 'Raise to Safeguarding' : 'Lower to Standard'}
       </button>

@@ -173,10 +173,10 @@ function PoliceWorkspace() {
     error: emergingGet.error,
     fitted: view.emergingCellSize === 0,
   };
-  const [emergingCell, setEmergingCell] = useState<number | null>(null);
-  // A new answer is a new set of cells: the selection does not carry over.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on each new answer
-  useEffect(() => setEmergingCell(null), [emergingGet.data]);
+  // The chosen cell belongs to the answer it was chosen from: a new answer is a new set of cells, with none chosen.
+  const [emergingPick, setEmergingPick] = useState<{ of: EmergingResult | null; cell: number } | null>(null);
+  const emergingCell = emergingPick?.of === emergingGet.data ? emergingPick.cell : null;
+  const setEmergingCell = (cell: number | null) => setEmergingPick(cell === null ? null : { of: emergingGet.data, cell });
 
   // The charts and repeat list wait for the map's first answer: on a force of a million reports they cost the
   // server more than the clusters do, and the map is what an officer looks at first.
@@ -280,9 +280,7 @@ function PoliceWorkspace() {
             </MapContainer>
             <Legend layer={view.layer} hotspots={hotspots.data} heat={heat.data} emerging={emerging} />
           </div>
-          {view.layer === 'emerging' && (
-            <EmergingPanel data={emerging.data} selected={emergingCell} onSelect={setEmergingCell} />
-          )}
+          {view.layer === 'emerging' && <EmergingPanel data={emerging.data} selected={emergingCell} onSelect={setEmergingCell} />}
         </section>
 
         <div className="pw-area-side">
